@@ -1,0 +1,112 @@
+# tether — build, test, benchmark and demo.  See README.md.
+#
+#   make            static binaries in build/ (musl-gcc; CC=gcc works too)
+#   make test       every test suite; ends with "N passed, N failed"
+#   make asan       the suites again under ASan/UBSan (build/asan/)
+#   make bench      side-by-side benchmarks against the peers
+#   make demo       the main job, end to end
+#   make install    PREFIX=/usr/local DESTDIR=
+
+ifeq ($(origin CC),default)
+CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
+endif
+HOSTCC ?= gcc
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell cat VERSION)
+
+CFLAGS ?= -Os
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-DTETHER_VERSION='"$(VERSION)"' \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -Ilib -I$(BUILD)/gen
+LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+LDLIBS ?=
+
+# musl-gcc sees only musl's headers; the few Linux UAPI headers we use
+# (seccomp, capabilities, cgroup clone flags) come from linux-libc-dev.
+ifneq ($(findstring musl,$(CC)),)
+KINC := $(BUILD)/kinc
+CFLAGS += -isystem $(KINC)
+endif
+
+LIB_SRCS := $(filter-out lib/seccomp-gen.c,$(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libtether.a
+
+# Each role folder has a build.mk that adds its binaries to BINS and sets
+# <bin>_SRCS (and, optionally, <bin>_DEPS for generated headers).
+BINS :=
+include $(wildcard */build.mk)
+
+all: $(addprefix $(BUILD)/,$(BINS))
+
+$(KINC):
+	mkdir -p $@
+	for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $@/asm
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(KINC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define BIN_RULE
+$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+$$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
+endef
+$(foreach b,$(BINS),$(eval $(call BIN_RULE,$(b))))
+
+# Build-host tool for seccomp filters (glibc, libseccomp).
+$(BUILD)/seccomp-gen: lib/seccomp-gen.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $< -lseccomp
+
+$(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$(BUILD)/seccomp-gen $(notdir $*) $(SECCOMP_ACTION_$(notdir $*)) < $< > $@.tmp
+	mv $@.tmp $@
+
+# C unit tests: plain host binaries over the pure parts of lib/ and roles.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -g -Ilib -Iinit \
+		-I$(BUILD)/gen -fsanitize=address,undefined -o $@ $< $(LIB_SRCS) $(UNIT_EXTRA_$*)
+
+units: $(UNIT_BINS)
+
+deps:
+	@tests/install-deps.sh
+
+test: deps
+	$(MAKE) all units
+	tests/run
+
+asan: deps
+	$(MAKE) BUILD=build/asan CC=gcc CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all
+	$(MAKE) units
+	TETHER_BUILD=build/asan tests/run
+
+bench: deps all
+	bench/run
+
+demo: deps all
+	tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(addprefix $(BUILD)/,$(BINS)) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+.PHONY: all units deps test asan bench demo install clean
+.DELETE_ON_ERROR:

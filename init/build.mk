@@ -1,0 +1,2 @@
+BINS += tether
+tether_SRCS := $(wildcard init/*.c)

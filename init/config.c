@@ -1,0 +1,148 @@
+#include "config.h"
+#include "buf.h"
+#include "fd.h"
+#include "opt.h"
+#include "sig.h"
+
+#include <string.h>
+
+enum {
+	O_SUBREAPER = 1, O_GROUP, O_REMAP, O_PDEATH, O_WARN, O_VERBOSE,
+	O_LICENSE, O_HELP, O_VERSION, O_GRACE, O_PAUSE, O_LOGFMT, O_FWDONLY,
+};
+
+static const struct opt options[] = {
+	{ 0, 's', 0, O_SUBREAPER },
+	{ 0, 'g', 0, O_GROUP },
+	{ 0, 'e', 1, O_REMAP },
+	{ 0, 'p', 1, O_PDEATH },
+	{ 0, 'w', 0, O_WARN },
+	{ "verbose", 'v', 0, O_VERBOSE },
+	{ 0, 'l', 0, O_LICENSE },
+	{ "help", 'h', 0, O_HELP },
+	{ "version", 0, 0, O_VERSION },
+	{ "grace", 0, 1, O_GRACE },
+	{ "pause", 'P', 0, O_PAUSE },
+	{ "log-format", 0, 1, O_LOGFMT },
+	{ "forward-only", 0, 1, O_FWDONLY },
+	{ 0, 0, 0, 0 },
+};
+
+static const char *env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return 0;
+}
+
+static enum parse_result bad(struct config *c, const char *what,
+			     const char *arg)
+{
+	struct buf b = BUF_INIT(c->err);
+
+	buf_printf(&b, "%s '%s'", what, arg);
+	buf_cstr(&b);
+	return PARSE_ERROR;
+}
+
+static void defaults(struct config *c, char **envp)
+{
+	const char *v = env_get(envp, "TINI_VERBOSITY");
+	long n;
+
+	memset(c, 0, sizeof(*c));
+	c->verbosity = 1;
+	c->grace_ms = 5000;
+	c->log_format = LOG_JSON;
+	sigemptyset(&c->stop_signals);
+	sigaddset(&c->stop_signals, SIGTERM);
+	sigaddset(&c->stop_signals, SIGINT);
+	sigaddset(&c->stop_signals, SIGHUP);
+	sigaddset(&c->stop_signals, SIGQUIT);
+	/* tini reads the presence of these, whatever their value. */
+	if (env_get(envp, "TINI_KILL_PROCESS_GROUP"))
+		c->group = 1;
+	if (v && !parse_long(v, 0, 10, &n))
+		c->verbosity = n;
+}
+
+static enum parse_result one(struct config *c, int id, const char *arg)
+{
+	long n;
+	int sig;
+
+	switch (id) {
+	case O_SUBREAPER: break;	/* always a subreaper when not PID 1 */
+	case O_GROUP: c->group = 1; break;
+	case O_WARN: c->warn_reap = 1; break;
+	case O_VERBOSE: c->verbosity++; break;
+	case O_PAUSE: c->mode = MODE_PAUSE; break;
+	case O_LICENSE: c->action = ACT_LICENSE; break;
+	case O_HELP: c->action = ACT_HELP; break;
+	case O_VERSION: c->action = ACT_VERSION; break;
+	case O_REMAP:
+		if (parse_long(arg, 0, 255, &n))
+			return bad(c, "-e takes an exit code from 0 to 255, not", arg);
+		c->remap[n / 8] |= 1 << (n % 8);
+		break;
+	case O_PDEATH:
+		if ((sig = sig_parse(arg)) < 0)
+			return bad(c, "-p: unknown signal", arg);
+		c->pdeathsig = sig;
+		break;
+	case O_GRACE:
+		if (parse_seconds_ms(arg, 86400, &c->grace_ms))
+			return bad(c, "--grace takes seconds (0 to 86400, up to 3 decimals), not", arg);
+		break;
+	case O_LOGFMT:
+		if (log_format_parse(arg, &c->log_format))
+			return bad(c, "--log-format takes json or text, not", arg);
+		break;
+	case O_FWDONLY:
+		if ((sig = sig_parse(arg)) < 0)
+			return bad(c, "--forward-only: unknown signal", arg);
+		sigdelset(&c->stop_signals, sig);
+		break;
+	}
+	return PARSE_OK;
+}
+
+enum parse_result config_parse(struct config *c, int argc, char **argv,
+			       char **envp)
+{
+	struct optstate st;
+	int id;
+
+	defaults(c, envp);
+	opt_start(&st, argc, argv);
+	while ((id = opt_next(&st, options)) > 0)
+		if (one(c, id, st.arg) != PARSE_OK)
+			return PARSE_ERROR;
+	if (id == OPT_ERR) {
+		memcpy(c->err, st.err, sizeof(st.err));
+		return PARSE_ERROR;
+	}
+	if (c->action != ACT_NONE)
+		return PARSE_DONE;
+	c->argv = argv + st.i;
+	if (c->mode == MODE_RUN && !c->argv[0])
+		return bad(c, "no program to run; usage:", "tether [OPTIONS] [--] PROGRAM [ARGS...]");
+	if (c->mode == MODE_PAUSE && c->argv[0])
+		return bad(c, "--pause runs no program, but got", c->argv[0]);
+	return PARSE_OK;
+}
+
+int config_exit_code(const struct config *c, int code)
+{
+	return c->remap[code / 8] >> (code % 8) & 1 ? 0 : code;
+}
+
+enum log_level config_log_level(const struct config *c)
+{
+	int v = c->verbosity;
+
+	return v <= 0 ? LOG_ERROR : v == 1 ? LOG_WARN : v == 2 ? LOG_INFO : LOG_DEBUG;
+}

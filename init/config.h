@@ -1,0 +1,42 @@
+/* tether's command line, parsed once into an immutable config. */
+#ifndef TETHER_INIT_CONFIG_H
+#define TETHER_INIT_CONFIG_H
+
+#include "log.h"
+
+#include <signal.h>
+
+/* Exit codes of tether itself (the child's own codes pass through). */
+enum {
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOT_EXEC = 126,	/* program found but not executable */
+	EXIT_NOT_FOUND = 127,	/* program not found */
+	EXIT_SETUP = 111,	/* a system call failed while setting up */
+};
+
+enum mode { MODE_RUN, MODE_PAUSE };
+enum action { ACT_NONE, ACT_HELP, ACT_VERSION, ACT_LICENSE };
+enum parse_result { PARSE_OK, PARSE_DONE, PARSE_ERROR };
+
+struct config {
+	enum mode mode;
+	enum action action;
+	char **argv;		/* the program and its arguments */
+	int group;		/* -g: signals go to the child's process group */
+	int warn_reap;		/* -w: log every reaped zombie */
+	int pdeathsig;		/* -p */
+	int verbosity;		/* 0 errors, 1 warnings (default), 2 info, 3 debug */
+	long grace_ms;		/* --grace */
+	unsigned char remap[32];	/* -e: bit n set → exit code n becomes 0 */
+	sigset_t stop_signals;	/* signals that also start the stop */
+	enum log_format log_format;
+	char err[240];
+};
+
+enum parse_result config_parse(struct config *c, int argc, char **argv,
+			       char **envp);
+/* The exit code tether reports for a child exit code. */
+int config_exit_code(const struct config *c, int code);
+enum log_level config_log_level(const struct config *c);
+
+#endif

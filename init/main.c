@@ -1,0 +1,75 @@
+/* tether: PID 1 for a container. */
+#include "config.h"
+#include "log.h"
+#include "run.h"
+#include "sig.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+static const char usage[] =
+"usage: tether [OPTIONS] [--] PROGRAM [ARGS...]\n"
+"       tether --pause [OPTIONS]\n"
+"\n"
+"Runs PROGRAM as the child of PID 1: forwards signals to it, reaps every\n"
+"zombie, stops the whole tree TERM -> grace -> KILL when it exits, and\n"
+"exits with its status (128+N when killed by signal N).\n"
+"\n"
+"  --grace SECONDS        time between TERM and KILL when stopping (default 5)\n"
+"  --forward-only SIGNAL  forward SIGNAL without starting the stop (e.g. HUP)\n"
+"  -P, --pause            run no program; reap; exit 0 on SIGTERM or SIGINT\n"
+"  --log-format FORMAT    json (default) or text, on stderr\n"
+"  -g                     send signals to the child's process group\n"
+"  -e CODE                report exit code CODE as 0 (repeatable)\n"
+"  -p SIGNAL              ask for SIGNAL when tether's parent dies\n"
+"  -w                     log each zombie reaped besides the program\n"
+"  -s                     accepted for tini; tether is always a subreaper\n"
+"  -v, --verbose          more log output (repeatable)\n"
+"  -l                     show the license\n"
+"  -h, --help             show this help\n"
+"  --version              show the version\n"
+"\n"
+"Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.\n"
+"Exit codes: the program's; 126 not executable; 127 not found;\n"
+"2 bad usage; 111 a system call failed during set-up.\n";
+
+static const char license[] =
+"tether is free software under the MIT License; see the LICENSE file.\n";
+
+static int print(const char *s)
+{
+	return write(STDOUT_FILENO, s, strlen(s)) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t orig;
+	struct config cfg;
+
+	if (sig_block_all(&orig) < 0) {
+		log_error("sigprocmask: %m");
+		return EXIT_SETUP;
+	}
+	switch (config_parse(&cfg, argc, argv, environ)) {
+	case PARSE_ERROR:
+		log_setup("tether", LOG_ERROR, LOG_TEXT);
+		log_error("%s (see tether --help)", cfg.err);
+		return EXIT_USAGE;
+	case PARSE_DONE:
+		if (cfg.action == ACT_VERSION)
+			return print("tether " TETHER_VERSION "\n");
+		return print(cfg.action == ACT_HELP ? usage : license);
+	case PARSE_OK:
+		break;
+	}
+	log_setup("tether", config_log_level(&cfg), cfg.log_format);
+	if (cfg.mode == MODE_PAUSE)
+		return run_pause(&cfg, &orig);
+	return run_program(&cfg, &orig);
+}

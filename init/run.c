@@ -1,0 +1,199 @@
+/* Run mode (one program) and pause mode (none): the event loop of PID 1. */
+#include "run.h"
+#include "fd.h"
+#include "log.h"
+#include "proc.h"
+#include "sig.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+struct run {
+	const struct config *cfg;
+	struct loop loop;
+	struct watch sigw;
+	struct grace grace;
+	pid_t self;
+	pid_t child;
+	int child_done;
+	int code;
+};
+
+static void on_reaped(pid_t pid, int wstatus, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (pid == r->child) {
+		r->child_done = 1;
+		r->code = exit_code_of(wstatus);
+		log_info("program (pid %d) exited with code %d", pid, r->code);
+	} else if (r->cfg->warn_reap) {
+		log_warn("reaped zombie process pid=%d", pid);
+	}
+}
+
+/* After the program has gone, everything else gets TERM once; the grace
+ * deadline (perhaps already armed by a stop signal) then KILLs the rest. */
+static void drain(struct run *r, int none_left)
+{
+	if (none_left) {
+		grace_cancel(&r->grace);
+		loop_exit(&r->loop, config_exit_code(r->cfg, r->code));
+		return;
+	}
+	if (r->child_done == 1) {
+		r->child_done = 2;
+		log_info("stopping the remaining processes");
+		if (tree_signal(SIGTERM) < 0)
+			log_warn("sending SIGTERM to the remaining processes: %m");
+		tree_signal(SIGCONT);
+		grace_start(&r->grace, r->cfg->grace_ms);
+	}
+}
+
+static void reap(struct run *r)
+{
+	int none_left;
+
+	reap_all(on_reaped, r, &none_left);
+	if (r->child_done)
+		drain(r, none_left);
+}
+
+static void forward(struct run *r, int sig)
+{
+	pid_t to = r->cfg->group ? -r->child : r->child;
+	char name[16];
+
+	if (r->child_done)
+		return;
+	log_debug("forwarding %s to %d", sig_name(sig, name), to);
+	if (kill(to, sig) < 0 && errno != ESRCH)
+		log_warn("forwarding %s to %d: %m", sig_name(sig, name), to);
+	if (sigismember(&r->cfg->stop_signals, sig))
+		grace_start(&r->grace, r->cfg->grace_ms);
+}
+
+static void on_signals(struct watch *w, uint32_t events)
+{
+	struct run *r = w->ctx;
+	struct signalfd_siginfo si;
+	int got;
+
+	(void)events;
+	while ((got = sigfd_read(w->fd, &si)) > 0) {
+		/* A signal the kernel raised at tether itself (SIGPIPE on a
+		 * closed stderr) is not the user's: never forward it. */
+		if ((pid_t)si.ssi_pid == r->self && si.ssi_code != SI_QUEUE)
+			continue;
+		if (si.ssi_signo != SIGCHLD)
+			forward(r, si.ssi_signo);
+	}
+	if (got < 0)
+		log_error("reading signalfd: %m");
+	reap(r);
+}
+
+static int setup_loop(struct run *r, watch_fn *on_sig)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	r->self = getpid();
+	r->sigw.ctx = r;
+	r->sigw.fn = on_sig;
+	if (loop_init(&r->loop) < 0 || (r->sigw.fd = sigfd_open(&all)) < 0 ||
+	    loop_add(&r->loop, &r->sigw, EPOLLIN) < 0 ||
+	    grace_init(&r->grace, &r->loop, grace_send_tree, 0) < 0) {
+		log_error("setting up the event loop: %m");
+		return -1;
+	}
+	return 0;
+}
+
+/* Not PID 1 (a pod sharing its PID namespace, or a plain child): become a
+ * subreaper so orphans of the tree still come to us to be reaped. */
+static int become_reaper(void)
+{
+	if (getpid() == 1 || prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+		return 0;
+	log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
+	return -1;
+}
+
+/* The child must inherit exactly our fds; only afterwards does tether
+ * drop what it was given and leave the start directory, so it pins no
+ * mount and holds no stray fd. */
+static void tidy_after_spawn(void)
+{
+	if (fd_close_from(3) < 0)
+		log_warn("closing inherited fds: %m");
+	if (chdir("/") < 0)
+		log_warn("chdir /: %m");
+}
+
+static int loop_result(struct run *r)
+{
+	int code = loop_run(&r->loop);
+
+	if (code >= 0)
+		return code;
+	log_error("event loop: %m");
+	tree_signal(SIGKILL);
+	return EXIT_SETUP;
+}
+
+int run_program(const struct config *cfg, const sigset_t *orig)
+{
+	struct run r = { .cfg = cfg };
+	struct spawn_req req = {
+		.argv = cfg->argv, .mask = orig, .new_pgrp = 1,
+		.pdeathsig = cfg->pdeathsig,
+	};
+
+	if (become_reaper() < 0)
+		return EXIT_SETUP;
+	r.child = spawn(&req);
+	if (r.child < 0) {
+		log_error("fork: %m");
+		return EXIT_SETUP;
+	}
+	tidy_after_spawn();
+	if (setup_loop(&r, on_signals) < 0) {
+		kill(r.child, SIGKILL);
+		return EXIT_SETUP;
+	}
+	log_info("started %s as pid %d", cfg->argv[0], r.child);
+	reap(&r);
+	return loop_result(&r);
+}
+
+static void on_pause_signals(struct watch *w, uint32_t events)
+{
+	struct run *r = w->ctx;
+	struct signalfd_siginfo si;
+	int none_left;
+
+	(void)events;
+	while (sigfd_read(w->fd, &si) > 0) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			loop_exit(&r->loop, 0);
+	}
+	reap_all(0, 0, &none_left);
+}
+
+int run_pause(const struct config *cfg, const sigset_t *orig)
+{
+	struct run r = { .cfg = cfg };
+
+	(void)orig;
+	if (become_reaper() < 0)
+		return EXIT_SETUP;
+	tidy_after_spawn();
+	if (setup_loop(&r, on_pause_signals) < 0)
+		return EXIT_SETUP;
+	log_info("pausing");
+	return loop_result(&r);
+}

@@ -1,0 +1,103 @@
+#include "fd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct dirent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* getdents64 rather than opendir: no allocation, which keeps malloc out of
+ * the binaries that do not otherwise need it. */
+int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
+	     void *ctx)
+{
+	char dents[4096];
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (dfd < 0)
+		return -1;
+	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(dents + off);
+
+			off += d->reclen;
+			if (d->name[0] != '.')
+				fn(d->name, ctx);
+		}
+	}
+	close(dfd);
+	return n < 0 ? -1 : 0;
+}
+
+static int close_one(const char *name, void *ctx)
+{
+	long fd;
+
+	if (!parse_long(name, *(int *)ctx, 1 << 30, &fd))
+		close(fd);
+	return 0;
+}
+
+int fd_close_from(int lowfd)
+{
+	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+		return 0;
+	/* The listing's own fd is closed under it; getdents then ends. */
+	return dir_each("/proc/self/fd", close_one, &lowfd);
+}
+
+int parse_long(const char *s, long min, long max, long *out)
+{
+	long v = 0;
+	int neg = *s == '-';
+
+	s += neg;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max < 0 ? -max : max))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	v = neg ? -v : v;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds_ms(const char *s, long max_s, long *ms)
+{
+	long whole = 0, frac = 0, scale = 100;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > max_s)
+			return -1;
+	}
+	if (*p == '.') {
+		if (!p[1])
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			if (!scale)
+				return -1;
+			else
+				frac += (*p - '0') * scale;
+	}
+	if (*p)
+		return -1;
+	*ms = whole * 1000 + frac;
+	return 0;
+}

@@ -1,0 +1,96 @@
+#include "loop.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+int loop_init(struct loop *l)
+{
+	l->done = 0;
+	l->exit_code = 0;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	return l->epfd < 0 ? -1 : 0;
+}
+
+int loop_add(struct loop *l, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
+}
+
+int loop_del(struct loop *l, struct watch *w)
+{
+	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, 0);
+}
+
+void loop_exit(struct loop *l, int code)
+{
+	l->done = 1;
+	l->exit_code = code;
+}
+
+int loop_run(struct loop *l)
+{
+	struct epoll_event evs[8];
+
+	while (!l->done) {
+		int n = epoll_wait(l->epfd, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n && !l->done; i++) {
+			struct watch *w = evs[i].data.ptr;
+			w->fn(w, evs[i].events);
+		}
+	}
+	return l->exit_code;
+}
+
+int sigfd_open(const sigset_t *mask)
+{
+	return signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int sigfd_read(int fd, struct signalfd_siginfo *si)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, si, sizeof(*si));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(*si))
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	return -1;
+}
+
+int timer_open(void)
+{
+	return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+int timer_arm(int fd, long ms)
+{
+	struct itimerspec it = { 0 };
+
+	if (ms > 0) {
+		it.it_value.tv_sec = ms / 1000;
+		it.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	}
+	return timerfd_settime(fd, 0, &it, 0);
+}
+
+void timer_ack(int fd)
+{
+	uint64_t n;
+
+	while (read(fd, &n, sizeof(n)) < 0 && errno == EINTR)
+		;
+}

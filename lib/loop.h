@@ -1,0 +1,46 @@
+/* The one event loop: every wait of every role is an fd here (signalfd,
+ * timerfd, inotify, pidfd, sockets).  No timeouts: epoll_wait blocks until
+ * an fd is ready, so an idle process never wakes. */
+#ifndef TETHER_LOOP_H
+#define TETHER_LOOP_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/signalfd.h>
+
+struct watch;
+typedef void watch_fn(struct watch *w, uint32_t events);
+
+struct watch {
+	int fd;
+	watch_fn *fn;
+	void *ctx;
+};
+
+struct loop {
+	int epfd;
+	int done;
+	int exit_code;
+};
+
+int loop_init(struct loop *l);
+int loop_add(struct loop *l, struct watch *w, uint32_t events);
+int loop_del(struct loop *l, struct watch *w);
+/* Runs until loop_exit() is called; returns the code given there, or -1
+ * (errno set) if epoll_wait fails. */
+int loop_run(struct loop *l);
+void loop_exit(struct loop *l, int code);
+
+/* signalfd over `mask`, non-blocking and close-on-exec. */
+int sigfd_open(const sigset_t *mask);
+/* 1: one signal read into *si; 0: none left; -1: error. */
+int sigfd_read(int fd, struct signalfd_siginfo *si);
+
+/* timerfd on CLOCK_MONOTONIC, non-blocking and close-on-exec. */
+int timer_open(void);
+/* One shot after ms milliseconds (ms <= 0 disarms). */
+int timer_arm(int fd, long ms);
+/* Consumes an expiry so the fd stops being readable. */
+void timer_ack(int fd);
+
+#endif

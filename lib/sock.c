@@ -1,0 +1,150 @@
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int sockaddr_op(int fd, const char *name, int op)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(name);
+
+	if (n >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, name, n + 1);
+	if (op == UNIX_BIND)
+		return bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* The long-path route: work relative to the socket's directory. */
+static int via_dir(int fd, const char *path, int op)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int here, dirfd, rc, err;
+	size_t dlen = slash - path;
+
+	if (dlen >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0)
+		return -1;
+	dirfd = open(dlen ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || fchdir(dirfd) < 0) {
+		err = errno;
+		rc = -1;
+	} else {
+		rc = sockaddr_op(fd, slash + 1, op);
+		err = errno;
+		if (fchdir(here) < 0)
+			err = errno, rc = -1;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	close(here);
+	errno = err;
+	return rc;
+}
+
+int unix_addr_op(int fd, const char *path, int op)
+{
+	if (strlen(path) < sizeof(((struct sockaddr_un *)0)->sun_path) ||
+	    !strchr(path, '/'))
+		return sockaddr_op(fd, path, op);
+	return via_dir(fd, path, op);
+}
+
+int unix_connect(const char *path, int type)
+{
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -1;
+	if (unix_addr_op(fd, path, UNIX_CONNECT) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+int unix_alive(const char *path)
+{
+	struct stat st;
+	int type = SOCK_STREAM, fd;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return 0;
+	}
+	fd = unix_connect(path, type);
+	if (fd < 0 && errno == EPROTOTYPE)
+		fd = unix_connect(path, type = SOCK_DGRAM);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* Clears the way for a new socket at path, refusing to touch anything
+ * that is not a dead socket. */
+static int clear_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (unix_alive(path)) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int unix_listen(const char *path, int type, int backlog)
+{
+	int fd, err;
+
+	if (clear_stale(path) < 0)
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (unix_addr_op(fd, path, UNIX_BIND) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, backlog) < 0)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+pid_t unix_peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -1;
+	return cred.pid;
+}

@@ -1,0 +1,24 @@
+/* Unix sockets at any path length: a path longer than sun_path is reached
+ * through its directory (fchdir and back), never truncated. */
+#ifndef TETHER_SOCK_H
+#define TETHER_SOCK_H
+
+#include <sys/types.h>
+
+/* Listens (SOCK_STREAM) or binds (SOCK_DGRAM) at path; the fd is
+ * non-blocking and close-on-exec.  An existing socket nobody listens on
+ * (connect refused) is replaced; a live one fails with EADDRINUSE; any
+ * other kind of file fails with EEXIST and is left alone. */
+int unix_listen(const char *path, int type, int backlog);
+/* Connects to path; returns a close-on-exec fd or -1. */
+int unix_connect(const char *path, int type);
+/* Like connect/bind/unlink-of-a-socket-path, for any path length. */
+int unix_addr_op(int fd, const char *path, int op);
+enum { UNIX_BIND, UNIX_CONNECT };
+/* 1 if path is a socket something listens on, 0 if not (stale, absent or
+ * not a socket), with errno telling which. */
+int unix_alive(const char *path);
+/* The peer's pid from SO_PEERCRED, or -1. */
+pid_t unix_peer_pid(int fd);
+
+#endif

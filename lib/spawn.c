@@ -1,0 +1,64 @@
+#include "proc.h"
+#include "log.h"
+
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int exec_failure_code(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
+int exit_code_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}
+
+/* Runs in the child with every signal still blocked, so tcsetpgrp cannot
+ * stop it with SIGTTOU. */
+static void take_foreground(void)
+{
+	if (setpgid(0, 0) < 0)
+		log_warn("setpgid: %m");
+	if (tcsetpgrp(STDIN_FILENO, getpgrp()) < 0 && errno != ENOTTY &&
+	    errno != ENXIO && errno != EBADF)
+		log_warn("tcsetpgrp on stdin: %m");
+}
+
+static void child(const struct spawn_req *r)
+{
+	if (r->new_pgrp)
+		take_foreground();
+	if (r->pdeathsig && prctl(PR_SET_PDEATHSIG, r->pdeathsig) < 0)
+		log_warn("prctl PR_SET_PDEATHSIG: %m");
+	if (sigprocmask(SIG_SETMASK, r->mask, 0) < 0) {
+		log_error("sigprocmask in child: %m");
+		_exit(126);
+	}
+	if (r->envp)
+		environ = (char **)r->envp;
+	execvp(r->argv[0], r->argv);
+	int err = errno;
+	/* The mask is back to the inherited one; the line below must not
+	 * depend on signals, and nothing else runs before _exit. */
+	log_error("exec %s: %m", r->argv[0]);
+	_exit(exec_failure_code(err));
+}
+
+pid_t spawn(const struct spawn_req *r)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child(r);
+	return pid;
+}

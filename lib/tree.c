@@ -1,0 +1,83 @@
+#include "proc.h"
+#include "buf.h"
+#include "fd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parent of pid from /proc/PID/stat; the command name may hold spaces and
+ * parentheses, so parsing starts after the last ')'. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[32], stat[512];
+	int fd, n;
+	char *p, *end;
+	long ppid = 0;
+
+	struct buf b = BUF_INIT(path);
+
+	buf_printf(&b, "/proc/%d/stat", (int)pid);
+	buf_cstr(&b);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	stat[n] = '\0';
+	p = strrchr(stat, ')');
+	if (!p || !(p = strchr(p + 2, ' ')))
+		return -1;
+	for (end = p + 1; *end >= '0' && *end <= '9'; end++)
+		ppid = ppid * 10 + (*end - '0');
+	return ppid;
+}
+
+static int is_descendant(pid_t pid, pid_t self)
+{
+	for (int depth = 0; depth < 4096 && pid > 1; depth++) {
+		pid = parent_of(pid);
+		if (pid == self)
+			return 1;
+	}
+	return 0;
+}
+
+struct scan {
+	pid_t self;
+	int sig;
+	int count;
+};
+
+static int visit(const char *name, void *ctx)
+{
+	struct scan *sc = ctx;
+	long pid;
+
+	if (!parse_long(name, 2, 1 << 22, &pid) && pid != sc->self &&
+	    is_descendant(pid, sc->self) && kill(pid, sc->sig) == 0)
+		sc->count++;
+	return 0;
+}
+
+static int signal_descendants(int sig)
+{
+	struct scan sc = { getpid(), sig, 0 };
+
+	if (dir_each("/proc", visit, &sc) < 0)
+		return -1;
+	return sc.count;
+}
+
+int tree_signal(int sig)
+{
+	if (getpid() == 1) {
+		if (kill(-1, sig) == 0)
+			return 1;
+		return errno == ESRCH ? 0 : -1;
+	}
+	return signal_descendants(sig);
+}

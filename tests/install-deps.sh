@@ -1,0 +1,36 @@
+#!/bin/bash
+# Installs with apt-get whatever the build, the tests, the benchmarks and
+# the demo need and this machine lacks.  Quiet when nothing is missing.
+set -eu
+need=()
+want() { # want COMMAND-OR-FILE PACKAGE
+	if [ "${1#/}" != "$1" ]; then [ -e "$1" ] || need+=("$2")
+	else command -v "$1" >/dev/null 2>&1 || need+=("$2"); fi
+}
+want musl-gcc musl-tools
+want gcc gcc
+want make make
+want shunit2 shunit2
+want file file
+want unshare util-linux
+want strace strace
+want socat socat
+want hyperfine hyperfine
+want tini-static tini
+want catatonit catatonit
+want dumb-init dumb-init
+want /usr/include/seccomp.h libseccomp-dev
+want /usr/include/linux/capability.h linux-libc-dev
+want python3 python3
+want podman podman
+want buildah buildah
+want runc runc
+want virtlogd libvirt-daemon-system
+want virsh libvirt-clients
+want qemu-system-x86_64 qemu-system-x86
+want /usr/lib/qemu/virtiofsd qemu-system-common
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null

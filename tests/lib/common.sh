@@ -1,0 +1,76 @@
+# Sourced by every shunit2 suite.  Gives the binaries' paths, per-test
+# result recording for tests/run, skips that say why, and small helpers
+# for PID namespaces and for waiting on events.
+#
+# A suite defines its test_* functions, may define suite_setUp and
+# suite_tearDown (per test) and then ends with:  . "$TETHER_ROOT/tests/lib/run.sh"
+
+: "${TETHER_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${TETHER_BUILD:=$TETHER_ROOT/build}"
+: "${TETHER_RESULTS:=/dev/null}"
+TETHER=$TETHER_BUILD/tether
+SUITE=$(basename "$0" .sh)
+
+# Each test gets a fresh scratch directory, removed afterwards.
+setUp() {
+	T=$(mktemp -d /tmp/tether-test.XXXXXX)
+	SKIP_REASON=
+	if declare -F suite_setUp >/dev/null; then suite_setUp; fi
+}
+
+tearDown() {
+	if declare -F suite_tearDown >/dev/null; then suite_tearDown; fi
+	record_result
+	rm -rf "$T"
+}
+
+record_result() {
+	if [ -n "$SKIP_REASON" ]; then
+		echo "SKIP $SUITE:$_shunit_test_: $SKIP_REASON" >>"$TETHER_RESULTS"
+	elif [ "${__shunit_testSuccess:-0}" -eq "${SHUNIT_TRUE:-0}" ]; then
+		echo "PASS $SUITE:$_shunit_test_" >>"$TETHER_RESULTS"
+	else
+		echo "FAIL $SUITE:$_shunit_test_" >>"$TETHER_RESULTS"
+	fi
+}
+
+# skip_test REASON: the rest of the test's asserts are skipped, and the
+# test is counted as skipped (never as passed), with the reason.
+skip_test() {
+	SKIP_REASON=$1
+	echo "SKIP: $1"
+	startSkipping
+}
+
+# in_pidns CMD...: runs CMD as PID 1 of a new PID namespace with its own /proc.
+in_pidns() {
+	unshare --pid --fork --mount-proc "$@"
+}
+
+# wait_for_line FILE PATTERN [SECONDS]: waits until FILE has a line matching
+# PATTERN, woken by inotify (tail -F) rather than by polling.
+wait_for_line() {
+	timeout "${3:-10}" grep -q -m1 -E "$2" <(tail -n +1 -F "$1" 2>/dev/null)
+}
+
+# until_true SECONDS CMD...: for states the kernel gives no event for (a
+# zombie disappearing from /proc), re-checks CMD every 10 ms up to SECONDS.
+until_true() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ $SECONDS -le $deadline ] || return 1
+		sleep 0.01
+	done
+}
+
+# zombies_of PID: how many zombie processes have PID as parent.
+zombies_of() {
+	local parent=$1 n=0 line fields
+	for st in /proc/[0-9]*/stat; do
+		read -r line <"$st" 2>/dev/null || continue
+		read -r -a fields <<<"${line##*) }"
+		[ "${fields[0]}" = Z ] && [ "${fields[1]}" = "$parent" ] && n=$((n + 1))
+	done
+	echo $n
+}

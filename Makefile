@@ -37,10 +37,12 @@ LIB := $(BUILD)/libtether.a
 
 # Each role folder has a build.mk that adds its binaries to BINS and sets
 # <bin>_SRCS (and, optionally, <bin>_DEPS for generated headers).
+.DEFAULT_GOAL := all
 BINS :=
+TEST_HELPERS :=
 include $(wildcard */build.mk)
 
-all: $(addprefix $(BUILD)/,$(BINS))
+all: $(addprefix $(BUILD)/,$(BINS)) $(TEST_HELPERS)
 
 $(KINC):
 	mkdir -p $@
@@ -61,6 +63,11 @@ $(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
 endef
 $(foreach b,$(BINS),$(eval $(call BIN_RULE,$(b))))
+
+# Small static programs the suites run (signal recorders and the like).
+$(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 # Build-host tool for seccomp filters (glibc, libseccomp).
 $(BUILD)/seccomp-gen: lib/seccomp-gen.c

@@ -42,6 +42,17 @@ skip_test() {
 	startSkipping
 }
 
+# stop_tether: ends the tether started in the background as $TP, with its
+# whole tree (TERM, which it forwards and escalates; KILL if it is stuck).
+stop_tether() {
+	[ -n "${TP:-}" ] || return 0
+	kill -TERM "$TP" 2>/dev/null
+	timeout 10 tail --pid="$TP" -f /dev/null
+	kill -KILL "$TP" 2>/dev/null
+	wait "$TP" 2>/dev/null
+	TP=
+}
+
 # in_pidns CMD...: runs CMD as PID 1 of a new PID namespace with its own /proc.
 in_pidns() {
 	unshare --pid --fork --mount-proc "$@"

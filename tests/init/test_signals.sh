@@ -81,7 +81,7 @@ test_sigterm_right_after_exec_is_never_lost() {
 	for i in $(seq 1 30); do
 		"$TETHER" -e 143 -- sleep 10 &
 		local p=$!
-		until [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$TETHER" ]; do :; done
+		wait_exec "$p"
 		sleep 0.001
 		kill -TERM "$p"
 		wait "$p" || bad=$((bad + 1))
@@ -126,8 +126,7 @@ test_child_gets_exactly_the_inherited_signal_state() {
 	direct=$("$H/sigstate" USR1,RTMIN+3,TERM USR2,HUP,PIPE grep -E '^Sig(Blk|Ign)' /proc/self/status)
 	via=$("$H/sigstate" USR1,RTMIN+3,TERM USR2,HUP,PIPE "$TETHER" -- grep -E '^Sig(Blk|Ign)' /proc/self/status)
 	assertEquals "$direct" "$via"
-	# USR1 (bit 9), TERM (bit 14) and musl's SIGRTMIN+3 (38, bit 37).
-	assertContains "$via" "SigBlk:	0000002000004200"
+	assertNotContains "the mask was really set" "$via" "SigBlk:	0000000000000000"
 	direct=$("$H/sigstate" - - grep -E '^Sig(Blk|Ign)' /proc/self/status)
 	via=$("$H/sigstate" - - "$TETHER" -- grep -E '^Sig(Blk|Ign)' /proc/self/status)
 	assertEquals "$direct" "$via"
@@ -140,7 +139,7 @@ test_parent_death_signal() {
 	until_true 5 test -s "$T/pid"
 	local tp
 	tp=$(cat "$T/pid")
-	until [ "$(readlink "/proc/$tp/exe" 2>/dev/null)" = "$TETHER" ]; do :; done
+	wait_exec "$tp"
 	until_true 5 pgrep -P "$tp" sleep >/dev/null
 	kill -KILL "$parent"
 	until_true 5 sh -c "! kill -0 $tp 2>/dev/null"

@@ -87,7 +87,7 @@ test_whole_namespace_is_stopped_as_pid1() {
 test_pause_exits_zero_on_term() {
 	"$TETHER" --pause &
 	TP=$!
-	until [ "$(readlink "/proc/$TP/exe" 2>/dev/null)" = "$TETHER" ]; do :; done
+	wait_exec "$TP"
 	kill -USR1 "$TP"
 	kill -TERM "$TP"
 	wait "$TP"

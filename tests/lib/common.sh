@@ -53,6 +53,16 @@ stop_tether() {
 	TP=
 }
 
+# wait_exec PID: waits (busy, briefly) until PID runs the tether binary.
+# A sanitizer build runs its dynamic loader and runtime before main, so
+# there it also waits until main has blocked the signals.
+wait_exec() {
+	until [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$TETHER" ]; do :; done
+	if [ -n "${TETHER_SANITIZED:-}" ]; then
+		until grep -q '^SigBlk:.*[1-9a-f]' "/proc/$1/status" 2>/dev/null; do :; done
+	fi
+}
+
 # in_pidns CMD...: runs CMD as PID 1 of a new PID namespace with its own /proc.
 in_pidns() {
 	unshare --pid --fork --mount-proc "$@"

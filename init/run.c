@@ -69,28 +69,34 @@ static void forward(struct run *r, int sig)
 
 	if (r->child_done)
 		return;
-	log_debug("forwarding %s to %d", sig_name(sig, name), to);
+	if (log_level_max() >= LOG_DEBUG)
+		log_debug("forwarding %s to %d", sig_name(sig, name), to);
 	if (kill(to, sig) < 0 && errno != ESRCH)
 		log_warn("forwarding %s to %d: %m", sig_name(sig, name), to);
 	if (sigismember(&r->cfg->stop_signals, sig))
 		grace_start(&r->grace, r->cfg->grace_ms);
 }
 
+#define BATCH 8
+
 static void on_signals(struct watch *w, uint32_t events)
 {
 	struct run *r = w->ctx;
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[BATCH];
 	int got;
 
 	(void)events;
-	while ((got = sigfd_read(w->fd, &si)) > 0) {
-		/* A signal the kernel raised at tether itself (SIGPIPE on a
-		 * closed stderr) is not the user's: never forward it. */
-		if ((pid_t)si.ssi_pid == r->self && si.ssi_code != SI_QUEUE)
-			continue;
-		if (si.ssi_signo != SIGCHLD)
-			forward(r, si.ssi_signo);
-	}
+	do {
+		got = sigfd_read_batch(w->fd, si, BATCH);
+		for (int i = 0; i < got; i++) {
+			/* A signal the kernel raised at tether itself (SIGPIPE
+			 * on a closed stderr) is not the user's: never forward. */
+			if ((pid_t)si[i].ssi_pid == r->self && si[i].ssi_code != SI_QUEUE)
+				continue;
+			if (si[i].ssi_signo != SIGCHLD)
+				forward(r, si[i].ssi_signo);
+		}
+	} while (got == BATCH);
 	if (got < 0)
 		log_error("reading signalfd: %m");
 	reap(r);
@@ -152,7 +158,7 @@ int run_program(const struct config *cfg, const sigset_t *orig)
 		.argv = cfg->argv, .mask = orig, .new_pgrp = 1,
 	};
 
-	if (become_reaper() < 0)
+	if (become_reaper() < 0 || (req.ignore_chld = sig_chld_default()) < 0)
 		return EXIT_SETUP;
 	/* -p is about tether's own parent (tini's meaning); the signal then
 	 * arrives like any other and is forwarded. */
@@ -194,7 +200,7 @@ int run_pause(const struct config *cfg, const sigset_t *orig)
 	struct run r = { .cfg = cfg };
 
 	(void)orig;
-	if (become_reaper() < 0)
+	if (become_reaper() < 0 || sig_chld_default() < 0)
 		return EXIT_SETUP;
 	tidy_after_spawn();
 	if (setup_loop(&r, on_pause_signals) < 0)

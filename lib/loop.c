@@ -55,20 +55,25 @@ int sigfd_open(const sigset_t *mask)
 	return signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-int sigfd_read(int fd, struct signalfd_siginfo *si)
+int sigfd_read_batch(int fd, struct signalfd_siginfo *si, int max)
 {
 	ssize_t n;
 
 	do
-		n = read(fd, si, sizeof(*si));
+		n = read(fd, si, max * sizeof(*si));
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(*si))
-		return 1;
+	if (n > 0 && n % sizeof(*si) == 0)
+		return n / sizeof(*si);
 	if (n < 0 && errno == EAGAIN)
 		return 0;
 	if (n >= 0)
 		errno = EIO;
 	return -1;
+}
+
+int sigfd_read(int fd, struct signalfd_siginfo *si)
+{
+	return sigfd_read_batch(fd, si, 1);
 }
 
 int timer_open(void)

@@ -35,6 +35,9 @@ void loop_exit(struct loop *l, int code);
 int sigfd_open(const sigset_t *mask);
 /* 1: one signal read into *si; 0: none left; -1: error. */
 int sigfd_read(int fd, struct signalfd_siginfo *si);
+/* Up to max signals in one read: how many (0: none left), or -1.  Fewer
+ * than max means the queue is empty, which saves a read per wakeup. */
+int sigfd_read_batch(int fd, struct signalfd_siginfo *si, int max);
 
 /* timerfd on CLOCK_MONOTONIC, non-blocking and close-on-exec. */
 int timer_open(void);

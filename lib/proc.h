@@ -14,6 +14,7 @@ struct spawn_req {
 	const sigset_t *mask;	/* the child's mask: what we inherited */
 	int new_pgrp;		/* own process group, foreground on a tty */
 	int pdeathsig;		/* 0: none */
+	int ignore_chld;	/* SIGCHLD back to SIG_IGN (sig_chld_default) */
 	const char *who;	/* name used in the exec error line */
 };
 

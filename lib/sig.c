@@ -22,6 +22,17 @@ int sig_block_all(sigset_t *old)
 	return sigprocmask(SIG_SETMASK, &all, old);
 }
 
+int sig_chld_default(void)
+{
+	struct sigaction old, dfl = { .sa_handler = SIG_DFL };
+
+	if (sigaction(SIGCHLD, 0, &old) < 0)
+		return -1;
+	if (old.sa_handler != SIG_IGN)
+		return 0;
+	return sigaction(SIGCHLD, &dfl, 0) < 0 ? -1 : 1;
+}
+
 /* Parses a decimal number that must fill the whole of s; -1 if not. */
 static int parse_small(const char *s)
 {

@@ -8,6 +8,11 @@
  * Call it first in main: a signal that arrives before the event loop
  * exists then waits, pending, instead of killing or being lost. */
 int sig_block_all(sigset_t *old);
+/* An inherited SIG_IGN for SIGCHLD makes the kernel reap children itself,
+ * so no exit status would ever be seen: this puts SIGCHLD back to the
+ * default.  Returns 1 if it was ignored (children must get SIG_IGN back to
+ * inherit exactly what we inherited), 0 if not, -1 on error. */
+int sig_chld_default(void);
 /* "TERM", "SIGTERM", "15", "RTMIN+2", "SIGRTMAX-1" → number; -1 if bad. */
 int sig_parse(const char *s);
 /* "SIGTERM", "SIGRTMIN+2" or "signal 99"; tmp holds the result. */

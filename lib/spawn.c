@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -40,6 +41,8 @@ static void child(const struct spawn_req *r)
 		take_foreground();
 	if (r->pdeathsig && prctl(PR_SET_PDEATHSIG, r->pdeathsig) < 0)
 		log_warn("prctl PR_SET_PDEATHSIG: %m");
+	if (r->ignore_chld)
+		signal(SIGCHLD, SIG_IGN);
 	if (sigprocmask(SIG_SETMASK, r->mask, 0) < 0) {
 		log_error("sigprocmask in child: %m");
 		_exit(126);

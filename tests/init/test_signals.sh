@@ -132,6 +132,17 @@ test_child_gets_exactly_the_inherited_signal_state() {
 	assertEquals "$direct" "$via"
 }
 
+test_inherited_ignored_sigchld_still_gives_the_status() {
+	"$H/sigstate" - CHLD "$TETHER" -- sh -c 'exit 3'
+	assertEquals 3 $?
+	"$H/sigstate" - CHLD "$TETHER" -- sh -c 'sleep 0.01 & exit 4'
+	assertEquals 4 $?
+	local direct via
+	direct=$("$H/sigstate" - CHLD grep SigIgn /proc/self/status)
+	via=$("$H/sigstate" - CHLD "$TETHER" -- grep SigIgn /proc/self/status)
+	assertEquals "the child still inherits SIGCHLD ignored" "$direct" "$via"
+}
+
 test_parent_death_signal() {
 	# The parent dies; -p TERM makes tether stop its program.
 	sh -c '"$1" -p SIGTERM -e 143 -- sleep 100 & echo $! > "$2"; exec sleep 100' sh "$TETHER" "$T/pid" &

@@ -11,6 +11,7 @@ TETHER_CC=${TETHER_CC:-musl-gcc}
 TETHER_CFLAGS=${TETHER_CFLAGS:--std=gnu11 -Wall -Wextra -Werror -static -Os}
 
 _img_yamls=()	# every YAML pod_play was given, for img_cleanup
+_img_volumes=()	# volumes vol_tmpfs created, for img_cleanup
 
 img_log() { printf 'images: %s\n' "$*" >&2; }
 
@@ -74,6 +75,13 @@ pod_play() {
 	img_infra_ensure || return 1
 	_img_yamls+=("$1")
 	podman kube play --network "$TETHER_POD_NETWORK" "$1" >/dev/null
+}
+
+# vol_tmpfs NAME: a tmpfs volume. kube play ignores emptyDir's medium: Memory (it makes a disk
+# volume named after the emptyDir) but uses an existing volume of that name: create it first.
+vol_tmpfs() {
+	podman volume create --opt type=tmpfs --opt device=tmpfs --opt o=nodev,nosuid "$1" >/dev/null &&
+		_img_volumes+=("$1")
 }
 
 # pod_stop POD [GRACE]: SIGTERM to every container, SIGKILL after GRACE seconds (podman's
@@ -156,9 +164,9 @@ ctr_wait_log() {
 	return $rc
 }
 
-# Remove every pod (with its containers and emptyDir volumes) that pod_play created. Stopping
-# first makes the removal fast: `pod rm --force` straight after SIGKILL spends ~3 s retrying
-# the removal of the pod's cgroup (cgroupfs).
+# Remove every pod (with its containers and emptyDir volumes) that pod_play created, and the
+# volumes of vol_tmpfs. Stopping first makes the removal fast: `pod rm --force` straight after
+# SIGKILL spends ~3 s retrying the removal of the pod's cgroup (cgroupfs).
 img_cleanup() {
 	local yaml pod
 	for yaml in "${_img_yamls[@]}"; do
@@ -169,4 +177,6 @@ img_cleanup() {
 		done
 	done
 	_img_yamls=()
+	[ ${#_img_volumes[@]} -eq 0 ] || podman volume rm --force "${_img_volumes[@]}" >/dev/null 2>&1
+	_img_volumes=()
 }

@@ -32,9 +32,17 @@ img_unavailable_reason() {
 	return 1
 }
 
-# img_build NAME DIR: build DIR/Containerfile (FROM scratch) with DIR as context.
+# img_build NAME DIR: build DIR/Containerfile (FROM scratch) with DIR as context. The image
+# NAME named before is removed when nothing else names it, so rebuilds leave no <none> images.
 img_build() {
-	podman build --quiet --tag "$1" --file "$2/Containerfile" "$2" >/dev/null
+	local old new
+	old=$(podman image inspect --format '{{.Id}}' "$1" 2>/dev/null)
+	new=$(podman build --quiet --layers=false --tag "$1" --file "$2/Containerfile" "$2") || return 1
+	if [ -n "$old" ] && [ "$old" != "$new" ] &&
+	    [ -z "$(podman image inspect --format '{{join .RepoTags " "}}' "$old" 2>/dev/null)" ]; then
+		podman rmi "$old" >/dev/null 2>&1
+	fi
+	return 0
 }
 
 # img_size NAME: the image's size in bytes.

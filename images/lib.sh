@@ -3,14 +3,15 @@
 # Settings and their reasons: images/containers.conf and images/NOTES.md.
 
 TETHER_IMAGES_DIR=${TETHER_IMAGES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
-TETHER_INFRA_IMAGE=${TETHER_INFRA_IMAGE:-localhost/tether-pause:latest}
+# The pod infra image: whatever containers.conf names, so the two never disagree.
+TETHER_INFRA_IMAGE=$(sed -n 's/^infra_image *= *"\(.*\)"/\1/p' "$TETHER_IMAGES_DIR/containers.conf")
 # "podman" is the plain bridge network: no DNS, so no aardvark-dns daemon per pod (kube play's
 # own default network starts one, and it complains "failed to connect to syslog" here).
 TETHER_POD_NETWORK=${TETHER_POD_NETWORK:-podman}
 TETHER_CC=${TETHER_CC:-musl-gcc}
 TETHER_CFLAGS=${TETHER_CFLAGS:--std=gnu11 -Wall -Wextra -Werror -static -Os}
 
-_img_yamls=()	# every YAML pod_play was given, for img_cleanup
+_img_pods=()	# every pod pod_play was asked to create, for img_cleanup
 _img_volumes=()	# volumes vol_tmpfs created, for img_cleanup
 
 img_log() { printf 'images: %s\n' "$*" >&2; }
@@ -81,7 +82,8 @@ img_infra_ensure() {
 # pod_play YAML: create and start the pods of a Kubernetes YAML file.
 pod_play() {
 	img_infra_ensure || return 1
-	_img_yamls+=("$1")
+	# Recorded before playing: a failed play can leave a created pod behind.
+	mapfile -t -O ${#_img_pods[@]} _img_pods < <(pod_names "$1")
 	podman kube play --network "$TETHER_POD_NETWORK" "$1" >/dev/null
 }
 
@@ -176,15 +178,13 @@ ctr_wait_log() {
 # volumes of vol_tmpfs. Stopping first makes the removal fast: `pod rm --force` straight after
 # SIGKILL spends ~3 s retrying the removal of the pod's cgroup (cgroupfs).
 img_cleanup() {
-	local yaml pod
-	for yaml in "${_img_yamls[@]}"; do
-		for pod in $(pod_names "$yaml"); do
-			podman pod exists "$pod" || continue
-			podman pod stop --time 0 "$pod" >/dev/null 2>&1
-			podman pod rm --force "$pod" >/dev/null 2>&1
-		done
+	local pod
+	for pod in "${_img_pods[@]}"; do
+		podman pod exists "$pod" || continue
+		podman pod stop --time 0 "$pod" >/dev/null 2>&1
+		podman pod rm --force "$pod" >/dev/null 2>&1
 	done
-	_img_yamls=()
+	_img_pods=()
 	[ ${#_img_volumes[@]} -eq 0 ] || podman volume rm --force "${_img_volumes[@]}" >/dev/null 2>&1
 	_img_volumes=()
 }

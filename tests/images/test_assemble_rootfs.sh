@@ -28,11 +28,11 @@ test_a_program_runs_in_its_root() {
 test_links_stay_links_and_point_inside() {
 	local link target
 	"$ASSEMBLE" "$T/root" /usr/bin/true || fail "assemble failed"
-	for link in $(find "$T/root" -type l); do
+	while read -r link; do
 		target=$(readlink "$link")
 		assertEquals "$link is relative" "${target#/}" "$target"
 		assertTrue "$link resolves" "[ -e '$link' ]"
-	done
+	done < <(find "$T/root" -type l)
 	[ -L /lib ] && assertTrue "/lib is a link as on the host" "[ -L '$T/root/lib' ]"
 }
 
@@ -59,8 +59,10 @@ test_bad_arguments_are_refused() {
 
 test_libvirt_daemons_run_from_scratch() {
 	local reason b out
-	[ -x /usr/sbin/libvirtd ] && [ -x /usr/sbin/virtlogd ] ||
-		{ skip_test "libvirt-daemon is not installed"; return; }
+	if [ ! -x /usr/sbin/libvirtd ] || [ ! -x /usr/sbin/virtlogd ]; then
+		skip_test "libvirt-daemon is not installed"
+		return
+	fi
 	img_env
 	if reason=$(img_unavailable_reason); then
 		skip_test "$reason"
@@ -80,6 +82,7 @@ test_libvirt_daemons_run_from_scratch() {
 if [ -f "$ROOT/tests/lib/run.sh" ]; then
 	. "$ROOT/tests/lib/run.sh"
 else
+	# shellcheck disable=SC2034 # read by shunit2
 	SHUNIT_COLOR=none
 	. /usr/bin/shunit2
 fi

@@ -156,6 +156,7 @@ else
 		echo "SKIP $(basename "$0" .sh): $reason"
 		exit 77
 	fi
+	# shellcheck disable=SC2034 # read by shunit2
 	SHUNIT_COLOR=none
 	. /usr/bin/shunit2
 fi

@@ -63,16 +63,11 @@ img_cc() {
 	"$TETHER_CC" $TETHER_CFLAGS -o "$out" "$@"
 }
 
-# Build the pod infra image (infra_image in containers.conf) from images/pause.
+# Build the pod infra image (infra_image in containers.conf): `tether --pause`, from the static
+# tether in $TETHER_IMAGE_BUILD (default build/) by images/build.sh.
 img_build_pause() {
-	local dir rc
-	dir=$(mktemp -d) || return 1
-	cp "$TETHER_IMAGES_DIR/pause/Containerfile" "$dir/" &&
-		img_cc "$dir/pause" "$TETHER_IMAGES_DIR/pause/pause.c" &&
-		img_build "$TETHER_INFRA_IMAGE" "$dir"
-	rc=$?
-	rm -rf "$dir"
-	return $rc
+	"$TETHER_IMAGES_DIR/build.sh" pause >/dev/null && img_exists "$TETHER_INFRA_IMAGE" ||
+		{ img_log "no pod infra image: build tether first (make)"; return 1; }
 }
 
 img_infra_ensure() {

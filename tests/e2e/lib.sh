@@ -1,0 +1,56 @@
+# Shared by the e2e suites, the demo and the pod benchmark: the repository's pod YAML made
+# runnable by podman (see the header of images/pods/virt-launcher.yaml), and virt-handler's
+# views of a running pod from the host.
+
+# pod_yaml SRC DST OLD NEW [TERMLOG [DROP]]: SRC with every name starting with OLD renamed to
+# start with NEW (unique emptyDir volumes per pod), TERMLOG, a host file, mounted at
+# /dev/termination-log where SRC has the "# podman: termination-log" comments, and without the
+# containers named in DROP (a space-separated list: roles not built yet).
+pod_yaml() {
+	local tl=${5:-}
+	[ -z "$tl" ] || { : >>"$tl" && chown 107:107 "$tl"; } || return 1
+	awk -v old="$3" -v new="$4" -v tl="$tl" -v drop=" ${6:-} " '
+		/^  - name: / { skip = index(drop, " " $3 " ") > 0 }
+		/^  [a-z]/ { skip = 0 }
+		skip { next }
+		{ gsub(old, new) }
+		/^ *# podman: termination-log volume$/ {
+			if (tl != "") print "  - {name: " new "-termination-log, hostPath: {path: " tl ", type: FileOrCreate}}"
+			next
+		}
+		/^ *# podman: termination-log$/ {
+			if (tl != "") print "    - {name: " new "-termination-log, mountPath: /dev/termination-log}"
+			next
+		}
+		{ print }' "$1" >"$2"
+}
+
+# vol_path VOLUME: the host directory of a podman volume (an emptyDir), as kubelet's
+# /var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~empty-dir/<name> is for virt-handler.
+vol_path() {
+	podman volume inspect --format '{{.Mountpoint}}' "$1"
+}
+
+# peer_pid SOCKET: the pid of the process listening on SOCKET (SO_PEERCRED), as virt-handler's
+# isolation detector finds it.
+peer_pid() {
+	"$E2E_PEERCRED" "$1" | awk '{ print $1 }'
+}
+
+# e2e_helpers DIR: builds the host-side helpers into DIR (E2E_PEERCRED).
+e2e_helpers() {
+	E2E_PEERCRED=$1/peercred
+	[ -x "$E2E_PEERCRED" ] || img_cc "$E2E_PEERCRED" "$TETHER_ROOT/tests/images/peercred.c"
+}
+
+# e2e_images: builds the images the suites need, once per test run (TETHER_IMAGES_ONLY_MISSING
+# keeps images built earlier in the run, unless TETHER_IMAGES_REBUILD is set in the
+# environment); prints each one's line.
+e2e_images() {
+	if [ -n "${TETHER_IMAGES_REBUILD:-}" ]; then
+		TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} "$TETHER_ROOT/images/build.sh" "$@"
+	else
+		TETHER_IMAGES_ONLY_MISSING=1 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
+			"$TETHER_ROOT/images/build.sh" "$@"
+	fi
+}

@@ -29,6 +29,8 @@ want virtlogd libvirt-daemon-system
 want virsh libvirt-clients
 want qemu-system-x86_64 qemu-system-x86
 want /usr/lib/qemu/virtiofsd qemu-system-common
+want qemu-img qemu-utils
+want jq jq
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,121 @@
+#!/bin/bash
+# The virt-launcher pod (images/pods/virt-launcher.yaml) under podman: time from `kube play` to
+# every container running (and, for tether, ready: disk sockets listening, placeholder answering,
+# libvirt answering the launcher), and from SIGTERM (`podman pod stop`) to every container gone.
+# Beside it, the same pod shape with the incumbent helpers in the holders' places (the two disk
+# containers and the virtiofs container): `sleep infinity` as PID 1, and tini running
+# `sleep infinity`. KubeVirt's compute container (virt-launcher-monitor, virt-launcher) cannot run
+# here, so every variant keeps tether's compute container: the rows compare the holders.
+#   BENCH_PODS_RUNS (default 3) runs of each.
+. "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.." || exit 1
+export TETHER_ROOT=$PWD
+. images/lib.sh
+. tests/e2e/lib.sh
+img_env
+RUNS=${BENCH_PODS_RUNS:-3}
+POD=tether-bench-vm
+
+if reason=$(img_unavailable_reason); then
+	row "launcher pod: podman cannot run here ($reason)" - - - ms
+	exit 0
+fi
+W=$(mktemp -d /tmp/tether-bench-pods.XXXXXX)
+chmod 755 "$W"
+trap 'img_cleanup; img_rm localhost/tether-bench-sleep:latest localhost/tether-bench-tini:latest; rm -rf "$W"' EXIT
+
+TETHER_IMAGES_ONLY_MISSING=1 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
+	images/build.sh pause virtiofs container-disk-demo compute >"$W/images.txt" 2>&1
+for i in compute virtiofs container-disk-demo; do
+	if ! img_exists "localhost/tether-$i:latest"; then
+		row "launcher pod: image tether-$i is not built yet (its role is not merged)" - - - ms
+		exit 0
+	fi
+done
+img_cc "$W/peercred" tests/images/peercred.c && E2E_PEERCRED=$W/peercred
+
+# The incumbent holders: coreutils' sleep with its libraries, alone or under tini-static.
+incumbent_images() {
+	local ctx=$W/ctx-$1
+	mkdir -p "$ctx/root"
+	images/assemble-rootfs.sh "$ctx/root" /usr/bin/sleep || return 1
+	if [ "$1" = tini ]; then
+		mkdir -p "$ctx/root/usr/bin" && cp "$(command -v tini-static)" "$ctx/root/usr/bin/tini-static" || return 1
+		printf 'FROM scratch\nCOPY root/ /\nENTRYPOINT ["/usr/bin/tini-static", "--", "/usr/bin/sleep", "infinity"]\n' >"$ctx/Containerfile"
+	else
+		printf 'FROM scratch\nCOPY root/ /\nENTRYPOINT ["/usr/bin/sleep", "infinity"]\n' >"$ctx/Containerfile"
+	fi
+	img_build "localhost/tether-bench-$1:latest" "$ctx"
+}
+incumbent_images sleep || { row "launcher pod: could not build the sleep image" - - - ms; exit 0; }
+HAVE_TINI=
+command -v tini-static >/dev/null && incumbent_images tini && HAVE_TINI=1
+
+# variant_yaml VARIANT OUT: the pod, with VARIANT's holders (tether, sleep or tini).
+variant_yaml() {
+	pod_yaml images/pods/virt-launcher.yaml "$W/base.yaml" tether-vm "$POD" "$W/tl"
+	if [ "$1" = tether ]; then
+		cp "$W/base.yaml" "$2"
+	else
+		sed -e "s|localhost/tether-container-disk-demo:latest|localhost/tether-bench-$1:latest|" \
+			-e "s|localhost/tether-virtiofs:latest|localhost/tether-bench-$1:latest|" \
+			-e '/^    args: \["--/d' "$W/base.yaml" >"$2"
+	fi
+}
+
+ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
+
+# run VARIANT: one pod life; appends "running ready stop" (ms) to $W/VARIANT.
+run() {
+	local t0 running ready stop c
+	variant_yaml "$1" "$W/$1.yaml"
+	t0=$(now_ns)
+	pod_play "$W/$1.yaml" && pod_wait_running "$POD" 30 || return 1
+	running=$(ms_since "$t0")
+	ctr_wait_log "$POD-compute" 'libvirt answers' 30 || return 1
+	if [ "$1" = tether ]; then
+		ctr_wait_log "$POD-volumedisk0" 'listening on' 10 && ctr_wait_log "$POD-volumedisk1" 'listening on' 10 &&
+			until_true 10 "$E2E_PEERCRED" "$(vol_path "$POD-virtiofs-sockets")/shared.sock" >/dev/null 2>&1 || return 1
+	fi
+	ready=$(ms_since "$t0")
+	t0=$(now_ns)
+	pod_stop "$POD" 10
+	stop=$(ms_since "$t0")
+	for c in volumedisk0 virtiofs-shared; do
+		echo "$1 $c $(ctr_exit_code "$POD-$c")" >>"$W/codes"
+	done
+	pod_down "$W/$1.yaml" 10
+	echo "$running $ready $stop" >>"$W/$1"
+}
+
+until_true() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -le $end ] || return 1
+		sleep 0.01
+	done
+}
+
+VARIANTS="tether sleep"
+[ -n "$HAVE_TINI" ] && VARIANTS="$VARIANTS tini"
+for i in $(seq "$RUNS"); do
+	for v in $VARIANTS; do
+		run "$v" || { row "launcher pod ($v): run $i failed" - - - ms; img_cleanup; }
+	done
+done
+
+med() { [ -s "$W/$1" ] && awk -v f="$2" '{ print $f }' "$W/$1" | median || echo -; }
+code() { awk -v v="$1" -v c="$2" '$1 == v && $2 == c { print $3; exit }' "$W/codes"; }
+
+for v in sleep tini; do
+	case " $VARIANTS " in *" $v "*) ;; *) continue ;; esac
+	peer="holders: $([ $v = tini ] && echo 'tini + sleep infinity' || echo 'sleep infinity')"
+	row "launcher pod: kube play → all containers running (median of $RUNS)" "$(med tether 1)" "$peer" "$(med $v 1)" ms
+	row "launcher pod: pod stop (SIGTERM) → all containers gone (median of $RUNS)" "$(med tether 3)" "$peer" "$(med $v 3)" ms
+	row "launcher pod: exit code of a disk holder / the virtiofs container on SIGTERM" \
+		"$(code tether volumedisk0) / $(code tether virtiofs-shared)" "$peer" \
+		"$(code $v volumedisk0) / $(code $v virtiofs-shared)"
+done
+row "launcher pod: kube play → all ready (sockets answer, libvirt answers) (median of $RUNS)" \
+	"$(med tether 2)" "tether only (readiness the holders announce)" - ms

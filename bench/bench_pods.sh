@@ -101,11 +101,11 @@ VARIANTS="tether sleep"
 [ -n "$HAVE_TINI" ] && VARIANTS="$VARIANTS tini"
 for i in $(seq "$RUNS"); do
 	for v in $VARIANTS; do
-		run "$v" || { row "launcher pod ($v): run $i failed" - - - ms; img_cleanup; }
+		run "$v" 2>>"$W/podman.err" || { row "launcher pod ($v): run $i failed" - - - ms; img_cleanup; }
 	done
 done
 
-med() { [ -s "$W/$1" ] && awk -v f="$2" '{ print $f }' "$W/$1" | median || echo -; }
+med() { [ -s "$W/$1" ] && awk -v f="$2" '{ print $f }' "$W/$1" | median | awk '{ printf "%d\n", $1 + 0.5 }' || echo -; }
 code() { awk -v v="$1" -v c="$2" '$1 == v && $2 == c { print $3; exit }' "$W/codes"; }
 
 for v in sleep tini; do
@@ -113,9 +113,9 @@ for v in sleep tini; do
 	peer="holders: $([ $v = tini ] && echo 'tini + sleep infinity' || echo 'sleep infinity')"
 	row "launcher pod: kube play → all containers running (median of $RUNS)" "$(med tether 1)" "$peer" "$(med $v 1)" ms
 	row "launcher pod: pod stop (SIGTERM) → all containers gone (median of $RUNS)" "$(med tether 3)" "$peer" "$(med $v 3)" ms
-	row "launcher pod: exit code of a disk holder / the virtiofs container on SIGTERM" \
-		"$(code tether volumedisk0) / $(code tether virtiofs-shared)" "$peer" \
-		"$(code $v volumedisk0) / $(code $v virtiofs-shared)"
+	echo "| launcher pod: exit code of a disk holder / the virtiofs container on SIGTERM |" \
+		"$(code tether volumedisk0) / $(code tether virtiofs-shared) | $peer |" \
+		"$(code $v volumedisk0) / $(code $v virtiofs-shared) | - |"
 done
-row "launcher pod: kube play → all ready (sockets answer, libvirt answers) (median of $RUNS)" \
-	"$(med tether 2)" "tether only (readiness the holders announce)" - ms
+echo "| launcher pod: kube play → all ready (sockets answer, libvirt answers) (median of $RUNS) |" \
+	"$(med tether 2) ms | tether only: sleep holders announce nothing | - | - |"

@@ -99,16 +99,16 @@ test_pause_as_pid1_reaps_orphans_of_entered_processes() {
 	# Like kubectl exec: a process enters the namespace from outside and
 	# leaves an orphan, which re-parents to PID 1 and must be reaped.
 	unshare --pid --fork --mount-proc "$TETHER" --pause &
-	TP=$!
-	local pause
-	until_true 5 pgrep -P "$TP" >/dev/null
-	pause=$(pgrep -P "$TP")
+	local ns=$! pause
+	until_true 5 pgrep -P "$ns" >/dev/null
+	pause=$(pgrep -P "$ns")
+	TP=$pause
 	nsenter -t "$pause" -p -m -- sh -c '(sh -c "until grep -q \"PPid:.1\$\" /proc/\$\$/status; do :; done; echo adopted > $0" &)' "$T/ppid"
 	wait_for_line "$T/ppid" adopted 5 || fail "orphan not re-parented to tether"
 	until_true 2 test "$(zombies_of "$pause")" = 0
 	assertEquals "zombies left" 0 "$(zombies_of "$pause")"
 	kill -INT "$pause"
-	wait "$TP"
+	wait "$ns"
 	assertEquals 0 $?
 	TP=
 }

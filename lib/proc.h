@@ -15,6 +15,7 @@ struct spawn_req {
 	int new_pgrp;		/* own process group, foreground on a tty */
 	int pdeathsig;		/* 0: none */
 	const char *who;	/* name used in the exec error line */
+	int out_fd;		/* > 0: becomes the child's stdout and stderr */
 };
 
 /* Forks and execs.  The child writes one error line and exits 127 when

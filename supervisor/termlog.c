@@ -17,15 +17,67 @@
 #define MAX_EVENT 4096		/* bytes of one datagram */
 #define REPLY_TIMEOUT_S 5
 
+/* What the file holds, as whole lines: the kept tail is rewritten from
+ * here, so the file need not be readable (kubelet's is, but a log that
+ * is write-only for our uid still works). */
+static char mirror[(1 << 20) + 1];
+static size_t mirror_len;
+
+/* Keeps only the whole lines of the last `keep` bytes of the mirror. */
+static void mirror_trim(size_t keep)
+{
+	char *start, *nl;
+
+	if (mirror_len <= keep)
+		return;
+	start = mirror + mirror_len - keep;
+	if (start[-1] != '\n') {
+		nl = memchr(start, '\n', keep);
+		start = nl ? nl + 1 : mirror + mirror_len;
+	}
+	mirror_len = mirror + mirror_len - start;
+	memmove(mirror, start, mirror_len);
+}
+
+static void mirror_load(struct termlog *t, off_t size)
+{
+	off_t from = size > t->max ? size - t->max : 0;
+	ssize_t n = pread(t->fd, mirror, size - from, from);
+
+	if (n < 0) {
+		log_warn("%s is not readable (%m): its older lines will be dropped when it is full", t->path);
+		return;
+	}
+	mirror_len = n;
+	if (from > 0 && mirror_len) {
+		/* Make the first kept byte the start of a line. */
+		char *nl = memchr(mirror, '\n', mirror_len);
+		size_t skip = nl ? (size_t)(nl + 1 - mirror) : mirror_len;
+		memmove(mirror, mirror + skip, mirror_len - skip);
+		mirror_len -= skip;
+	}
+}
+
 static int open_log(struct termlog *t)
 {
+	struct stat st;
+
 	if (t->fd >= 0)
 		return 0;
-	t->fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (t->fd < 0) {
+	t->fd = open(t->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (t->fd < 0 && errno == EACCES)
+		t->fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (t->fd < 0 || fstat(t->fd, &st) < 0) {
 		log_error("open %s: %m", t->path);
+		if (t->fd >= 0)
+			close(t->fd);
+		t->fd = -1;
 		return -1;
 	}
+	t->regular = S_ISREG(st.st_mode);
+	mirror_len = 0;
+	if (t->regular && st.st_size > 0)
+		mirror_load(t, st.st_size);
 	return 0;
 }
 
@@ -44,58 +96,37 @@ static int write_once(struct termlog *t, const char *p, size_t n)
 	return -1;
 }
 
-/* Rewrites the file as its newest whole lines plus `line`, in one write.
- * The file is a kubelet bind mount, so it cannot be replaced by rename:
- * it is truncated in place, by its only writer. */
-static int rewrite_tail(struct termlog *t, off_t size, const char *line,
-			size_t len)
-{
-	static char store[(1 << 20) + 1];
-	size_t keep = t->max - len;
-	off_t from = size - keep;
-	ssize_t n;
-	char *start;
-
-	n = pread(t->fd, store, keep + 1, from - 1);
-	if (n < 0) {
-		log_error("read %s: %m", t->path);
-		return -1;
-	}
-	/* store[0] is the byte before the kept range: when it ends a line,
-	 * the range starts on a whole line; otherwise skip the cut one. */
-	if (n > 0 && store[0] == '\n') {
-		start = store + 1;
-	} else {
-		start = n > 1 ? memchr(store + 1, '\n', n - 1) : 0;
-		start = start ? start + 1 : store + n;
-	}
-	size_t kept = store + n - start;
-	memmove(store, start, kept);
-	memcpy(store + kept, line, len);
-	if (ftruncate(t->fd, 0) < 0) {
-		log_error("truncate %s: %m", t->path);
-		return -1;
-	}
-	return write_once(t, store, kept + len);
-}
-
 int termlog_append(struct termlog *t, const char *line, size_t len)
 {
-	struct stat st;
-
 	if (open_log(t) < 0)
 		return -1;
 	if ((long)len > t->max / 4) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (fstat(t->fd, &st) < 0) {
-		log_error("stat %s: %m", t->path);
-		return -1;
+	if (!t->regular || mirror_len + len <= (size_t)t->max) {
+		if (write_once(t, line, len) < 0)
+			return -1;
+	} else {
+		/* The file is a kubelet bind mount, so it cannot be replaced
+		 * by rename: its only writer truncates it in place and writes
+		 * the kept lines and the new one with one write. */
+		mirror_trim(t->max - len);
+		memcpy(mirror + mirror_len, line, len);
+		if (ftruncate(t->fd, 0) < 0) {
+			log_error("truncate %s: %m", t->path);
+			return -1;
+		}
+		if (write_once(t, mirror, mirror_len + len) < 0)
+			return -1;
+		mirror_len += len;
+		return 0;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size + (off_t)len <= t->max)
-		return write_once(t, line, len);
-	return rewrite_tail(t, st.st_size, line, len);
+	if (t->regular) {
+		memcpy(mirror + mirror_len, line, len);
+		mirror_len += len;
+	}
+	return 0;
 }
 
 void termlog_own(struct termlog *t, const char *details_json)
@@ -135,7 +166,7 @@ static void one_event(struct termlog *t, const char *in, ssize_t n,
 		reply(t->w.fd, from, fromlen, "rejected: event longer than 4096 bytes");
 		return;
 	}
-	len = event_line(in, n, line, t->max / 4 + 1, err, sizeof(err));
+	len = event_line(in, n, line, sizeof(line), err, sizeof(err));
 	if (len > t->max / 4) {
 		len = -1;
 		struct buf e = BUF_INIT(err);

@@ -13,6 +13,7 @@ struct termlog {
 	const char *sock_path;
 	long max;		/* the file never grows past this */
 	int fd;			/* the log, opened at the first line */
+	int regular;		/* a regular file: kept under max */
 };
 
 /* Binds the event socket and adds it to the loop.  The log file itself

@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* mkdir -p: each missing component is created 0755. */
-static int make_dirs(const char *path)
+int make_dirs(const char *path)
 {
 	char tmp[4096];
 	size_t n = strlen(path);

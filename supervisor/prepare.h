@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+/* mkdir -p: each missing component is created 0755. */
+int make_dirs(const char *path);
 /* 0, or -1 after one error line naming the directory or file. */
 int prepare(const struct config *c);
 

@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "event.h"
 #include "log.h"
+#include "prepare.h"
 #include "sock.h"
 
 #include <errno.h>
@@ -212,6 +213,20 @@ static void on_event(struct watch *w, uint32_t events)
 	}
 }
 
+/* The socket's directory is inside an emptyDir that may start empty. */
+static int make_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash - path;
+
+	if (n == 0 || n >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return make_dirs(dir);
+}
+
 int termlog_open(struct termlog *t, struct loop *l, const char *path,
 		 const char *sock_path, long max)
 {
@@ -222,8 +237,9 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 	t->fd = -1;
 	t->w.ctx = t;
 	t->w.fn = on_event;
-	t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0);
-	if (t->w.fd < 0) {
+	t->w.fd = -1;
+	if (make_parent(sock_path) < 0 ||
+	    (t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0)) < 0) {
 		log_error("event socket %s: %m", sock_path);
 		return -1;
 	}

@@ -2,7 +2,8 @@
  * tests.  Its name is the basename it was run under (use symlinks).
  * Everything it does is steered by FAKE_* variables, NAME being its name
  * with '-' as '_':
- *   FAKE_DIR            where NAME.log (one line per event) and NAME.env go
+ *   FAKE_DIR            where NAME.log (one line per event, ending in
+ *                       t=<monotonic ns> rt=<realtime ns>) and NAME.env go
  *   --help in argv      probe: exit 1 if FAKE_REJECT_FLAGS is set and a
  *                       --no-* flag is present, else 0
  *   FAKE_GATE_NAME      a fifo read before anything else is done
@@ -43,11 +44,11 @@ static const char *var(const char *what)
 	return getenv(buf_cstr(&b));
 }
 
-static long long now_ns(void)
+static long long now_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
@@ -57,7 +58,10 @@ static void record(const char *text)
 	struct buf b = BUF_INIT(line);
 	int fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
-	buf_printf(&b, "%s t=%lld\n", text, now_ns());
+	/* t: monotonic, to order the fakes; rt: wall clock, to compare
+	 * with the timestamps of tether-supervise's log. */
+	buf_printf(&b, "%s t=%lld rt=%lld\n", text, now_ns(CLOCK_MONOTONIC),
+		   now_ns(CLOCK_REALTIME));
 	if (fd >= 0) {
 		if (write(fd, b.p, b.len) < 0)
 			_exit(99);
@@ -212,6 +216,8 @@ static int serve(void)
 	int sig, fd = -1;
 	char text[64];
 
+	if (sock)
+		record("binding");
 	if (sock && (fd = unix_listen(sock, SOCK_STREAM, 8)) < 0) {
 		dprintf(2, "%s: listen %s failed\n", name, sock);
 		return 4;

@@ -59,7 +59,7 @@ field() {
 
 # stamp NAME WHAT [N]: the monotonic ns of the Nth line starting with WHAT.
 stamp() {
-	grep "^$2" "$T/$1.log" | sed -n "${3:-1}p" | sed 's/.* t=\([0-9]*\)$/\1/'
+	grep "^$2" "$T/$1.log" | sed -n "${3:-1}p" | sed 's/.* t=\([0-9]*\).*/\1/'
 }
 
 wait_ready() {

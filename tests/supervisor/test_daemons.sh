@@ -216,8 +216,8 @@ test_main_killed_by_signal() {
 test_main_not_found() {
 	"$SUP" "${SUP_OPTS[@]}" -- "$T/bin/nope" 2>"$T/log"
 	assertEquals 127 $?
-	"$SUP" "${SUP_OPTS[@]}" -- /etc/hostname 2>"$T/log"
-	assertEquals 126 $?
+	"$SUP" "${SUP_OPTS[@]}" -- "$T/bin" 2>"$T/log"
+	assertEquals "a directory cannot be executed" 126 $?
 }
 
 test_signals_forwarded() {

@@ -30,7 +30,15 @@ start() {
 		--virtlogd-socket "$W/r/run/l.sock" --virtqemud-socket "$W/r/run/q.sock" \
 		"$@" -- "$W/r/bin/main" 2>"$W/r/log" &
 	PID=$!
-	timeout 10 grep -q -m1 'virtqemud is ready' <(tail -n +1 -F "$W/r/log" 2>/dev/null)
+	# Woken by inotify (tail -F); the tail is killed afterwards.
+	local fd tpid rc
+	exec {fd}< <(exec tail -n +1 -F "$W/r/log" 2>/dev/null)
+	tpid=$!
+	timeout 10 grep -q -m1 'virtqemud is ready' <&"$fd"
+	rc=$?
+	exec {fd}<&-
+	kill "$tpid" 2>/dev/null
+	return $rc
 }
 
 stop() { kill -TERM "$PID"; wait "$PID"; }
@@ -50,7 +58,7 @@ ready=() restart=() stopms=() stopin=()
 for i in $(seq "$RUNS"); do
 	setup
 	export FAKE_CRASH_virtqemud=1
-	start || continue
+	start || { kill -KILL "$PID"; wait "$PID"; continue; }
 	# virtlogd: from just before its bind() to the "ready" line.
 	ready+=($(( $(log_us 'virtlogd is ready') - $(fake_rt_us virtlogd binding) )))
 	# virtqemud crashed once: from its exit to the second start.

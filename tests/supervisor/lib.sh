@@ -63,5 +63,26 @@ stamp() {
 }
 
 wait_ready() {
-	wait_for_line "$T/log" 'virtqemud is ready' "${1:-10}"
+	wait_log "$T/log" 'virtqemud is ready' "${1:-10}"
+}
+
+# wait_log FILE REGEX [SECONDS [AFTER]]: like common.sh's wait_for_line
+# (woken by inotify through tail -F), but the tail is killed afterwards: a
+# `tail -F` left on a file that stops growing (or is deleted) never gets
+# SIGPIPE and would outlive the test.  With AFTER, only lines after the
+# first line matching AFTER count.
+wait_log() {
+	local fd tpid rc
+	exec {fd}< <(exec tail -n +1 -F "$1" 2>/dev/null)
+	tpid=$!
+	if [ -z "${4:-}" ]; then
+		timeout "${3:-10}" grep -q -m1 -E -- "$2" <&"$fd"
+	else
+		WL_RE=$2 WL_AFTER=$4 timeout "${3:-10}" bash -c \
+			'sed -u -E -n "/${WL_AFTER}/,\$p" | grep -q -m1 -E -- "$WL_RE"' <&"$fd"
+	fi
+	rc=$?
+	exec {fd}<&-
+	kill "$tpid" 2>/dev/null
+	return $rc
 }

@@ -62,8 +62,8 @@ test_daemons_wait_for_their_configs() {
 	mkfifo "$T/gate"
 	export FAKE_GATE_main=$T/gate
 	sup_start
-	wait_for_line "$T/log" 'virtqemud waits for its config' || fail "no wait line"
-	wait_for_line "$T/log" 'virtlogd waits for its config' || fail "no wait line"
+	wait_log "$T/log" 'virtqemud waits for its config' || fail "no wait line"
+	wait_log "$T/log" 'virtlogd waits for its config' || fail "no wait line"
 	assertFalse "virtlogd not started" "[ -e '$T/virtlogd.log' ]"
 	echo >"$T/gate"
 	wait_ready || fail "not ready after the configs appeared"
@@ -74,8 +74,8 @@ test_virtqemud_waits_for_virtlogd_socket() {
 	mkfifo "$T/gate"
 	export FAKE_GATE_virtlogd=$T/gate FAKE_CHECK_virtqemud=$T/run/virtlogd-sock
 	sup_start
-	wait_for_line "$T/virtlogd.log" '^start' || fail "virtlogd did not start"
-	wait_for_line "$T/log" 'virtqemud accepts' || fail "no probe"
+	wait_log "$T/virtlogd.log" '^start' || fail "virtlogd did not start"
+	wait_log "$T/log" 'virtqemud accepts' || fail "no probe"
 	assertFalse "virtqemud waits" "[ -e '$T/virtqemud.log' ]"
 	echo >"$T/gate"
 	wait_ready || fail "not ready"
@@ -125,7 +125,7 @@ test_disabled_daemon() {
 test_restart_at_once_then_backoff() {
 	export FAKE_CRASH_virtqemud=3
 	sup_start --backoff 0.2
-	wait_for_line "$T/virtqemud.log" '^listening' 10 || fail "never stayed up"
+	wait_log "$T/virtqemud.log" '^listening' 10 || fail "never stayed up"
 	local c1 s2 c2 s3 c3 s4
 	c1=$(stamp virtqemud crash 1); s2=$(stamp virtqemud start 2)
 	c2=$(stamp virtqemud crash 2); s3=$(stamp virtqemud start 3)
@@ -157,7 +157,7 @@ test_stop_order_and_cleanup() {
 	echo keep >"$T/disks/file.sock"
 	sup_start
 	wait_ready || fail "not ready"
-	wait_for_line "$T/qemu_system_x86_64.log" '^start' || fail "no qemu"
+	wait_log "$T/qemu_system_x86_64.log" '^start' || fail "no qemu"
 	assertEquals "QEMU re-parented to the supervisor" "$SUP_PID" "$(field qemu_system_x86_64 ppid)"
 	stop_and_wait
 	assertEquals 0 "$RC"
@@ -179,7 +179,7 @@ test_stop_order_and_cleanup() {
 test_qemu_killed_after_timeout_exit_1() {
 	export FAKE_SPAWN_main=$T/bin/qemu-system-x86_64 FAKE_IGNORE_TERM_qemu_system_x86_64=1
 	sup_start --qemu-timeout 0.3
-	wait_for_line "$T/qemu_system_x86_64.log" '^start' || fail "no qemu"
+	wait_log "$T/qemu_system_x86_64.log" '^start' || fail "no qemu"
 	wait_ready || fail "not ready"
 	stop_and_wait
 	assertEquals "exit code" 1 "$RC"
@@ -227,9 +227,9 @@ test_signals_forwarded() {
 	sup_start
 	wait_ready || fail "not ready"
 	kill -HUP "$SUP_PID"
-	wait_for_line "$T/main.log" '^signal 1 ' || fail "HUP not forwarded"
+	wait_log "$T/main.log" '^signal 1 ' || fail "HUP not forwarded"
 	kill -USR1 "$SUP_PID"
-	wait_for_line "$T/main.log" '^signal 10 ' || fail "USR1 not forwarded"
+	wait_log "$T/main.log" '^signal 10 ' || fail "USR1 not forwarded"
 	assertTrue "still running" "kill -0 $SUP_PID"
 	kill -INT "$SUP_PID"
 	sup_wait

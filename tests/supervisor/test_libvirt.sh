@@ -46,7 +46,7 @@ in_ns() { nsenter -t "$(sup_host_pid)" -m "$@"; }
 
 test_real_daemons() {
 	start_stack
-	wait_for_line "$T/log" 'virtqemud is ready' 30 || fail "libvirtd never became ready"
+	wait_log "$T/log" 'virtqemud is ready' 30 || fail "libvirtd never became ready"
 	assertTrue "virtlogd socket" "in_ns test -S /run/libvirt/virtlogd-sock"
 	assertTrue "libvirtd socket" "in_ns test -S /run/libvirt/libvirt-sock"
 	assertTrue "virtlogd ready before libvirtd started" \
@@ -61,11 +61,8 @@ test_real_daemons() {
 	old=$(pgrep -P "$sup" -x libvirtd)
 	logd=$(pgrep -P "$sup" -x virtlogd)
 	kill -KILL "$old"
-	wait_for_line "$T/log" 'virtqemud exited \(killed by SIGKILL\), restarting' || fail "no restart"
-	# The second ready line follows the restart line: wait for it on the
-	# lines after that one.
-	timeout 10 grep -q -m1 'virtqemud is ready' <(tail -n +1 -F "$T/log" 2>/dev/null | sed -n '/restarting/,$p') ||
-		fail "not ready again"
+	wait_log "$T/log" 'virtqemud exited \(killed by SIGKILL\), restarting' || fail "no restart"
+	wait_log "$T/log" 'virtqemud is ready' 10 'restarting' || fail "not ready again"
 	local new
 	new=$(pgrep -P "$sup" -x libvirtd)
 	assertNotEquals "a new libvirtd" "$old" "$new"
@@ -86,7 +83,7 @@ test_real_daemons() {
 
 test_upstream_daemons_lack_restricted_flags() {
 	start_stack
-	wait_for_line "$T/log" 'virtqemud is ready' 30 || fail "libvirtd never became ready"
+	wait_log "$T/log" 'virtqemud is ready' 30 || fail "libvirtd never became ready"
 	assertTrue "virtlogd detection" "grep -q 'virtlogd does not accept the restricted flags --no-admin-srv' '$T/log'"
 	assertTrue "libvirtd detection" "grep -q 'virtqemud does not accept the restricted flags --no-admin-srv --no-ro-srv' '$T/log'"
 	assertTrue "started without them" "grep -q 'started virtqemud as pid [0-9]*: /usr/sbin/libvirtd -f /run/libvirt/libvirtd.conf\"' '$T/log'"

@@ -47,7 +47,7 @@ EOS
 }
 
 check_run() {
-	wait_for_line "$T/log" 'virtqemud is ready' || fail "not ready: $(tail -3 "$T/log")"
+	wait_log "$T/log" 'virtqemud is ready' || fail "not ready: $(tail -3 "$T/log")"
 	assertEquals "seeded config used" "-f,/etc/libvirt/virtlogd.conf,--no-admin-srv" "$(sed -n 's/^start .*argv=\([^ ]*\).*/\1/p' "$T/out/virtlogd.log")"
 	# (LeakSanitizer cannot see this client in the chroot's /proc.)
 	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r "$SUP" --send-event /var/run/kubevirt-private/tether-events.sock \

@@ -10,7 +10,7 @@ suite_tearDown() { fakes_tearDown; }
 start_logger() {
 	# Only the termination log matters here: no daemons.
 	sup_start --no-virtlogd --no-virtqemud "$@"
-	wait_for_line "$T/log" 'events on' || fail "event socket not ready"
+	wait_log "$T/log" 'events on' || fail "event socket not ready"
 }
 
 send() { "$SUP" --send-event "$T/ev.sock" "$1" 2>>"$T/send.err"; }
@@ -50,7 +50,7 @@ test_unbound_sender_is_written() {
 	start_logger
 	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(sys.argv[2].encode(), sys.argv[1])' \
 		"$T/ev.sock" '{"event":"SHUTDOWN","data":{"guest":true,"reason":"guest-reset"}}'
-	wait_for_line "$T/log" 'termination log: .*guest-reset' || fail "not written"
+	wait_log "$T/log" 'termination log: .*guest-reset' || fail "not written"
 	stop
 	assertEquals '{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-reset\"}"}' "$(cat "$T/tl")"
 }
@@ -168,7 +168,7 @@ test_send_event_errors() {
 
 test_no_termination_log() {
 	sup_start --no-virtlogd --no-virtqemud --no-termination-log
-	wait_for_line "$T/log" 'started MAIN' || fail "no start"
+	wait_log "$T/log" 'started MAIN' || fail "no start"
 	stop
 	assertFalse "no socket" "[ -e '$T/ev.sock' ]"
 	assertFalse "no log" "[ -e '$T/tl' ]"

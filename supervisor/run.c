@@ -102,6 +102,35 @@ static int visit_proc(const char *name, void *ctx)
 	return 0;
 }
 
+/* Our direct children from /proc/self/task/TID/children: a few reads,
+ * where a /proc scan of a busy host reads every process's stat.
+ * -1 when the kernel lacks the file (CONFIG_PROC_CHILDREN). */
+static int scan_children(struct sup *s)
+{
+	char path[64], list[4096], *p, *end;
+	struct buf b = BUF_INIT(path);
+	ssize_t n;
+	int fd;
+
+	buf_printf(&b, "/proc/self/task/%d/children", (int)getpid());
+	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, list, sizeof(list) - 1);
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(list) - 1)
+		return -1;	/* unreadable, or more children than fit */
+	list[n] = '\0';
+	for (p = list; *p; p = end) {
+		end = p + strcspn(p, " ");
+		if (*end)
+			*end++ = '\0';
+		if (*p)
+			visit_proc(p, s);
+	}
+	return 0;
+}
+
 static int send_qemu(int sig, void *ctx)
 {
 	struct sup *s = ctx;
@@ -132,7 +161,7 @@ static void enter_qemu(struct sup *s)
 	for (int i = 0; i < D_COUNT; i++)
 		daemon_freeze(&s->d[i]);
 	s->nqemu = 0;
-	if (dir_each("/proc", visit_proc, s) < 0)
+	if (scan_children(s) < 0 && dir_each("/proc", visit_proc, s) < 0)
 		log_warn("scanning /proc for QEMU: %m");
 	if (!s->nqemu)
 		return;

@@ -16,8 +16,10 @@
 /* A daemon that ran this long is well again: its back-off starts over. */
 #define STABLE_MS 60000
 
-static char lines[D_COUNT][LINE_MAX_BYTES];
-static char scratch[6 * LINE_MAX_BYTES + 256];
+/* One byte more than the longest whole line, for its newline. */
+#define LINE_BUF (LINE_MAX_BYTES + 1)
+static char lines[D_COUNT][LINE_BUF];
+static char scratch[6 * LINE_BUF + 256];
 
 static void status_text(struct buf *b, int wstatus)
 {
@@ -60,7 +62,7 @@ static void flush_lines(struct daemon *d, int all)
 		emit_line(d, p, nl - p);
 		p = nl + 1;
 	}
-	if ((all || (p == d->line && d->line_len == LINE_MAX_BYTES)) && p < end) {
+	if ((all || (p == d->line && d->line_len == LINE_BUF)) && p < end) {
 		emit_line(d, p, end - p);
 		p = end;
 	}
@@ -85,7 +87,7 @@ static void on_output(struct watch *w, uint32_t events)
 
 	(void)events;
 	for (;;) {
-		n = read(w->fd, d->line + d->line_len, LINE_MAX_BYTES - d->line_len);
+		n = read(w->fd, d->line + d->line_len, LINE_BUF - d->line_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

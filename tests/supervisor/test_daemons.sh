@@ -70,6 +70,21 @@ test_daemons_wait_for_their_configs() {
 	stop_and_wait
 }
 
+test_config_in_a_directory_made_later() {
+	sup_start --virtqemud-conf "$T/late/a/b/virtqemud.conf"
+	wait_log "$T/log" 'virtqemud waits for its config' || fail "no wait line"
+	wait_log "$T/log" 'virtlogd is ready' || fail "virtlogd not ready"
+	mkdir -p "$T/late/a"
+	mkdir "$T/late/a/b"
+	assertFalse "not started yet" "[ -e '$T/virtqemud.log' ]"
+	touch "$T/late/a/b/virtqemud.conf"
+	wait_ready || fail "the config was not seen"
+	kill -CHLD "$SUP_PID"
+	assertTrue "a stray SIGCHLD is harmless" "kill -0 $SUP_PID"
+	stop_and_wait
+	assertEquals 0 "$RC"
+}
+
 test_virtqemud_waits_for_virtlogd_socket() {
 	mkfifo "$T/gate"
 	export FAKE_GATE_virtlogd=$T/gate FAKE_CHECK_virtqemud=$T/run/virtlogd-sock
@@ -252,6 +267,8 @@ for raw in open(sys.argv[1], encoding="utf-8"):
         assert m.endswith("END"), (o["component"], len(m))
         seen[o["component"]] = len(m)
 assert seen == {"virtlogd": 524288, "virtqemud": 300000}, seen
+empty = [1 for raw in open(sys.argv[1]) if json.loads(raw)["msg"] == ""]
+assert not empty, "a 512 KiB line left an empty line behind"
 PY
 }
 

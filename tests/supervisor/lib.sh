@@ -25,6 +25,10 @@ fakes_setUp() {
 # while its command line still points into $T (no pid reuse accident).
 fakes_tearDown() {
 	local pid
+	# Under TETHER_BUILD=build/asan a sanitizer report fails the test.
+	if grep -qsE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$T/log"; then
+		fail "sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$T/log")"
+	fi
 	if [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null; then
 		kill -KILL "$SUP_PID" 2>/dev/null
 		wait "$SUP_PID" 2>/dev/null

@@ -350,7 +350,9 @@ static void exited(struct daemon *d, int wstatus)
 	grace_cancel(&d->grace);
 	status_text(&st, wstatus);
 	buf_cstr(&st);
-	if (d->state != DS_RUN) {
+	/* Once MAIN has gone nothing needs the daemon: no restart. */
+	if (d->state != DS_RUN || d->s->main_done) {
+		d->state = DS_DONE;
 		log_info("%s exited (%s)", d->c->name, st.p);
 		return;
 	}

@@ -202,6 +202,21 @@ test_qemu_killed_after_timeout_exit_1() {
 	assertTrue "virtqemud stopped after QEMU" "grep -q '^signal 15' '$T/virtqemud.log'"
 }
 
+test_no_restart_once_main_has_gone() {
+	export FAKE_SPAWN_main=$T/bin/qemu-system-x86_64 FAKE_IGNORE_TERM_qemu_system_x86_64=1
+	sup_start --qemu-timeout 3
+	wait_log "$T/qemu_system_x86_64.log" '^start' || fail "no qemu"
+	wait_ready || fail "not ready"
+	kill -TERM "$SUP_PID"
+	wait_log "$T/log" 'leftover QEMU' || fail "no QEMU step"
+	kill -KILL "$(field virtqemud pid)"
+	wait_log "$T/log" 'virtqemud exited \(killed by SIGKILL\)' || fail "not reaped"
+	kill -KILL "$(field qemu_system_x86_64 pid)"
+	sup_wait
+	assertEquals "virtqemud ran once" 1 "$(grep -c '^start' "$T/virtqemud.log")"
+	assertFalse "no restart line" "grep -q 'restarting' '$T/log'"
+}
+
 test_daemon_ignoring_term_is_killed() {
 	export FAKE_IGNORE_TERM_virtlogd=1
 	sup_start --grace 0.2

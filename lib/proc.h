@@ -16,6 +16,7 @@ struct spawn_req {
 	int pdeathsig;		/* 0: none */
 	int ignore_chld;	/* SIGCHLD back to SIG_IGN (sig_chld_default) */
 	const char *who;	/* name used in the exec error line */
+	int out_fd;		/* > 0: becomes the child's stdout and stderr */
 };
 
 /* Forks and execs.  The child writes one error line and exits 127 when

@@ -50,7 +50,7 @@ ssize_t fd_recv(int sock, void *data, size_t len, int *fd)
 
 	*fd = -1;
 	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return n;

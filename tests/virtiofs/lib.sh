@@ -1,0 +1,64 @@
+# Shared by the virtiofs suites: a "container" whose PID 1 is the
+# placeholder, running as uid 107 with no capabilities, in fresh cgroups
+# (v1 pids and memory, the v2 unified hierarchy of this hybrid host) and
+# fresh cgroup, ipc, mnt, net, pid and uts namespaces.
+
+FAKE=$TETHER_BUILD/helpers/fake_virtiofsd
+REGISTER=$TETHER_BUILD/helpers/vfs_register
+ENTER=$TETHER_BUILD/tether-enter
+CG_CTRLS="pids memory unified"
+
+# start_container [PLACEHOLDER-OPTIONS...]: sets CG, U (the unshare
+# process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
+start_container() {
+	chmod 755 "$T"
+	mkdir -m 777 "$T/run"
+	SOCK=$T/run/ph.sock
+	CG=tether-vfs-$$-$RANDOM
+	local c
+	for c in $CG_CTRLS; do
+		[ -d /sys/fs/cgroup/$c ] && mkdir /sys/fs/cgroup/$c/$CG
+	done
+	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; shift 2; exec "$@"' \
+		sh "$CG_CTRLS" "$CG" \
+		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
+		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format text "$@" \
+		>"$T/ph.out" 2>"$T/ph.err" &
+	U=$!
+	wait_for_line "$T/ph.err" "listening on" 10 || { cat "$T/ph.err"; return 1; }
+	PH=$(pgrep -P "$U")
+}
+
+# ph_status: waits for the container to end; prints the placeholder's code.
+ph_status() {
+	local rc
+	wait "$U"
+	rc=$?
+	U=
+	echo $rc
+}
+
+stop_container() {
+	if [ -n "${U:-}" ] && kill -0 "$U" 2>/dev/null; then
+		kill -KILL "$PH" 2>/dev/null
+		wait "$U" 2>/dev/null
+	fi
+	U=
+	local c
+	for c in $CG_CTRLS; do
+		[ -n "${CG:-}" ] && [ -d /sys/fs/cgroup/$c/$CG ] && rmdir /sys/fs/cgroup/$c/$CG 2>/dev/null
+	done
+	CG=
+}
+
+# enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
+# into the container; the record goes to $T/rec.
+enter_fake() {
+	"$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+}
+
+# pid of the (only) process of the container besides its init, by name.
+child_named() {
+	pgrep -P "$PH" -f "$1"
+}

@@ -38,11 +38,14 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* What virtiofsd needs (its own default set, plus DAC_READ_SEARCH for
- * file handles and SYS_CHROOT for --sandbox chroot); it drops the rest
- * itself. */
+/* What virtiofsd needs: its own default set (chown, dac_override, fowner,
+ * fsetid, setgid, setuid, mknod, setfcap), dac_read_search for file
+ * handles, sys_chroot for --sandbox chroot, and setpcap, without which the
+ * C virtiofsd's own capability drop fails and its seccomp filter kills
+ * it (SIGSYS on readlink, found by the QEMU test). */
 #define VIRTIOFSD_CAPS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | \
-	(1ULL << 4) | (1ULL << 6) | (1ULL << 7) | (1ULL << 18) | (1ULL << 27) | (1ULL << 31))
+	(1ULL << 4) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (1ULL << 18) | \
+	(1ULL << 27) | (1ULL << 31))
 
 struct rec {
 	int code;

@@ -30,7 +30,6 @@ static char *arg(const char *fmt, const char *a)
 static void version_child(const struct opts *o, const struct target *t, int out)
 {
 	char *argv[] = { (char *)o->bin, "--version", 0 };
-	char *envp[] = { 0 };
 	sigset_t none;
 	int null = open("/dev/null", O_WRONLY);
 
@@ -39,7 +38,7 @@ static void version_child(const struct opts *o, const struct target *t, int out)
 	    dup2(out, 1) < 0 || null < 0 || dup2(null, 2) < 0)
 		_exit(126);
 	sigprocmask(SIG_SETMASK, &none, 0);
-	execve(o->bin, argv, envp);
+	execve(o->bin, argv, (char **)o->env);
 	_exit(127);
 }
 

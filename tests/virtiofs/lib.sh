@@ -19,7 +19,8 @@ start_container() {
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c ] && mkdir /sys/fs/cgroup/$c/$CG
 	done
-	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; shift 2; exec "$@"' \
+	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done
+		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
 		sh "$CG_CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
@@ -30,13 +31,15 @@ start_container() {
 	PH=$(pgrep -P "$U")
 }
 
-# ph_status: waits for the container to end; prints the placeholder's code.
-ph_status() {
-	local rc
+# ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
+# placeholder's exit code (unshare passes it on), PH_MS how long it took.
+ph_wait() {
+	local t0=$(date +%s%N)
+	timeout "${1:-10}" tail --pid="$U" -f /dev/null
 	wait "$U"
-	rc=$?
+	PH_RC=$?
+	PH_MS=$((($(date +%s%N) - t0) / 1000000))
 	U=
-	echo $rc
 }
 
 stop_container() {

@@ -12,7 +12,7 @@ CG_CTRLS="pids memory unified"
 # process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
 start_container() {
 	chmod 755 "$T"
-	mkdir -m 777 "$T/run"
+	rm -rf "$T/run" && mkdir -m 777 "$T/run"
 	SOCK=$T/run/ph.sock
 	CG=tether-vfs-$$-$RANDOM
 	local c
@@ -34,10 +34,13 @@ start_container() {
 # ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
 # placeholder's exit code (unshare passes it on), PH_MS how long it took.
 ph_wait() {
-	local t0=$(date +%s%N)
-	timeout "${1:-10}" tail --pid="$U" -f /dev/null
+	local t0=$(date +%s%N) w
+	{ sleep "${1:-10}" && kill -KILL "$PH"; } 2>/dev/null &
+	w=$!
 	wait "$U"
 	PH_RC=$?
+	pkill -P "$w" sleep 2>/dev/null
+	wait "$w" 2>/dev/null
 	PH_MS=$((($(date +%s%N) - t0) / 1000000))
 	U=
 }
@@ -64,4 +67,21 @@ enter_fake() {
 # pid of the (only) process of the container besides its init, by name.
 child_named() {
 	pgrep -P "$PH" -f "$1"
+}
+
+# orphan [setpriv-args --] CMD...: starts CMD inside the container as an
+# orphan (so its parent becomes the placeholder); prints its host pid.
+orphan() {
+	local ns host p
+	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c '"$@" </dev/null >/dev/null 2>&1 & echo $!' sh "$@")
+	for p in $(pgrep -P "$PH"); do
+		host=$(awk '/^NSpid:/ {print $NF}' /proc/$p/status 2>/dev/null)
+		[ "$host" = "$ns" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# ns_pid HOSTPID: the pid as the container sees it.
+ns_pid() {
+	awk '/^NSpid:/ {print $NF}' /proc/$1/status
 }

@@ -9,9 +9,8 @@
  *                         container's init; tidies up; sends its pidfd;
  *                         execs.  EOF on the socket = exec succeeded.
  *
- * A is in our PID namespace, so when it exits C goes to our reaper, never
- * to the container's init (which must see only virtiofsd as a root
- * child).  Every failure is one record (exit code + message) on the
+ * A is in our PID namespace and reaps C, so C never becomes a child of
+ * the container's init (which must see only virtiofsd as a root child).  Every failure is one record (exit code + message) on the
  * status socket. */
 #include "enter.h"
 #include "buf.h"
@@ -53,6 +52,7 @@ struct rec {
 };
 
 static int status_fd = -1;
+static int in_b;
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 fail(int code, const char *fmt, ...)
@@ -66,6 +66,11 @@ fail(int code, const char *fmt, ...)
 	va_end(ap);
 	buf_cstr(&b);
 	send(status_fd, &r, sizeof(r), MSG_NOSIGNAL);
+	/* B is by now a root child of the container's init, which takes the
+	 * first root child to exit for virtiofsd: a failed launch must not end
+	 * the container, so B leaves as nobody. */
+	if (in_b && (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0))
+		code = ENTER_SYS;	/* still root (no CAP_SETUID kept) */
 	_exit(code);
 }
 
@@ -141,6 +146,7 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	sigset_t none;
 	int me;
 
+	in_b = 1;
 	set_limits(t);
 	/* Its own session: no signal meant for our caller's process group
 	 * or terminal reaches it. */
@@ -210,6 +216,11 @@ static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct
 		fail(into ? ENTER_CGROUP : ENTER_SYS, "%s: %m", into ? "clone3 into the target's cgroup" : "fork");
 	if (pid == 0)
 		stage_c(o, t);
+	/* C lives in the container's PID namespace: left unreaped, its
+	 * zombie would hold up that namespace's teardown (by seconds, behind
+	 * a slow host init) when the container ends. */
+	while (waitpid(pid, 0, 0) < 0 && errno == EINTR)
+		;
 	_exit(0);
 }
 

@@ -24,7 +24,7 @@ start_container() {
 		sh "$CG_CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
-		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format text "$@" \
+		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format ${PH_LOGFMT:-text} "$@" \
 		>"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
 	wait_for_line "$T/ph.err" "listening on" 10 || { cat "$T/ph.err"; return 1; }

@@ -17,7 +17,8 @@ DESTDIR ?=
 VERSION := $(shell cat VERSION)
 
 CFLAGS ?= -Os
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+# Flags the code needs; CFLAGS stays the user's (make asan sets it).
+TCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DTETHER_VERSION='"$(VERSION)"' \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -Ilib -I$(BUILD)/gen
@@ -28,7 +29,7 @@ LDLIBS ?=
 # (seccomp, capabilities, cgroup clone flags) come from linux-libc-dev.
 ifneq ($(findstring musl,$(CC)),)
 KINC := $(BUILD)/kinc
-CFLAGS += -isystem $(KINC)
+TCFLAGS += -isystem $(KINC)
 endif
 
 LIB_SRCS := $(filter-out lib/seccomp-gen.c,$(wildcard lib/*.c))
@@ -51,7 +52,7 @@ $(KINC):
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(KINC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(TCFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -59,7 +60,7 @@ $(LIB): $(LIB_OBJS)
 
 define BIN_RULE
 $(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
-	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(CFLAGS) $$(TCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
 endef
 $(foreach b,$(BINS),$(eval $(call BIN_RULE,$(b))))
@@ -67,7 +68,7 @@ $(foreach b,$(BINS),$(eval $(call BIN_RULE,$(b))))
 # Small static programs the suites run (signal recorders and the like).
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(TCFLAGS) $(LDFLAGS) -o $@ $^
 
 # Build-host tool for seccomp filters (glibc, libseccomp).
 $(BUILD)/seccomp-gen: lib/seccomp-gen.c
@@ -100,7 +101,7 @@ asan: deps
 	$(MAKE) BUILD=build/asan CC=gcc CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all
 	$(MAKE) units
-	TETHER_BUILD=build/asan tests/run
+	TETHER_BUILD=build/asan TETHER_SANITIZED=1 tests/run
 
 bench: deps all
 	bench/run

@@ -150,11 +150,16 @@ int run_program(const struct config *cfg, const sigset_t *orig)
 	struct run r = { .cfg = cfg };
 	struct spawn_req req = {
 		.argv = cfg->argv, .mask = orig, .new_pgrp = 1,
-		.pdeathsig = cfg->pdeathsig,
 	};
 
 	if (become_reaper() < 0)
 		return EXIT_SETUP;
+	/* -p is about tether's own parent (tini's meaning); the signal then
+	 * arrives like any other and is forwarded. */
+	if (cfg->pdeathsig && prctl(PR_SET_PDEATHSIG, cfg->pdeathsig) < 0) {
+		log_error("prctl PR_SET_PDEATHSIG: %m");
+		return EXIT_SETUP;
+	}
 	r.child = spawn(&req);
 	if (r.child < 0) {
 		log_error("fork: %m");

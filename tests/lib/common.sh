@@ -42,6 +42,27 @@ skip_test() {
 	startSkipping
 }
 
+# stop_tether: ends the tether started in the background as $TP, with its
+# whole tree (TERM, which it forwards and escalates; KILL if it is stuck).
+stop_tether() {
+	[ -n "${TP:-}" ] || return 0
+	kill -TERM "$TP" 2>/dev/null
+	timeout 10 tail --pid="$TP" -f /dev/null
+	kill -KILL "$TP" 2>/dev/null
+	wait "$TP" 2>/dev/null
+	TP=
+}
+
+# wait_exec PID: waits (busy, briefly) until PID runs the tether binary.
+# A sanitizer build runs its dynamic loader and runtime before main, so
+# there it also waits until main has blocked the signals.
+wait_exec() {
+	until [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$TETHER" ]; do :; done
+	if [ -n "${TETHER_SANITIZED:-}" ]; then
+		until grep -q '^SigBlk:.*[1-9a-f]' "/proc/$1/status" 2>/dev/null; do :; done
+	fi
+}
+
 # in_pidns CMD...: runs CMD as PID 1 of a new PID namespace with its own /proc.
 in_pidns() {
 	unshare --pid --fork --mount-proc "$@"

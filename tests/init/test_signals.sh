@@ -1,0 +1,165 @@
+#!/bin/bash
+# Signal forwarding, start-up races, and the child's signal state.
+. "$(dirname "$0")/../lib/common.sh"
+H=$TETHER_BUILD/helpers
+
+suite_tearDown() {
+	stop_tether
+}
+
+# start_recorder [TETHER OPTIONS]: tether runs sigrecord, which appends
+# each signal it gets to $T/rec and exits on SIGRTMAX.
+start_recorder() {
+	"$TETHER" "$@" -- "$H/sigrecord" "$T/rec" RTMAX &
+	TP=$!
+	wait_for_line "$T/rec" '^ready$' || fail "recorder did not start"
+}
+
+finish_recorder() {
+	kill -RTMAX "$TP"
+	wait "$TP"
+	assertEquals "tether's exit" 0 $?
+	TP=
+}
+
+test_every_catchable_signal_forwarded_once_in_order() {
+	local sent=""
+	start_recorder --grace 60
+	for sig in $(seq 1 31); do
+		case $sig in 9|17|19) continue ;; esac
+		kill -"$sig" "$TP"
+		wait_for_line "$T/rec" "^$sig\$" 5 || fail "signal $sig not forwarded"
+		sent="$sent $sig"
+	done
+	finish_recorder
+	assertEquals "ready$sent $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+}
+
+test_realtime_burst_keeps_order_and_count() {
+	local expect="ready"
+	start_recorder
+	for i in 1 2 3 4 5 6 7 8; do
+		kill -"$(kill -l RTMIN+$i 2>/dev/null || echo $((34 + i)))" "$TP" 2>/dev/null || kill -$((34 + i)) "$TP"
+		expect="$expect $((34 + i))"
+	done
+	wait_for_line "$T/rec" "^42\$" || fail "burst not forwarded"
+	finish_recorder
+	assertEquals "$expect $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+}
+
+test_sigchld_is_not_forwarded() {
+	start_recorder
+	kill -CHLD "$TP"
+	kill -USR1 "$TP"
+	wait_for_line "$T/rec" '^10$' || fail "USR1 not forwarded"
+	finish_recorder
+	assertFalse "SIGCHLD must not reach the child" "grep -qx 17 '$T/rec'"
+}
+
+test_kill_chld_to_pid1_is_harmless() {
+	in_pidns "$TETHER" -- sh -c 'kill -CHLD 1; kill -CHLD 1; exit 6'
+	assertEquals 6 $?
+}
+
+test_job_control_signals_never_stop_tether() {
+	local state
+	start_recorder
+	for sig in TSTP TTIN TTOU; do
+		kill -$sig "$TP"
+	done
+	wait_for_line "$T/rec" '^22$' || fail "TTOU not forwarded"
+	read -r state < <(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$TP/stat")
+	assertNotEquals "tether stopped" T "$state"
+	finish_recorder
+	assertEquals "ready 20 21 22 $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+}
+
+# A TERM that lands 1 ms after exec must reach the child, not kill tether:
+# with -e 143 the child's death by TERM reads as 0, tether's own as 143.
+test_sigterm_right_after_exec_is_never_lost() {
+	local bad=0
+	for i in $(seq 1 30); do
+		"$TETHER" -e 143 -- sleep 10 &
+		local p=$!
+		wait_exec "$p"
+		sleep 0.001
+		kill -TERM "$p"
+		wait "$p" || bad=$((bad + 1))
+	done
+	assertEquals "runs where TERM was lost or fatal" 0 "$bad"
+}
+
+test_without_group_mode_the_grandchild_is_killed_by_the_grace() {
+	"$TETHER" --grace 0.5 -- sh -c 'sleep 100 & trap "" TERM; echo up > '"$T/up"'; wait $!' &
+	TP=$!
+	wait_for_line "$T/up" up || fail "not started"
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals "the ignoring sh is killed after the grace" 137 $?
+	TP=
+}
+
+test_group_mode_reaches_grandchildren() {
+	local start=$SECONDS
+	"$TETHER" -g --grace 30 -- sh -c 'sleep 100 & trap "" TERM; echo up > '"$T/up"'; wait $!' &
+	TP=$!
+	wait_for_line "$T/up" up || fail "not started"
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals "sh exits with its killed sleep's status" 143 $?
+	assertTrue "ended by the group TERM, not the grace KILL" "[ $((SECONDS - start)) -lt 10 ]"
+	TP=
+}
+
+test_tini_kill_process_group_env() {
+	TINI_KILL_PROCESS_GROUP=1 "$TETHER" --grace 30 -- sh -c 'sleep 100 & trap "" TERM; echo up > '"$T/up"'; wait $!' &
+	TP=$!
+	wait_for_line "$T/up" up || fail "not started"
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals 143 $?
+	TP=
+}
+
+test_child_gets_exactly_the_inherited_signal_state() {
+	local direct via
+	direct=$("$H/sigstate" USR1,RTMIN+3,TERM USR2,HUP,PIPE grep -E '^Sig(Blk|Ign)' /proc/self/status)
+	via=$("$H/sigstate" USR1,RTMIN+3,TERM USR2,HUP,PIPE "$TETHER" -- grep -E '^Sig(Blk|Ign)' /proc/self/status)
+	assertEquals "$direct" "$via"
+	assertNotContains "the mask was really set" "$via" "SigBlk:	0000000000000000"
+	direct=$("$H/sigstate" - - grep -E '^Sig(Blk|Ign)' /proc/self/status)
+	via=$("$H/sigstate" - - "$TETHER" -- grep -E '^Sig(Blk|Ign)' /proc/self/status)
+	assertEquals "$direct" "$via"
+}
+
+test_parent_death_signal() {
+	# The parent dies; -p TERM makes tether stop its program.
+	sh -c '"$1" -p SIGTERM -e 143 -- sleep 100 & echo $! > "$2"; exec sleep 100' sh "$TETHER" "$T/pid" &
+	local parent=$!
+	until_true 5 test -s "$T/pid"
+	local tp
+	tp=$(cat "$T/pid")
+	wait_exec "$tp"
+	until_true 5 pgrep -P "$tp" sleep >/dev/null
+	kill -KILL "$parent"
+	until_true 5 sh -c "! kill -0 $tp 2>/dev/null"
+	assertFalse "tether ended after its parent died" "kill -0 $tp 2>/dev/null"
+}
+
+test_forward_only_signal_does_not_stop() {
+	local start=$SECONDS
+	"$TETHER" --grace 1 --forward-only HUP -- sh -c 'trap "echo hup >> '"$T/hup"'" HUP; echo up > '"$T/up"'; while [ ! -e '"$T/go"' ]; do sleep 0.05; done' &
+	TP=$!
+	wait_for_line "$T/up" up || fail "not started"
+	kill -HUP "$TP"
+	wait_for_line "$T/hup" hup || fail "HUP not forwarded"
+	# Still alive well after the grace period would have ended it.
+	sleep 2
+	assertTrue "kill -0 $TP"
+	touch "$T/go"
+	wait "$TP"
+	assertEquals 0 $?
+	TP=
+}
+
+. "$TETHER_ROOT/tests/lib/run.sh"

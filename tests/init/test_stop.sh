@@ -1,0 +1,116 @@
+#!/bin/bash
+# Stopping: TERM → grace → KILL of the whole tree, as PID 1 and not.
+. "$(dirname "$0")/../lib/common.sh"
+
+suite_tearDown() {
+	stop_tether
+	pkill -KILL -f "sleep 31337" 2>/dev/null
+}
+
+H=$TETHER_BUILD/helpers
+
+# timed CMD...: runs CMD; its status in $RC and its duration in $MS.
+timed() {
+	local start
+	start=$(date +%s%N)
+	"$@"
+	RC=$?
+	MS=$((($(date +%s%N) - start) / 1000000))
+}
+
+test_leftover_gets_term_and_is_reaped_before_exit_as_pid1() {
+	# The leftover records the TERM it gets, proving TERM came before KILL.
+	in_pidns "$TETHER" -- sh -c '"$1" "$2" TERM & until grep -qs ready "$2"; do :; done; exit 3' sh "$H/sigrecord" "$T/rec"
+	assertEquals 3 $?
+	assertEquals "ready 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+	assertFalse "nothing survives" "pgrep -f '$T/rec'"
+}
+
+test_leftover_gets_term_and_is_reaped_before_exit_as_subreaper() {
+	"$TETHER" -- sh -c '("$1" "$2" TERM &); until grep -qs ready "$2"; do :; done; exit 4' sh "$H/sigrecord" "$T/rec"
+	assertEquals 4 $?
+	assertEquals "ready 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+	assertFalse "nothing survives" "pgrep -f '$T/rec'"
+}
+
+test_leftover_ignoring_term_is_killed_after_grace() {
+	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; exec sleep 31337) & exit 0'
+	assertEquals 0 "$RC"
+	assertTrue "waited for the grace ($MS ms)" "[ $MS -ge 450 ]"
+	assertTrue "but not much longer ($MS ms)" "[ $MS -lt 3000 ]"
+	assertFalse "nothing survives" "pgrep -f 'sleep 31337'"
+}
+
+test_grace_zero_kills_at_once() {
+	timed in_pidns "$TETHER" --grace 0 -- sh -c '(trap "" TERM; exec sleep 31337) & exit 5'
+	assertEquals 5 "$RC"
+	assertTrue "no wait ($MS ms)" "[ $MS -lt 1000 ]"
+}
+
+test_sigterm_to_a_child_ignoring_it_escalates() {
+	"$TETHER" --grace 0.5 -- sh -c 'trap "" TERM; echo up > '"$T/up"'; while :; do sleep 1; done' &
+	TP=$!
+	wait_for_line "$T/up" up || fail "not started"
+	local start=$(date +%s%N)
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals 137 $?
+	local ms=$((($(date +%s%N) - start) / 1000000))
+	assertTrue "killed after the grace ($ms ms)" "[ $ms -ge 450 ] && [ $ms -lt 3000 ]"
+	TP=
+}
+
+test_each_stop_signal_forwards_then_escalates() {
+	for sig in TERM INT HUP QUIT; do
+		"$TETHER" --grace 0.3 -- sh -c 'trap "" TERM INT HUP QUIT; echo up > '"$T/up.$sig"'; while :; do sleep 1; done' &
+		TP=$!
+		wait_for_line "$T/up.$sig" up || fail "not started"
+		kill -$sig "$TP"
+		wait "$TP"
+		assertEquals "after SIG$sig" 137 $?
+	done
+	TP=
+}
+
+test_child_that_exits_on_term_gives_its_status() {
+	in_pidns "$TETHER" -- sh -c 'trap "exit 7" TERM; kill -TERM 1; while :; do sleep 1; done'
+	assertEquals 7 $?
+}
+
+test_whole_namespace_is_stopped_as_pid1() {
+	# Processes in their own sessions and groups are still in the tree.
+	in_pidns "$TETHER" --grace 0.5 -- sh -c 'setsid sleep 31337 & setsid sh -c "trap \"\" TERM; sleep 31337" & sleep 0.1; exit 0'
+	assertEquals 0 $?
+	assertFalse "nothing survives" "pgrep -f 'sleep 31337'"
+}
+
+test_pause_exits_zero_on_term() {
+	"$TETHER" --pause &
+	TP=$!
+	wait_exec "$TP"
+	kill -USR1 "$TP"
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals 0 $?
+	TP=
+}
+
+test_pause_as_pid1_reaps_orphans_of_entered_processes() {
+	# Like kubectl exec: a process enters the namespace from outside and
+	# leaves an orphan, which re-parents to PID 1 and must be reaped.
+	unshare --pid --fork --mount-proc "$TETHER" --pause &
+	TP=$!
+	local pause
+	until_true 5 pgrep -P "$TP" >/dev/null
+	pause=$(pgrep -P "$TP")
+	nsenter -t "$pause" -p -m -- sh -c '(sh -c "until grep -q \"PPid:.1\$\" /proc/\$\$/status; do :; done; echo adopted > $0" &)' "$T/ppid"
+	wait_for_line "$T/ppid" adopted 5 || fail "orphan not re-parented to tether"
+	until_true 2 test "$(zombies_of "$pause")" = 0
+	assertEquals "zombies left" 0 "$(zombies_of "$pause")"
+	kill -INT "$pause"
+	wait "$TP"
+	assertEquals 0 $?
+	TP=
+}
+
+. "$TETHER_ROOT/tests/lib/run.sh"

@@ -1,0 +1,112 @@
+/* Unit tests of tether's command-line parsing (init/config.c). */
+#define UNIT_NAME "unit_init_config"
+#include "check.h"
+
+#include "../../init/config.c"
+
+static enum parse_result parse(struct config *c, char **envp, ...)
+{
+	char *argv[16] = { "tether" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, envp);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	static char *keep[16];
+	memcpy(keep, argv, sizeof(keep));
+	return config_parse(c, argc, keep, envp);
+}
+
+static void defaults_are_documented(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, 0, "prog", "arg", NULL), PARSE_OK);
+	CHECK_STR(c.argv[0], "prog");
+	CHECK_STR(c.argv[1], "arg");
+	CHECK_INT(c.grace_ms, 5000);
+	CHECK_INT(c.group, 0);
+	CHECK_INT(c.mode, MODE_RUN);
+	CHECK_INT(config_log_level(&c), LOG_WARN);
+	CHECK(sigismember(&c.stop_signals, SIGTERM));
+	CHECK(sigismember(&c.stop_signals, SIGHUP));
+	CHECK(!sigismember(&c.stop_signals, SIGUSR1));
+}
+
+static void tini_options(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, 0, "-s", "-g", "-w", "-vv", "-e", "3", "-e4", "-p", "SIGKILL", "--", "x", NULL), PARSE_OK);
+	CHECK_INT(c.group, 1);
+	CHECK_INT(c.warn_reap, 1);
+	CHECK_INT(c.pdeathsig, SIGKILL);
+	CHECK_INT(config_log_level(&c), LOG_DEBUG);
+	CHECK_INT(config_exit_code(&c, 3), 0);
+	CHECK_INT(config_exit_code(&c, 4), 0);
+	CHECK_INT(config_exit_code(&c, 5), 5);
+	CHECK_STR(c.argv[0], "x");
+}
+
+static void tini_environment(void)
+{
+	struct config c;
+	char *env[] = { "TINI_KILL_PROCESS_GROUP=", "TINI_VERBOSITY=2", "TINI_SUBREAPER=1", 0 };
+
+	CHECK_INT(parse(&c, env, "x", NULL), PARSE_OK);
+	CHECK_INT(c.group, 1);
+	CHECK_INT(config_log_level(&c), LOG_INFO);
+}
+
+static void grace_and_stop_signals(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, 0, "--grace", "0.5", "--forward-only", "HUP", "x", NULL), PARSE_OK);
+	CHECK_INT(c.grace_ms, 500);
+	CHECK(!sigismember(&c.stop_signals, SIGHUP));
+	CHECK(sigismember(&c.stop_signals, SIGTERM));
+	CHECK_INT(parse(&c, 0, "--grace=0", "x", NULL), PARSE_OK);
+	CHECK_INT(c.grace_ms, 0);
+}
+
+static void modes_and_actions(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, 0, "--pause", NULL), PARSE_OK);
+	CHECK_INT(c.mode, MODE_PAUSE);
+	CHECK_INT(parse(&c, 0, "-P", "prog", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--version", NULL), PARSE_DONE);
+	CHECK_INT(c.action, ACT_VERSION);
+	CHECK_INT(parse(&c, 0, "-h", "x", NULL), PARSE_DONE);
+	CHECK_INT(c.action, ACT_HELP);
+}
+
+static void errors(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, 0, NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "-e", "300", "x", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "-e takes an exit code from 0 to 255, not '300'");
+	CHECK_INT(parse(&c, 0, "-p", "NOPE", "x", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "-p: unknown signal 'NOPE'");
+	CHECK_INT(parse(&c, 0, "--log-format", "xml", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "1e3", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--what", "x", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "unknown option '--what'");
+}
+
+int main(void)
+{
+	RUN(defaults_are_documented);
+	RUN(tini_options);
+	RUN(tini_environment);
+	RUN(grace_and_stop_signals);
+	RUN(modes_and_actions);
+	RUN(errors);
+	UNIT_DONE();
+}

@@ -75,6 +75,21 @@ test_runs_as_107_without_privileges() {
 	assertEquals "is PID 1" "1" "$(ns_pid $PH)"
 }
 
+test_read_only_root() {
+	chmod 755 "$T"; mkdir "$T/run"
+	unshare --mount --pid --fork --mount-proc sh -c \
+		'mount -t tmpfs -o mode=777 tmpfs "$1" && mount -o remount,bind,ro / && shift && exec "$@"' sh "$T/run" \
+		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$TETHER" --placeholder --socket "$T/run/ph.sock" -vv --log-format text 2>"$T/ph.err" &
+	U=$!
+	assertTrue "listening on a read-only root" "wait_for_line '$T/ph.err' 'listening on' 5"
+	PH=$(pgrep -P $U)
+	assertTrue "root is read-only there" "nsenter -t $PH -m sh -c '! touch /ro-probe 2>/dev/null'"
+	local c=$(orphan sh -c 'exit 7')
+	ph_wait 5
+	assertEquals "virtiofsd's status" 7 $PH_RC
+}
+
 test_argv0_name_and_socket_path() {
 	ln -s "$TETHER" "$T/virtiofs-placeholder"
 	"$T/virtiofs-placeholder" --socket-path "$T/s" -vv --log-format text 2>"$T/err" &

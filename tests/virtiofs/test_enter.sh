@@ -30,8 +30,10 @@ fake_pid() {
 
 test_the_program_gets_exactly_the_targets_context() {
 	start_container
-	# Our own oddities must not leak: an ignored SIGPIPE, extra fds.
-	( trap '' PIPE; exec 7>"$T/extra"; enter_fake -e LANG=C.UTF-8 --caps chown,setuid,setpcap )
+	# Our own oddities must not leak: blocked and ignored signals, an extra fd.
+	( exec 7>"$T/extra"; "$TETHER_BUILD/helpers/sigstate" USR1,HUP PIPE,INT \
+		"$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" -e LANG=C.UTF-8 \
+		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" )
 	assertEquals "exit code" 0 $?
 	assertTrue "record written" "wait_for_line '$T/rec' '^done' 5"
 	local f=$(fake_pid)

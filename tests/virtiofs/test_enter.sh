@@ -205,6 +205,43 @@ test_racing_the_placeholder_start() {
 	done
 }
 
+test_lock_is_released_with_the_program() {
+	# A pause container (tether --pause reaps, and survives its children).
+	chmod 755 "$T"; mkdir -m 777 "$T/run"
+	unshare --pid --fork --mount --mount-proc "$TETHER" --pause -vv --log-format text 2>"$T/ph.err" &
+	U=$!
+	wait_for_line "$T/ph.err" "pausing" 5
+	PH=$(pgrep -P $U)
+	enter_fake 2>/dev/null
+	wait_for_line "$T/rec" '^done' 5
+	local first=$(fake_pid)
+	assertContains "virtiofsd holds the lock" "$(ls -l /proc/$first/fd/3)" "virtiofsd.lock"
+	assertContains "a second one is refused" "$(enter_fake 2>&1)" "already running"
+	kill -KILL $first
+	until_true 5 sh -c "! kill -0 $first 2>/dev/null"
+	rm -f "$T/rec"
+	enter_fake 2>/dev/null
+	assertEquals "a new launch works once it is gone" 0 $?
+	assertTrue "new record" "wait_for_line '$T/rec' '^done' 5"
+	assertNotEquals "a new process" "$first" "$(fake_pid)"
+}
+
+test_target_dying_meanwhile_spawns_nothing_outside() {
+	local i rc bad=0
+	for i in 1 2 3 4 5 6; do
+		start_container
+		( kill -KILL $PH ) &
+		enter_fake 2>/dev/null
+		rc=$?
+		case $rc in 0|3|4|5|6|7|8) ;; *) bad=$((bad + 1)) ;; esac
+		wait
+		U=
+		stop_container
+	done
+	assertEquals "only documented codes" 0 $bad
+	assertEquals "no program left anywhere" "" "$(pgrep -f "$FAKE")"
+}
+
 test_bad_arguments() {
 	local args msg code out rc
 	while IFS='|' read -r code msg args; do

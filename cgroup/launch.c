@@ -147,7 +147,6 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	int me;
 
 	in_b = 1;
-	set_limits(t);
 	/* Its own session: no signal meant for our caller's process group
 	 * or terminal reaches it. */
 	if (setsid() < 0)
@@ -155,8 +154,11 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	umask(022);
 	if (chdir("/") < 0)
 		fail(ENTER_EXEC, "chdir / in the container: %m");
+	/* fds first: a low RLIMIT_NOFILE of the target would refuse the
+	 * high fd numbers used while shuffling them. */
 	status_fd = high(status_fd);
 	set_fds(t);
+	set_limits(t);
 	default_signals();
 	if (keep != ~0ULL && caps_limit(keep) < 0)
 		fail(ENTER_EXEC, "limiting capabilities: %m");

@@ -88,6 +88,7 @@ test_read_only_root() {
 	local c=$(orphan sh -c 'exit 7')
 	ph_wait 5
 	assertEquals "virtiofsd's status" 7 $PH_RC
+	[ $PH_RC = 7 ] || cat "$T/ph.err"
 }
 
 test_argv0_name_and_socket_path() {

@@ -34,7 +34,8 @@ test_leftover_gets_term_and_is_reaped_before_exit_as_subreaper() {
 }
 
 test_leftover_ignoring_term_is_killed_after_grace() {
-	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; exec sleep 31337) & exit 0'
+	# The program waits until the leftover has set its trap, then exits.
+	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; echo > "$0"; exec sleep 31337) & until [ -e "$0" ]; do :; done; exit 0' "$T/ready"
 	assertEquals 0 "$RC"
 	assertTrue "waited for the grace ($MS ms)" "[ $MS -ge 450 ]"
 	assertTrue "but not much longer ($MS ms)" "[ $MS -lt 3000 ]"

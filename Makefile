@@ -22,7 +22,10 @@ TCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DTETHER_VERSION='"$(VERSION)"' \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector -Ilib -I$(BUILD)/gen
-LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+# musl's start-up code in a static binary never applies RELRO, so its page
+# padding (and separate-code's) would only add size.
+LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro \
+	-Wl,--build-id=none
 LDLIBS ?=
 
 # musl-gcc sees only musl's headers; the few Linux UAPI headers we use

@@ -75,18 +75,18 @@ for init in tether $PEERS; do
 	LAT[$init]=$(latency_us "$init")
 done
 rm -rf "$out"
+# rows LABEL ARRAY [UNIT]: one row per peer for the measure in ARRAY.
+rows() {
+	local -n v=$2
+	for peer in $PEERS; do
+		row "$1" "${v[tether]}" "$peer" "${v[$peer]}" "${3:-}"
+	done
+}
+
 for peer in $PEERS; do
 	row "binary size (bytes; peer ${KIND[$peer]})" "${SIZE[tether]}" "$peer" "${SIZE[$peer]}"
 done
-for peer in $PEERS; do
-	row "peak RSS as PID 1 (VmHWM)" "${RSS[tether]}" "$peer" "${RSS[$peer]}" KB
-done
-for peer in $PEERS; do
-	row "context switches, 10 s idle" "${WAKE[tether]}" "$peer" "${WAKE[$peer]}"
-done
-for peer in $PEERS; do
-	row "reap 10,000 orphans (median of $ROUNDS)" "${REAP[tether]}" "$peer" "${REAP[$peer]}" ms
-done
-for peer in $PEERS; do
-	row "signal forwarding round trip (median)" "${LAT[tether]}" "$peer" "${LAT[$peer]}" µs
-done
+rows "peak RSS as PID 1 (VmHWM)" RSS KB
+rows "context switches, 10 s idle" WAKE
+rows "reap 10,000 orphans (median of $ROUNDS)" REAP ms
+rows "signal forwarding round trip (median)" LAT µs

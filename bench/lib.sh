@@ -5,7 +5,9 @@
 # less is better).
 row() {
 	local ratio
-	ratio=$(awk -v t="$2" -v p="$4" 'BEGIN { if (t > 0) printf "%.2f", p / t; else print "-" }')
+	ratio=$(awk -v t="$2" -v p="$4" 'BEGIN {
+		num = "^[0-9]+([.][0-9]+)?$"
+		if (t ~ num && p ~ num && t > 0) printf "%.2f", p / t; else print "-" }')
 	echo "| $1 | $2${5:+ $5} | $3 | $4${5:+ $5} | $ratio |"
 }
 

@@ -9,6 +9,7 @@
 enum {
 	O_SUBREAPER = 1, O_GROUP, O_REMAP, O_PDEATH, O_WARN, O_VERBOSE,
 	O_LICENSE, O_HELP, O_VERSION, O_GRACE, O_PAUSE, O_LOGFMT, O_FWDONLY,
+	O_PLACEHOLDER, O_SOCKET,
 };
 
 static const struct opt options[] = {
@@ -25,6 +26,9 @@ static const struct opt options[] = {
 	{ "pause", 'P', 0, O_PAUSE },
 	{ "log-format", 0, 1, O_LOGFMT },
 	{ "forward-only", 0, 1, O_FWDONLY },
+	{ "placeholder", 0, 0, O_PLACEHOLDER },
+	{ "socket", 0, 1, O_SOCKET },
+	{ "socket-path", 0, 1, O_SOCKET },
 	{ 0, 0, 0, 0 },
 };
 
@@ -46,6 +50,22 @@ static enum parse_result bad(struct config *c, const char *what,
 	buf_printf(&b, "%s '%s'", what, arg);
 	buf_cstr(&b);
 	return PARSE_ERROR;
+}
+
+static int is_name(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, name);
+}
+
+static enum parse_result placeholder_check(struct config *c)
+{
+	if (c->argv[0])
+		return bad(c, "the placeholder runs no program, but got", c->argv[0]);
+	if (!c->socket)
+		return bad(c, "the placeholder needs --socket PATH; usage:", "tether --placeholder --socket PATH");
+	return PARSE_OK;
 }
 
 static void defaults(struct config *c, char **envp)
@@ -80,6 +100,12 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_WARN: c->warn_reap = 1; break;
 	case O_VERBOSE: c->verbosity++; break;
 	case O_PAUSE: c->mode = MODE_PAUSE; break;
+	case O_PLACEHOLDER: c->mode = MODE_PLACEHOLDER; break;
+	case O_SOCKET:
+		if (!*arg)
+			return bad(c, "--socket takes a path, not", arg);
+		c->socket = arg;
+		break;
 	case O_LICENSE: c->action = ACT_LICENSE; break;
 	case O_HELP: c->action = ACT_HELP; break;
 	case O_VERSION: c->action = ACT_VERSION; break;
@@ -117,6 +143,9 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 	int id;
 
 	defaults(c, envp);
+	/* KubeVirt's prototype interface: the image runs it by this name. */
+	if (argc > 0 && is_name(argv[0], "virtiofs-placeholder"))
+		c->mode = MODE_PLACEHOLDER;
 	opt_start(&st, argc, argv);
 	while ((id = opt_next(&st, options)) > 0)
 		if (one(c, id, st.arg) != PARSE_OK)
@@ -130,6 +159,10 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 	c->argv = argv + st.i;
 	if (c->mode == MODE_RUN && !c->argv[0])
 		return bad(c, "no program to run; usage:", "tether [OPTIONS] [--] PROGRAM [ARGS...]");
+	if (c->mode == MODE_PLACEHOLDER)
+		return placeholder_check(c);
+	if (c->socket)
+		return bad(c, "--socket is for --placeholder, not for mode", c->mode == MODE_PAUSE ? "pause" : "run");
 	if (c->mode == MODE_PAUSE && c->argv[0])
 		return bad(c, "--pause runs no program, but got", c->argv[0]);
 	return PARSE_OK;

@@ -14,7 +14,7 @@ enum {
 	EXIT_SETUP = 111,	/* a system call failed while setting up */
 };
 
-enum mode { MODE_RUN, MODE_PAUSE };
+enum mode { MODE_RUN, MODE_PAUSE, MODE_PLACEHOLDER };
 enum action { ACT_NONE, ACT_HELP, ACT_VERSION, ACT_LICENSE };
 enum parse_result { PARSE_OK, PARSE_DONE, PARSE_ERROR };
 
@@ -30,6 +30,7 @@ struct config {
 	unsigned char remap[32];	/* -e: bit n set → exit code n becomes 0 */
 	sigset_t stop_signals;	/* signals that also start the stop */
 	enum log_format log_format;
+	const char *socket;	/* --socket: the placeholder's socket */
 	char err[240];
 };
 

@@ -1,6 +1,7 @@
 /* tether: PID 1 for a container. */
 #include "config.h"
 #include "log.h"
+#include "placeholder.h"
 #include "run.h"
 #include "sig.h"
 
@@ -16,6 +17,7 @@ extern char **environ;
 static const char usage[] =
 "usage: tether [OPTIONS] [--] PROGRAM [ARGS...]\n"
 "       tether --pause [OPTIONS]\n"
+"       tether --placeholder --socket PATH [OPTIONS]  (see PLACEHOLDER.md)\n"
 "\n"
 "Runs PROGRAM as the child of PID 1: forwards signals to it, reaps every\n"
 "zombie, stops the whole tree TERM -> grace -> KILL when it exits, and\n"
@@ -23,6 +25,8 @@ static const char usage[] =
 "\n"
 "  --grace SECONDS        time between TERM and KILL when stopping (default 5)\n"
 "  --forward-only SIGNAL  forward SIGNAL without starting the stop (e.g. HUP)\n"
+"  --placeholder          virtiofs placeholder: live as long as virtiofsd\n"
+"  --socket PATH          its socket (also --socket-path)\n"
 "  -P, --pause            run no program; reap; exit 0 on SIGTERM or SIGINT\n"
 "  --log-format FORMAT    json (default) or text, on stderr\n"
 "  -g                     send signals to the child's process group\n"
@@ -69,6 +73,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_setup("tether", config_log_level(&cfg), cfg.log_format);
+	if (cfg.mode == MODE_PLACEHOLDER)
+		return run_placeholder(&cfg);
 	if (cfg.mode == MODE_PAUSE)
 		return run_pause(&cfg, &orig);
 	return run_program(&cfg, &orig);

@@ -98,6 +98,11 @@ int cap_raise_ambient(int cap)
 	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
 }
 
+int cap_lower_ambient(int cap)
+{
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
+}
+
 static int drop_bounding(uint64_t keep)
 {
 	for (int cap = 0; cap <= cap_last(); cap++) {

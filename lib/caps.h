@@ -19,6 +19,8 @@ int cap_permitted(int cap);
 int caps_limit(uint64_t keep);
 /* Adds cap to the inheritable set and raises it as ambient. */
 int cap_raise_ambient(int cap);
+/* Lowers cap from the ambient set (children exec'd afterwards lack it). */
+int cap_lower_ambient(int cap);
 /* Sets no_new_privs. */
 int no_new_privs(void);
 

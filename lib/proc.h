@@ -16,6 +16,7 @@ struct spawn_req {
 	int pdeathsig;		/* 0: none */
 	int ignore_chld;	/* SIGCHLD back to SIG_IGN (sig_chld_default) */
 	const char *who;	/* name used in the exec error line */
+	int out_fd;		/* > 0: becomes the child's stdout and stderr */
 };
 
 /* Forks and execs.  The child writes one error line and exits 127 when
@@ -30,6 +31,17 @@ typedef void reap_fn(pid_t pid, int wstatus, void *ctx);
 /* Reaps every zombie child now, calling fn for each.  Returns how many
  * were reaped; 0 with *none_left set when no child remains at all. */
 int reap_all(reap_fn *fn, void *ctx, int *none_left);
+
+/* Parent of pid from /proc/PID/stat, or -1. */
+pid_t proc_parent(pid_t pid);
+
+/* Like reap_all, through waitid: fn sees the whole siginfo (si_uid is the
+ * child's real uid, si_code CLD_EXITED/KILLED/DUMPED).  Stop and continue
+ * events are never asked for. */
+typedef void reap_si_fn(const siginfo_t *si, void *ctx);
+int reap_all_si(reap_si_fn *fn, void *ctx, int *none_left);
+/* Exit code (the code, or 128 + the signal) of a waitid result. */
+int exit_code_of_si(const siginfo_t *si);
 
 /* Sends sig to every process of our tree: as PID 1 the whole PID
  * namespace (kill -1), otherwise every descendant found in /proc.

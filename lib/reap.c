@@ -24,3 +24,33 @@ int reap_all(reap_fn *fn, void *ctx, int *none_left)
 		return n;
 	}
 }
+
+int reap_all_si(reap_si_fn *fn, void *ctx, int *none_left)
+{
+	int n = 0;
+
+	*none_left = 0;
+	for (;;) {
+		siginfo_t si;
+
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				*none_left = 1;
+			return n;
+		}
+		if (si.si_pid == 0)
+			return n;
+		n++;
+		fn(&si, ctx);
+	}
+}
+
+int exit_code_of_si(const siginfo_t *si)
+{
+	if (si->si_code == CLD_EXITED)
+		return si->si_status & 0xff;
+	return 128 + si->si_status;
+}

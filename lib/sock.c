@@ -115,6 +115,10 @@ static int clear_stale(const char *path)
 		errno = EADDRINUSE;
 		return -1;
 	}
+	/* Only a refused connection proves nobody listens; EACCES (a
+	 * process without CAP_DAC_OVERRIDE) must not unlink a live socket. */
+	if (errno != ECONNREFUSED)
+		return -1;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -1;
 	return 0;

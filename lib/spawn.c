@@ -47,6 +47,11 @@ static void child(const struct spawn_req *r)
 		log_error("sigprocmask in child: %m");
 		_exit(126);
 	}
+	if (r->out_fd > 0 && (dup2(r->out_fd, STDOUT_FILENO) < 0 ||
+			      dup2(r->out_fd, STDERR_FILENO) < 0)) {
+		log_error("dup2 in child: %m");
+		_exit(126);
+	}
 	if (r->envp)
 		environ = (char **)r->envp;
 	execvp(r->argv[0], r->argv);

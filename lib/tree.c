@@ -36,6 +36,11 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
+pid_t proc_parent(pid_t pid)
+{
+	return parent_of(pid);
+}
+
 static int is_descendant(pid_t pid, pid_t self)
 {
 	for (int depth = 0; depth < 4096 && pid > 1; depth++) {

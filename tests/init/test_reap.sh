@@ -6,14 +6,15 @@ suite_tearDown() {
 	stop_tether
 }
 
-# tether_in_ns: starts tether as PID 1 of a new namespace running CMD;
-# sets NS (unshare's pid) and INIT (tether's host pid).
+# tether_in_ns ARGS...: starts tether as PID 1 of a new namespace; sets
+# INIT (and TP, for the tear-down) to tether's host pid.  unshare itself
+# forwards no signal, so the tear-down must address tether.
 tether_in_ns() {
 	unshare --pid --fork --mount-proc "$TETHER" "$@" &
-	NS=$!
-	TP=$NS
-	until_true 5 pgrep -P "$NS" >/dev/null
-	INIT=$(pgrep -P "$NS")
+	local ns=$!
+	until_true 5 pgrep -P "$ns" >/dev/null
+	INIT=$(pgrep -P "$ns")
+	TP=$INIT
 }
 
 test_thousand_orphans_exiting_at_once_leave_no_zombie() {

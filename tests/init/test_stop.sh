@@ -34,7 +34,8 @@ test_leftover_gets_term_and_is_reaped_before_exit_as_subreaper() {
 }
 
 test_leftover_ignoring_term_is_killed_after_grace() {
-	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; exec sleep 31337) & exit 0'
+	# The program waits until the leftover has set its trap, then exits.
+	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; echo > "$0"; exec sleep 31337) & until [ -e "$0" ]; do :; done; exit 0' "$T/ready"
 	assertEquals 0 "$RC"
 	assertTrue "waited for the grace ($MS ms)" "[ $MS -ge 450 ]"
 	assertTrue "but not much longer ($MS ms)" "[ $MS -lt 3000 ]"
@@ -99,16 +100,16 @@ test_pause_as_pid1_reaps_orphans_of_entered_processes() {
 	# Like kubectl exec: a process enters the namespace from outside and
 	# leaves an orphan, which re-parents to PID 1 and must be reaped.
 	unshare --pid --fork --mount-proc "$TETHER" --pause &
-	TP=$!
-	local pause
-	until_true 5 pgrep -P "$TP" >/dev/null
-	pause=$(pgrep -P "$TP")
+	local ns=$! pause
+	until_true 5 pgrep -P "$ns" >/dev/null
+	pause=$(pgrep -P "$ns")
+	TP=$pause
 	nsenter -t "$pause" -p -m -- sh -c '(sh -c "until grep -q \"PPid:.1\$\" /proc/\$\$/status; do :; done; echo adopted > $0" &)' "$T/ppid"
 	wait_for_line "$T/ppid" adopted 5 || fail "orphan not re-parented to tether"
 	until_true 2 test "$(zombies_of "$pause")" = 0
 	assertEquals "zombies left" 0 "$(zombies_of "$pause")"
 	kill -INT "$pause"
-	wait "$TP"
+	wait "$ns"
 	assertEquals 0 $?
 	TP=
 }

@@ -71,9 +71,17 @@ in_pidns() {
 }
 
 # wait_for_line FILE PATTERN [SECONDS]: waits until FILE has a line matching
-# PATTERN, woken by inotify (tail -F) rather than by polling.
+# PATTERN, woken by inotify (tail -F) rather than by polling; the tail is
+# ended afterwards, whatever the outcome.
 wait_for_line() {
-	timeout "${3:-10}" grep -q -m1 -E "$2" <(tail -n +1 -F "$1" 2>/dev/null)
+	local fd tailer rc
+	exec {fd}< <(exec timeout "${3:-10}" tail -n +1 -F "$1" 2>/dev/null)
+	tailer=$!
+	grep -q -m1 -E "$2" <&$fd
+	rc=$?
+	kill "$tailer" 2>/dev/null
+	exec {fd}<&-
+	return $rc
 }
 
 # until_true SECONDS CMD...: for states the kernel gives no event for (a

@@ -1,0 +1,91 @@
+/* tether-enter: shared state of its steps (see README.md). */
+#ifndef TETHER_ENTER_H
+#define TETHER_ENTER_H
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Exit codes, one per step that can fail. */
+enum {
+	ENTER_OK = 0,		/* started, already running, or --dry-run */
+	ENTER_USAGE = 2,		/* bad command line */
+	ENTER_TARGET = 3,		/* target not found, gone, or refused */
+	ENTER_CGROUP = 4,		/* joining the target's cgroups */
+	ENTER_NS = 5,		/* joining its namespaces */
+	ENTER_LOCK = 6,		/* the single-instance lock */
+	ENTER_STDIO = 7,		/* the container's stdout/stderr */
+	ENTER_EXEC = 8,		/* preparing or exec'ing the program */
+	ENTER_SYS = 9,		/* fork, pipes: the launcher itself */
+};
+
+enum stdio_mode { STDIO_CONTAINER, STDIO_INHERIT, STDIO_NULL };
+enum flavor { FLAVOR_AUTO, FLAVOR_RUST, FLAVOR_C };
+
+#define MAX_ENV 32
+#define MAX_ARGV 64
+#define MAX_CG 16
+#define NNS 6
+
+struct opts {
+	pid_t pid;
+	const char *target_socket;
+	const char *lock;		/* in the container */
+	char *env[MAX_ENV + 1];
+	int nenv;
+	uint64_t caps;
+	int caps_set;
+	enum stdio_mode stdio;
+	int dry_run;
+	int verbosity;
+	int logfmt;			/* enum log_format */
+	int preset;			/* --virtiofsd */
+	const char *bin, *shared_dir, *socket_path;
+	long uid;
+	enum flavor flavor;
+	int strict;
+	char **rest;			/* PROGRAM ARGS, or extra virtiofsd args */
+	char *argv[MAX_ARGV + 1];	/* what is exec'd */
+	char err[240];
+};
+
+struct cgline {
+	char *line;			/* "4:memory:/a" within target.cg */
+	int v2;
+	int dirfd;			/* the target's cgroup directory here */
+	char dir[512];
+};
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	int conn;			/* connection to its socket, or -1 */
+	char cg[4096];			/* its /proc/PID/cgroup */
+	struct cgline cgs[MAX_CG];
+	int ncg;
+	int v2;				/* index of the v2 line, or -1 */
+	int nsfd[NNS];			/* -1 where it shares ours */
+	int procfd;			/* this host's /proc */
+	int oom;
+	struct rlimit lim[RLIM_NLIMITS];
+	int in, out, err;		/* the program's stdio */
+	int lockfd;
+};
+
+extern const char *const ns_names[NNS];
+extern const int ns_flags[NNS];
+
+int opts_parse(struct opts *o, int argc, char **argv);
+int target_open(const struct opts *o, struct target *t);
+int target_read(const struct opts *o, struct target *t);
+int target_stdio(const struct opts *o, struct target *t);
+int target_lock(const struct opts *o, struct target *t);
+int cg_resolve(struct target *t);
+int cg_move(const struct target *t, int skip_v2, char *msg, size_t len);
+int cg_verify(const struct target *t, char *msg, size_t len);
+int preset_build(struct opts *o, const struct target *t);
+int launch(const struct opts *o, struct target *t);
+/* Reads a whole small file at dirfd/path into buf (NUL-terminated). */
+ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,118 @@
+/* tether-enter: start a program inside a running container's cgroups and
+ * namespaces, as a child of the container's init (README.md). */
+#include "enter.h"
+#include "buf.h"
+#include "log.h"
+#include "sig.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+"usage: tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]\n"
+"       tether-enter [OPTIONS] (--pid PID | --target-socket PATH) --virtiofsd\n"
+"                    --shared-dir DIR --socket-path PATH [-- EXTRA-ARGS...]\n"
+"\n"
+"Starts PROGRAM (a path in the container) in the target's cgroups and its\n"
+"cgroup, ipc, mnt, net, pid and uts namespaces (never its user namespace),\n"
+"as a child of the container's init; exits 0 once PROGRAM's exec succeeded.\n"
+"\n"
+"  -p, --pid PID            the target process (the container's init)\n"
+"  -t, --target-socket PATH the placeholder's socket: its peer is the target,\n"
+"                           and the program is registered with it\n"
+"      --lock-file PATH     single-instance lock in the container\n"
+"                           (default /var/run/virtiofsd.lock)\n"
+"  -e, --env KEY=VALUE      the program's environment (empty otherwise)\n"
+"      --caps LIST          capabilities kept (comma list, or none); default\n"
+"                           all, or virtiofsd's set with --virtiofsd\n"
+"      --stdio MODE         container (its init's stdout/stderr, default),\n"
+"                           inherit or null\n"
+"  -n, --dry-run            print what would be done; change nothing\n"
+"      --virtiofsd          build virtiofsd's argv (KubeVirt's flags)\n"
+"      --virtiofsd-bin PATH default /usr/libexec/virtiofsd\n"
+"  -d, --shared-dir DIR     the directory to share\n"
+"  -s, --socket-path PATH   virtiofsd's vhost-user socket\n"
+"      --uid UID            host uid guest files are squashed to (107)\n"
+"      --flavor F           auto (from --version), rust (>= 1.13) or c (7.2)\n"
+"      --strict             refuse what the flavour cannot honour\n"
+"  -v, --verbose / -q, --quiet / --log-format json|text\n"
+"\n"
+"Exit codes: 0 started, already running, or dry run; 2 usage; 3 target;\n"
+"4 cgroup; 5 namespace; 6 lock; 7 stdio; 8 exec; 9 the launcher itself.\n";
+
+static void out(struct buf *b)
+{
+	if (write(STDOUT_FILENO, b->p, b->len) < 0)
+		log_warn("writing to stdout: %m");
+	b->len = 0;
+}
+
+static void dry_run(const struct opts *o, const struct target *t)
+{
+	static char text[8192];
+	struct buf b = BUF_INIT(text);
+
+	buf_printf(&b, "target pid %d\n", t->pid);
+	for (int i = 0; i < t->ncg; i++)
+		buf_printf(&b, "cgroup %s%s\n", t->cgs[i].dir,
+			   t->cgs[i].v2 ? " (v2: CLONE_INTO_CGROUP)" : "");
+	for (int i = 0; i < NNS; i++)
+		if (t->nsfd[i] >= 0)
+			buf_printf(&b, "namespace %s\n", ns_names[i]);
+	buf_printf(&b, "lock %s\noom_score_adj %d\nstdio %s\n", o->lock, t->oom,
+		   o->stdio == STDIO_CONTAINER ? "container" : o->stdio == STDIO_NULL ? "null" : "inherit");
+	for (int i = 0; i < o->nenv; i++)
+		buf_printf(&b, "env %s\n", o->env[i]);
+	for (int i = 0; o->argv[i]; i++)
+		buf_printf(&b, "argv %s\n", o->argv[i]);
+	out(&b);
+}
+
+static int run(struct opts *o)
+{
+	static struct target t;
+	int rc;
+
+	if (target_open(o, &t) < 0 || target_read(o, &t) < 0)
+		return ENTER_TARGET;
+	if (cg_resolve(&t) < 0)
+		return ENTER_CGROUP;
+	if (preset_build(o, &t) < 0)
+		return ENTER_EXEC;
+	if (o->dry_run) {
+		dry_run(o, &t);
+		return ENTER_OK;
+	}
+	if ((rc = target_lock(o, &t)) != 0)
+		return rc < 0 ? ENTER_OK : rc;
+	if (target_stdio(o, &t) < 0)
+		return ENTER_STDIO;
+	return launch(o, &t);
+}
+
+int main(int argc, char **argv)
+{
+	static struct opts o;
+	sigset_t orig;
+	int r;
+
+	if (sig_block_all(&orig) < 0)
+		return ENTER_SYS;
+	r = opts_parse(&o, argc, argv);
+	log_setup("tether-enter", o.verbosity <= 0 ? LOG_ERROR : o.verbosity == 1 ? LOG_INFO : LOG_DEBUG,
+		  o.logfmt);
+	if (r < 0) {
+		log_error("%s (see tether-enter --help)", o.err);
+		return ENTER_USAGE;
+	}
+	if (r > 0) {
+		const char *s = r == 1 ? usage : "tether-enter " TETHER_VERSION "\n";
+
+		return write(STDOUT_FILENO, s, strlen(s)) < 0;
+	}
+	return run(&o);
+}

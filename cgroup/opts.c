@@ -1,0 +1,182 @@
+/* tether-enter's command line. */
+#include "enter.h"
+#include "buf.h"
+#include "caps.h"
+#include "fd.h"
+#include "log.h"
+#include "opt.h"
+
+#include <string.h>
+
+enum {
+	O_PID = 1, O_TSOCK, O_LOCK, O_ENV, O_CAPS, O_STDIO, O_DRY, O_VERBOSE,
+	O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID, O_FLAVOR,
+	O_STRICT, O_LOGFMT, O_HELP, O_VERSION,
+};
+
+static const struct opt options[] = {
+	{ "pid", 'p', 1, O_PID },
+	{ "target-socket", 't', 1, O_TSOCK },
+	{ "lock-file", 0, 1, O_LOCK },
+	{ "env", 'e', 1, O_ENV },
+	{ "caps", 0, 1, O_CAPS },
+	{ "stdio", 0, 1, O_STDIO },
+	{ "dry-run", 'n', 0, O_DRY },
+	{ "verbose", 'v', 0, O_VERBOSE },
+	{ "quiet", 'q', 0, O_QUIET },
+	{ "virtiofsd", 0, 0, O_PRESET },
+	{ "virtiofsd-bin", 0, 1, O_BIN },
+	{ "shared-dir", 'd', 1, O_SHARED },
+	{ "socket-path", 's', 1, O_SOCKPATH },
+	{ "uid", 0, 1, O_UID },
+	{ "flavor", 0, 1, O_FLAVOR },
+	{ "strict", 0, 0, O_STRICT },
+	{ "log-format", 0, 1, O_LOGFMT },
+	{ "help", 'h', 0, O_HELP },
+	{ "version", 0, 0, O_VERSION },
+	{ 0, 0, 0, 0 },
+};
+
+static int bad(struct opts *o, const char *what, const char *arg)
+{
+	struct buf b = BUF_INIT(o->err);
+
+	buf_printf(&b, "%s '%s'", what, arg);
+	buf_cstr(&b);
+	return -1;
+}
+
+static int parse_caps(struct opts *o, const char *list)
+{
+	char name[32];
+
+	o->caps = 0;
+	o->caps_set = 1;
+	if (!strcmp(list, "none"))
+		return 0;
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		int cap;
+
+		if (n == 0 || n >= sizeof(name))
+			return bad(o, "--caps: bad capability list", list);
+		memcpy(name, list, n);
+		name[n] = '\0';
+		if ((cap = cap_parse(name)) < 0)
+			return bad(o, "--caps: unknown capability", name);
+		o->caps |= 1ULL << cap;
+		list += n + (list[n] == ',');
+	}
+	return 0;
+}
+
+static int absolute(struct opts *o, const char *opt, const char *path)
+{
+	struct buf b = BUF_INIT(o->err);
+
+	if (path[0] == '/' && strlen(path) < 4096)
+		return 0;
+	buf_printf(&b, "%s takes an absolute path shorter than 4096 bytes, not '%.64s'", opt, path);
+	buf_cstr(&b);
+	return -1;
+}
+
+static int one(struct opts *o, int id, const char *arg)
+{
+	long n;
+
+	switch (id) {
+	case O_PID:
+		if (parse_long(arg, 1, 4194304, &n))
+			return bad(o, "--pid takes a process id (1 to 4194304), not", arg);
+		o->pid = n;
+		return 0;
+	case O_TSOCK: return absolute(o, "--target-socket", o->target_socket = arg);
+	case O_LOCK: return absolute(o, "--lock-file", o->lock = arg);
+	case O_SHARED: return absolute(o, "--shared-dir", o->shared_dir = arg);
+	case O_SOCKPATH: return absolute(o, "--socket-path", o->socket_path = arg);
+	case O_BIN: return absolute(o, "--virtiofsd-bin", o->bin = arg);
+	case O_ENV:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return bad(o, "--env takes KEY=VALUE, not", arg);
+		if (o->nenv == MAX_ENV)
+			return bad(o, "--env: at most 32 variables, refusing", arg);
+		o->env[o->nenv++] = (char *)arg;
+		return 0;
+	case O_CAPS: return parse_caps(o, arg);
+	case O_STDIO:
+		if (!strcmp(arg, "container")) o->stdio = STDIO_CONTAINER;
+		else if (!strcmp(arg, "inherit")) o->stdio = STDIO_INHERIT;
+		else if (!strcmp(arg, "null")) o->stdio = STDIO_NULL;
+		else return bad(o, "--stdio takes container, inherit or null, not", arg);
+		return 0;
+	case O_FLAVOR:
+		if (!strcmp(arg, "auto")) o->flavor = FLAVOR_AUTO;
+		else if (!strcmp(arg, "rust")) o->flavor = FLAVOR_RUST;
+		else if (!strcmp(arg, "c")) o->flavor = FLAVOR_C;
+		else return bad(o, "--flavor takes auto, rust or c, not", arg);
+		return 0;
+	case O_UID:
+		if (parse_long(arg, 0, 4294967294L, &o->uid))
+			return bad(o, "--uid takes a user id, not", arg);
+		return 0;
+	case O_LOGFMT:
+		if (log_format_parse(arg, (enum log_format *)&o->logfmt))
+			return bad(o, "--log-format takes json or text, not", arg);
+		return 0;
+	case O_DRY: o->dry_run = 1; return 0;
+	case O_VERBOSE: o->verbosity++; return 0;
+	case O_QUIET: o->verbosity = 0; return 0;
+	case O_PRESET: o->preset = 1; return 0;
+	case O_STRICT: o->strict = 1; return 0;
+	case O_HELP: return 1;
+	case O_VERSION: return 2;
+	}
+	return 0;
+}
+
+static int check(struct opts *o)
+{
+	if (!o->pid == !o->target_socket)
+		return bad(o, "give exactly one of --pid PID and --target-socket PATH; usage:",
+			   "tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]");
+	if (o->preset && (!o->shared_dir || !o->socket_path))
+		return bad(o, "--virtiofsd needs --shared-dir and --socket-path, missing",
+			   o->shared_dir ? "--socket-path" : "--shared-dir");
+	if (!o->preset && (o->shared_dir || o->socket_path || o->bin))
+		return bad(o, "--shared-dir, --socket-path and --virtiofsd-bin belong to",
+			   "--virtiofsd");
+	if (!o->preset && !o->rest[0])
+		return bad(o, "no program to run; usage:",
+			   "tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]");
+	if (!o->preset && o->rest[0][0] != '/')
+		return bad(o, "PROGRAM is a path in the container and must be absolute, not", o->rest[0]);
+	return 0;
+}
+
+/* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */
+int opts_parse(struct opts *o, int argc, char **argv)
+{
+	struct optstate st;
+	int id, r;
+
+	memset(o, 0, sizeof(*o));
+	o->lock = "/var/run/virtiofsd.lock";
+	o->bin = 0;
+	o->uid = 107;
+	o->verbosity = 1;
+	opt_start(&st, argc, argv);
+	while ((id = opt_next(&st, options)) > 0)
+		if ((r = one(o, id, st.arg)) != 0)
+			return r;
+	if (id == OPT_ERR) {
+		memcpy(o->err, st.err, sizeof(st.err));
+		return -1;
+	}
+	o->rest = argv + st.i;
+	if (check(o) < 0)
+		return -1;
+	if (!o->bin)
+		o->bin = "/usr/libexec/virtiofsd";
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* The virtiofsd preset: KubeVirt's argv for the Rust virtiofsd >= 1.13,
+ * or its nearest equivalent for the C virtiofsd 7.2 of Debian 12, chosen
+ * from `virtiofsd --version` run inside the container's filesystem. */
+#include "enter.h"
+#include "buf.h"
+#include "fd.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char pool[8192];
+static struct buf store = BUF_INIT(pool);
+
+/* A formatted argument kept in the pool for the lifetime of the run. */
+static char *arg(const char *fmt, const char *a)
+{
+	char *s = store.p + store.len;
+
+	buf_printf(&store, fmt, a);
+	buf_char(&store, '\0');
+	return store.truncated ? 0 : s;
+}
+
+static void version_child(const struct opts *o, const struct target *t, int out)
+{
+	char *argv[] = { (char *)o->bin, "--version", 0 };
+	sigset_t none;
+	int null = open("/dev/null", O_WRONLY);
+
+	sigemptyset(&none);
+	if ((t->nsfd[2] >= 0 && setns(t->nsfd[2], CLONE_NEWNS) < 0) || chdir("/") < 0 ||
+	    dup2(out, 1) < 0 || null < 0 || dup2(null, 2) < 0)
+		_exit(126);
+	sigprocmask(SIG_SETMASK, &none, 0);
+	execve(o->bin, argv, (char **)o->env);
+	_exit(127);
+}
+
+/* Runs `BIN --version` in the container's mount namespace; text gets
+ * its output. */
+static int version_of(const struct opts *o, const struct target *t, char *text, size_t len)
+{
+	int p[2], st;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		log_error("running %s --version: %m", o->bin);
+		return -1;
+	}
+	if (pid == 0)
+		version_child(o, t, p[1]);
+	close(p[1]);
+	while ((n = read(p[0], text + got, len - 1 - got)) > 0)
+		got += n;
+	close(p[0]);
+	text[got] = '\0';
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		log_error("%s --version in the container failed (status %d): is it virtiofsd?",
+			  o->bin, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* "virtiofsd version 7.2.22 (Debian ...)" is the C one (QEMU's version);
+ * "virtiofsd 1.13.2" the Rust one.  ver gets major * 1000 + minor. */
+static enum flavor classify(const char *text, long *ver)
+{
+	const char *p = strstr(text, "virtiofsd");
+	long major = 0, minor = 0;
+
+	if (!p)
+		return FLAVOR_AUTO;
+	p += 9;
+	if (!strncmp(p, " version", 8)) {
+		*ver = 0;
+		return FLAVOR_C;
+	}
+	while (*p == ' ')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		major = major * 10 + (*p++ - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			minor = minor * 10 + (*p - '0');
+	*ver = major * 1000 + minor;
+	return *ver ? FLAVOR_RUST : FLAVOR_AUTO;
+}
+
+static int add(struct opts *o, int *n, char *a)
+{
+	if (!a || *n == MAX_ARGV) {
+		log_error("virtiofsd argv too long");
+		return -1;
+	}
+	o->argv[(*n)++] = a;
+	return 0;
+}
+
+static int rust_argv(struct opts *o, int *n)
+{
+	char uid[24];
+	struct buf b = BUF_INIT(uid);
+	char *fixed[] = {
+		"--socket-path", (char *)o->socket_path, "--shared-dir", (char *)o->shared_dir,
+		"--cache", "auto", "--sandbox", "chroot",
+		"--modcaps=+dac_read_search:-mknod", "--inode-file-handles=prefer",
+		"--migration-mode=file-handles", "--migration-on-error=guest-error",
+	};
+
+	buf_printf(&b, "%ld", o->uid);
+	buf_cstr(&b);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (add(o, n, fixed[i]) < 0)
+			return -1;
+	if (add(o, n, arg("--translate-uid=squash-guest:0:%s:4294967295", uid)) < 0 ||
+	    add(o, n, arg("--translate-gid=squash-guest:0:%s:4294967295", uid)) < 0)
+		return -1;
+	return add(o, n, "--xattr");
+}
+
+static const char c_cannot[] =
+	"--inode-file-handles=prefer, --migration-mode=file-handles, "
+	"--migration-on-error=guest-error, --translate-uid/--translate-gid squash-guest";
+
+static int c_argv(struct opts *o, int *n)
+{
+	char *fixed[] = {
+		"-o", "sandbox=chroot", "-o", "cache=auto", "-o", "xattr",
+		"-o", "modcaps=+dac_read_search:-mknod",
+	};
+
+	if (o->strict) {
+		log_error("the C virtiofsd cannot honour %s; refusing (--strict)", c_cannot);
+		return -1;
+	}
+	log_warn("the C virtiofsd cannot honour %s: started without them (files the guest creates keep the guest's uid; no migration)", c_cannot);
+	if (add(o, n, arg("--socket-path=%s", o->socket_path)) < 0 ||
+	    add(o, n, "-o") < 0 || add(o, n, arg("source=%s", o->shared_dir)) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (add(o, n, fixed[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int preset_build(struct opts *o, const struct target *t)
+{
+	char text[512];
+	enum flavor f = o->flavor;
+	long ver = 1013;	/* --flavor rust: trusted to be recent */
+	int n = 0;
+
+	if (!o->preset) {
+		for (char **a = o->rest; *a; a++)
+			if (add(o, &n, *a) < 0)
+				return -1;
+		return 0;
+	}
+	if (f == FLAVOR_AUTO) {
+		if (version_of(o, t, text, sizeof(text)) < 0)
+			return -1;
+		if ((f = classify(text, &ver)) == FLAVOR_AUTO) {
+			log_error("%s --version: not a virtiofsd I know: '%.80s'", o->bin, text);
+			return -1;
+		}
+		log_info("%s is the %s virtiofsd (%.*s)", o->bin, f == FLAVOR_C ? "C" : "Rust",
+			 (int)strcspn(text, "\n"), text);
+	}
+	if (f == FLAVOR_RUST && ver < 1013) {
+		log_error("virtiofsd %ld.%ld is older than 1.13: it lacks --translate-uid/--translate-gid (1.13), --migration-mode=file-handles (1.12)",
+			  ver / 1000, ver % 1000);
+		return -1;
+	}
+	if (add(o, &n, (char *)o->bin) < 0 ||
+	    (f == FLAVOR_RUST ? rust_argv(o, &n) : c_argv(o, &n)) < 0)
+		return -1;
+	for (char **a = o->rest; *a; a++)
+		if (add(o, &n, *a) < 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,298 @@
+#include "config.h"
+#include "buf.h"
+#include "fd.h"
+#include "opt.h"
+
+#include <string.h>
+
+enum {
+	O_LOGD = 1, O_QEMUD, O_LOGD_CONF, O_QEMUD_CONF, O_LOGD_SOCK,
+	O_QEMUD_SOCK, O_LOGD_ARG, O_QEMUD_ARG, O_NO_LOGD, O_NO_QEMUD,
+	O_NO_RESTRICTED, O_STRICT, O_AUTH_PID, O_GRACE, O_MAIN_GRACE,
+	O_QEMU_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_BUDGET, O_WINDOW,
+	O_TERMLOG, O_EVSOCK, O_NO_TERMLOG, O_TERMLOG_MAX, O_CLEANUP,
+	O_NO_CLEANUP, O_DIR, O_NO_PREPARE, O_SEED_FROM, O_SEED_TO,
+	O_NO_SEED, O_LOGFMT, O_LOGLEVEL, O_VERBOSE, O_QUIET, O_HELP,
+	O_VERSION, O_SEND,
+};
+
+static const struct opt options[] = {
+	{ "virtlogd", 0, 1, O_LOGD },
+	{ "virtqemud", 0, 1, O_QEMUD },
+	{ "virtlogd-conf", 0, 1, O_LOGD_CONF },
+	{ "virtqemud-conf", 0, 1, O_QEMUD_CONF },
+	{ "virtlogd-socket", 0, 1, O_LOGD_SOCK },
+	{ "virtqemud-socket", 0, 1, O_QEMUD_SOCK },
+	{ "virtlogd-arg", 0, 1, O_LOGD_ARG },
+	{ "virtqemud-arg", 0, 1, O_QEMUD_ARG },
+	{ "no-virtlogd", 0, 0, O_NO_LOGD },
+	{ "no-virtqemud", 0, 0, O_NO_QEMUD },
+	{ "no-restricted-flags", 0, 0, O_NO_RESTRICTED },
+	{ "strict", 0, 0, O_STRICT },
+	{ "auth-pid", 0, 1, O_AUTH_PID },
+	{ "grace", 0, 1, O_GRACE },
+	{ "main-grace", 0, 1, O_MAIN_GRACE },
+	{ "qemu-timeout", 0, 1, O_QEMU_TIMEOUT },
+	{ "backoff", 0, 1, O_BACKOFF },
+	{ "backoff-max", 0, 1, O_BACKOFF_MAX },
+	{ "crash-budget", 0, 1, O_BUDGET },
+	{ "crash-window", 0, 1, O_WINDOW },
+	{ "termination-log", 0, 1, O_TERMLOG },
+	{ "event-socket", 0, 1, O_EVSOCK },
+	{ "no-termination-log", 0, 0, O_NO_TERMLOG },
+	{ "termination-log-max", 0, 1, O_TERMLOG_MAX },
+	{ "cleanup-glob", 0, 1, O_CLEANUP },
+	{ "no-cleanup", 0, 0, O_NO_CLEANUP },
+	{ "prepare-dir", 0, 1, O_DIR },
+	{ "no-prepare", 0, 0, O_NO_PREPARE },
+	{ "seed-from", 0, 1, O_SEED_FROM },
+	{ "seed-to", 0, 1, O_SEED_TO },
+	{ "no-seed", 0, 0, O_NO_SEED },
+	{ "log-format", 0, 1, O_LOGFMT },
+	{ "log-level", 0, 1, O_LOGLEVEL },
+	{ "verbose", 'v', 0, O_VERBOSE },
+	{ "quiet", 'q', 0, O_QUIET },
+	{ "help", 'h', 0, O_HELP },
+	{ "version", 0, 0, O_VERSION },
+	{ "send-event", 0, 1, O_SEND },
+	{ 0, 0, 0, 0 },
+};
+
+static const char *const default_dirs[] = {
+	"/var/run/libvirt", "/var/log/libvirt", "/var/lib/libvirt/qemu",
+	"/var/cache/libvirt",
+};
+
+static int bad(struct config *c, const char *what, const char *arg)
+{
+	struct buf b = BUF_INIT(c->err);
+
+	buf_printf(&b, "%s '%s'", what, arg);
+	buf_cstr(&b);
+	return -1;
+}
+
+static void defaults(struct config *c)
+{
+	struct daemon_cfg *l = &c->d[D_LOGD], *q = &c->d[D_QEMUD];
+
+	memset(c, 0, sizeof(*c));
+	*l = (struct daemon_cfg){
+		.name = "virtlogd", .bin = "/usr/sbin/virtlogd",
+		.conf = "/etc/libvirt/virtlogd.conf",
+		.socket = "/var/run/libvirt/virtlogd-sock",
+		.flags = { "--no-admin-srv" }, .nflags = 1, .enabled = 1,
+	};
+	*q = (struct daemon_cfg){
+		.name = "virtqemud", .bin = "/usr/sbin/virtqemud",
+		.conf = "/var/run/libvirt/virtqemud.conf",
+		.socket = "/var/run/libvirt/virtqemud-sock",
+		.flags = { "--no-admin-srv", "--no-ro-srv" }, .nflags = 2,
+		.enabled = 1,
+	};
+	c->restricted = 1;
+	c->auth_pid = -1;
+	c->grace_ms = 5000;
+	c->qemu_timeout_ms = 10000;
+	c->backoff_ms = 100;
+	c->backoff_max_ms = 5000;
+	c->crash_budget = 10;
+	c->crash_window_ms = 600000;
+	c->termlog = "/dev/termination-log";
+	c->event_socket = "/var/run/kubevirt-private/tether-events.sock";
+	c->termlog_max = 4096;
+	c->cleanup_glob = "/var/run/kubevirt/container-disks/*.sock";
+	for (size_t i = 0; i < sizeof(default_dirs) / sizeof(*default_dirs); i++)
+		c->dirs[c->ndirs++] = default_dirs[i];
+	c->seed_from = "/etc/libvirt-init";
+	c->seed_to = "/etc/libvirt";
+	c->log_level = LOG_INFO;
+	c->log_format = LOG_JSON;
+}
+
+static int abs_path(struct config *c, const char *opt, const char *arg,
+		    const char **out)
+{
+	if (arg[0] != '/')
+		return bad(c, opt, arg);
+	*out = arg;
+	return 0;
+}
+
+static int seconds(struct config *c, const char *what, const char *arg,
+		   long max_s, long *ms)
+{
+	return parse_seconds_ms(arg, max_s, ms) ? bad(c, what, arg) : 0;
+}
+
+static int add_extra(struct config *c, struct daemon_cfg *d, const char *arg)
+{
+	if (d->nextra == MAX_EXTRA)
+		return bad(c, "too many extra arguments (16 at most) at", arg);
+	d->extra[d->nextra++] = arg;
+	return 0;
+}
+
+static int add_dir(struct config *c, const char *arg)
+{
+	if (!c->dirs_given) {
+		c->dirs_given = 1;
+		c->ndirs = 0;
+	}
+	if (c->ndirs == MAX_DIRS)
+		return bad(c, "too many --prepare-dir (16 at most) at", arg);
+	return abs_path(c, "--prepare-dir takes an absolute path, not",
+			arg, &c->dirs[c->ndirs++]);
+}
+
+static int auth_pid(struct config *c, const char *arg)
+{
+	if (!strcmp(arg, "main"))
+		c->auth_pid = -1;
+	else if (!strcmp(arg, "none"))
+		c->auth_pid = 0;
+	else if (parse_long(arg, 1, 1 << 22, &c->auth_pid))
+		return bad(c, "--auth-pid takes a pid, 'main' or 'none', not", arg);
+	return 0;
+}
+
+static int level(struct config *c, const char *arg)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(arg, names[i])) {
+			c->log_level = i;
+			return 0;
+		}
+	return bad(c, "--log-level takes error, warning, info or debug, not", arg);
+}
+
+static int daemon_opt(struct config *c, int id, const char *arg)
+{
+	struct daemon_cfg *l = &c->d[D_LOGD], *q = &c->d[D_QEMUD];
+
+	switch (id) {
+	case O_LOGD: return abs_path(c, "--virtlogd takes an absolute path, not", arg, &l->bin);
+	case O_QEMUD: return abs_path(c, "--virtqemud takes an absolute path, not", arg, &q->bin);
+	case O_LOGD_CONF: l->conf = arg; break;
+	case O_QEMUD_CONF: q->conf = arg; break;
+	case O_LOGD_SOCK: l->socket = arg; break;
+	case O_QEMUD_SOCK: q->socket = arg; break;
+	case O_LOGD_ARG: return add_extra(c, l, arg);
+	case O_QEMUD_ARG: return add_extra(c, q, arg);
+	}
+	if ((id == O_LOGD_CONF || id == O_QEMUD_CONF || id == O_LOGD_SOCK ||
+	     id == O_QEMUD_SOCK) && arg[0] && arg[0] != '/')
+		return bad(c, "config and socket paths must be absolute (or empty), not", arg);
+	return 0;
+}
+
+static int timing_opt(struct config *c, int id, const char *arg)
+{
+	switch (id) {
+	case O_GRACE: return seconds(c, "--grace takes seconds (0 to 3600, up to 3 decimals), not", arg, 3600, &c->grace_ms);
+	case O_MAIN_GRACE: return seconds(c, "--main-grace takes seconds (0 to 86400; 0: never KILL), not", arg, 86400, &c->main_grace_ms);
+	case O_QEMU_TIMEOUT: return seconds(c, "--qemu-timeout takes seconds (0 to 3600), not", arg, 3600, &c->qemu_timeout_ms);
+	case O_BACKOFF: return seconds(c, "--backoff takes seconds (0 to 60), not", arg, 60, &c->backoff_ms);
+	case O_BACKOFF_MAX: return seconds(c, "--backoff-max takes seconds (0 to 3600), not", arg, 3600, &c->backoff_max_ms);
+	case O_WINDOW:
+		if (seconds(c, "--crash-window takes seconds (1 to 86400), not", arg, 86400, &c->crash_window_ms))
+			return -1;
+		return c->crash_window_ms ? 0 : bad(c, "--crash-window must be positive, not", arg);
+	case O_BUDGET:
+		if (parse_long(arg, 0, 100, &c->crash_budget))
+			return bad(c, "--crash-budget takes a count from 0 (no limit) to 100, not", arg);
+		break;
+	}
+	return 0;
+}
+
+static int other_opt(struct config *c, int id, const char *arg)
+{
+	switch (id) {
+	case O_NO_LOGD: c->d[D_LOGD].enabled = 0; break;
+	case O_NO_QEMUD: c->d[D_QEMUD].enabled = 0; break;
+	case O_NO_RESTRICTED: c->restricted = 0; break;
+	case O_STRICT: c->strict = 1; break;
+	case O_AUTH_PID: return auth_pid(c, arg);
+	case O_TERMLOG: return abs_path(c, "--termination-log takes an absolute path, not", arg, &c->termlog);
+	case O_EVSOCK: return abs_path(c, "--event-socket takes an absolute path, not", arg, &c->event_socket);
+	case O_NO_TERMLOG: c->termlog = 0; break;
+	case O_TERMLOG_MAX:
+		if (parse_long(arg, 1024, 1 << 20, &c->termlog_max))
+			return bad(c, "--termination-log-max takes bytes from 1024 to 1048576, not", arg);
+		break;
+	case O_CLEANUP:
+		if (strcspn(arg, "*?") < (size_t)(strrchr(arg, '/') ? strrchr(arg, '/') - arg : 0))
+			return bad(c, "--cleanup-glob takes wildcards in its last component only, not", arg);
+		return abs_path(c, "--cleanup-glob takes an absolute pattern, not", arg, &c->cleanup_glob);
+	case O_NO_CLEANUP: c->cleanup_glob = 0; break;
+	case O_DIR: return add_dir(c, arg);
+	case O_NO_PREPARE: c->dirs_given = 1; c->ndirs = 0; break;
+	case O_SEED_FROM: return abs_path(c, "--seed-from takes an absolute path, not", arg, &c->seed_from);
+	case O_SEED_TO: return abs_path(c, "--seed-to takes an absolute path, not", arg, &c->seed_to);
+	case O_NO_SEED: c->seed_from = 0; break;
+	case O_LOGFMT:
+		if (log_format_parse(arg, &c->log_format))
+			return bad(c, "--log-format takes json or text, not", arg);
+		break;
+	case O_LOGLEVEL: return level(c, arg);
+	case O_VERBOSE: c->log_level = LOG_DEBUG; break;
+	case O_QUIET: c->log_level = LOG_WARN; break;
+	case O_HELP: c->action = ACT_HELP; break;
+	case O_VERSION: c->action = ACT_VERSION; break;
+	case O_SEND:
+		c->action = ACT_SEND;
+		c->send_path = arg;
+		break;
+	}
+	return 0;
+}
+
+static int one(struct config *c, int id, const char *arg)
+{
+	if (id <= O_QEMUD_ARG)
+		return daemon_opt(c, id, arg);
+	if (id >= O_GRACE && id <= O_WINDOW)
+		return timing_opt(c, id, arg);
+	return other_opt(c, id, arg);
+}
+
+static int finish_send(struct config *c, char **rest)
+{
+	if (!rest[0])
+		return bad(c, "--send-event needs the event's JSON after the socket path:", c->send_path);
+	if (rest[1])
+		return bad(c, "--send-event takes one JSON argument; unexpected", rest[1]);
+	c->send_json = rest[0];
+	return 0;
+}
+
+int config_parse(struct config *c, int argc, char **argv)
+{
+	struct optstate st;
+	int id;
+
+	defaults(c);
+	opt_start(&st, argc, argv);
+	while ((id = opt_next(&st, options)) > 0)
+		if (one(c, id, st.arg) < 0)
+			return -1;
+	if (id == OPT_ERR) {
+		memcpy(c->err, st.err, sizeof(st.err));
+		return -1;
+	}
+	if (c->action == ACT_HELP || c->action == ACT_VERSION)
+		return 0;
+	if (c->action == ACT_SEND)
+		return finish_send(c, argv + st.i);
+	c->argv = argv + st.i;
+	if (!c->argv[0])
+		return bad(c, "no MAIN program; usage:", "tether-supervise [OPTIONS] -- MAIN [ARGS...]");
+	if (c->backoff_max_ms < c->backoff_ms)
+		return bad(c, "--backoff-max is below --backoff:", "backoff-max");
+	if (c->seed_from && !c->seed_to[0])
+		return bad(c, "--seed-to is empty:", "");
+	return 0;
+}

@@ -1,0 +1,454 @@
+/* One libvirt daemon: wait for its config (and virtlogd), test whether it
+ * takes the restricted flags, run it, forward its output, restart it with
+ * back-off, stop it. */
+#include "sup.h"
+#include "buf.h"
+#include "log.h"
+#include "sig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A daemon that ran this long is well again: its back-off starts over. */
+#define STABLE_MS 60000
+
+/* One byte more than the longest whole line, for its newline. */
+#define LINE_BUF (LINE_MAX_BYTES + 1)
+static char lines[D_COUNT][LINE_BUF];
+static char scratch[6 * LINE_BUF + 256];
+
+static void status_text(struct buf *b, int wstatus)
+{
+	char tmp[16];
+
+	if (WIFSIGNALED(wstatus))
+		buf_printf(b, "killed by %s", sig_name(WTERMSIG(wstatus), tmp));
+	else
+		buf_printf(b, "exit code %d", WEXITSTATUS(wstatus));
+}
+
+/* libvirt's lines read "<time>: <pid>: <level> : <message>". */
+static enum log_level line_level(const char *p, size_t n)
+{
+	static const struct { const char *word; enum log_level lvl; } map[] = {
+		{ ": error : ", LOG_ERROR }, { ": warning : ", LOG_WARN },
+		{ ": info : ", LOG_INFO }, { ": debug : ", LOG_DEBUG },
+	};
+	size_t lim = n < 80 ? n : 80;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (memmem(p, lim, map[i].word, strlen(map[i].word)))
+			return map[i].lvl;
+	return LOG_INFO;
+}
+
+static void emit_line(struct daemon *d, const char *p, size_t n)
+{
+	if (n && p[n - 1] == '\r')
+		n--;
+	log_line(d->c->name, line_level(p, n), p, n, scratch, sizeof(scratch));
+}
+
+/* Lines are cut only when one is longer than the whole buffer. */
+static void flush_lines(struct daemon *d, int all)
+{
+	char *p = d->line, *end = d->line + d->line_len, *nl;
+
+	while ((nl = memchr(p, '\n', end - p))) {
+		emit_line(d, p, nl - p);
+		p = nl + 1;
+	}
+	if ((all || (p == d->line && d->line_len == LINE_BUF)) && p < end) {
+		emit_line(d, p, end - p);
+		p = end;
+	}
+	d->line_len = end - p;
+	memmove(d->line, p, d->line_len);
+}
+
+static void out_close(struct daemon *d)
+{
+	if (d->out.fd < 0)
+		return;
+	flush_lines(d, 1);
+	loop_del(&d->s->loop, &d->out);
+	close(d->out.fd);
+	d->out.fd = -1;
+}
+
+static void on_output(struct watch *w, uint32_t events)
+{
+	struct daemon *d = w->ctx;
+	ssize_t n;
+
+	(void)events;
+	for (;;) {
+		n = read(w->fd, d->line + d->line_len, LINE_BUF - d->line_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			if (n < 0)
+				log_warn("reading %s's output: %m", d->c->name);
+			out_close(d);
+			return;
+		}
+		d->line_len += n;
+		flush_lines(d, 0);
+	}
+}
+
+static int out_open(struct daemon *d, int *wfd)
+{
+	int p[2];
+
+	out_close(d);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	/* Only our end is non-blocking: a daemon must never see EAGAIN. */
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
+		goto fail;
+	d->out.fd = p[0];
+	if (loop_add(&d->s->loop, &d->out, EPOLLIN) < 0) {
+		d->out.fd = -1;
+		goto fail;
+	}
+	*wfd = p[1];
+	return 0;
+fail:
+	close(p[0]);
+	close(p[1]);
+	return -1;
+}
+
+static void build_argv(struct daemon *d)
+{
+	int n = 0;
+
+	d->argv[n++] = (char *)d->c->bin;
+	if (d->c->conf[0]) {
+		d->argv[n++] = "-f";
+		d->argv[n++] = (char *)d->c->conf;
+	}
+	for (int i = 0; d->flags_ok && i < d->c->nflags; i++)
+		d->argv[n++] = (char *)d->c->flags[i];
+	for (int i = 0; i < d->c->nextra; i++)
+		d->argv[n++] = (char *)d->c->extra[i];
+	d->argv[n] = 0;
+}
+
+static void started_line(struct daemon *d)
+{
+	char store[1024];
+	struct buf b = BUF_INIT(store);
+
+	for (char **a = d->argv; *a; a++)
+		buf_printf(&b, "%s%s", a == d->argv ? "" : " ", *a);
+	log_info("started %s as pid %d: %s", d->c->name, d->pid, buf_cstr(&b));
+}
+
+static void start(struct daemon *d)
+{
+	struct sup *s = d->s;
+	int wfd = -1;
+
+	if (d->c->socket[0] && unlink(d->c->socket) < 0 && errno != ENOENT)
+		log_warn("removing the stale %s: %m", d->c->socket);
+	d->ready = 0;
+	if (out_open(d, &wfd) < 0)
+		log_warn("pipe for %s's output: %m (it goes to our stderr)", d->c->name);
+	build_argv(d);
+	struct spawn_req req = {
+		.argv = d->argv, .mask = s->orig, .pdeathsig = SIGKILL,
+		.who = d->c->name, .out_fd = wfd,
+		.envp = d->idx == D_QEMUD ? s->qemud_env : 0,
+	};
+	sup_ambient(s, d->idx == D_QEMUD);
+	d->pid = spawn(&req);
+	sup_ambient(s, 1);
+	if (wfd >= 0)
+		close(wfd);
+	if (d->pid < 0) {
+		d->pid = 0;
+		log_error("fork for %s: %m", d->c->name);
+		sup_fatal(s, EXIT_SETUP, "fork failed", "{\"reason\":\"fork-failed\"}");
+		return;
+	}
+	d->state = DS_RUN;
+	d->started_ms = now_ms();
+	started_line(d);
+	if (!d->c->socket[0])
+		d->ready = 1;
+}
+
+void daemon_maybe_start(struct daemon *d)
+{
+	struct daemon *logd;
+
+	if (d->state != DS_WAIT || !d->conf_ok || !d->probed)
+		return;
+	logd = &d->s->d[D_LOGD];
+	if (d->idx == D_QEMUD && logd->c->enabled && !logd->ready)
+		return;
+	start(d);
+}
+
+static void on_conf(struct pathwatch *pw, int present)
+{
+	struct daemon *d = pw->ctx;
+
+	d->conf_ok = present;
+	if (present) {
+		log_debug("%s: %s exists", d->c->name, d->c->conf);
+		daemon_maybe_start(d);
+	} else if (d->state == DS_WAIT) {
+		log_info("%s waits for its config %s", d->c->name, d->c->conf);
+	}
+}
+
+static void on_socket(struct pathwatch *pw, int present)
+{
+	struct daemon *d = pw->ctx;
+
+	if (!present) {
+		d->ready = 0;
+		return;
+	}
+	if (d->state != DS_RUN || d->ready)
+		return;
+	d->ready = 1;
+	log_info("%s is ready: %s appeared", d->c->name, d->c->socket);
+	if (d->idx == D_LOGD)
+		daemon_maybe_start(&d->s->d[D_QEMUD]);
+}
+
+static void on_backoff(struct watch *w, uint32_t events)
+{
+	struct daemon *d = w->ctx;
+
+	(void)events;
+	timer_ack(w->fd);
+	if (d->state != DS_BACKOFF)
+		return;
+	d->state = DS_WAIT;
+	daemon_maybe_start(d);
+}
+
+static void probe_start(struct daemon *d)
+{
+	char *argv[4 + 1] = { (char *)d->c->bin };
+	int n = 1, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	for (int i = 0; i < d->c->nflags; i++)
+		argv[n++] = (char *)d->c->flags[i];
+	argv[n++] = "--help";
+	argv[n] = 0;
+	struct spawn_req req = {
+		.argv = argv, .mask = d->s->orig, .pdeathsig = SIGKILL,
+		.who = d->c->name, .out_fd = null,
+	};
+	d->probe = spawn(&req);
+	if (null >= 0)
+		close(null);
+	if (d->probe < 0) {
+		log_warn("fork to check %s's flags: %m; running it without them", d->c->name);
+		d->probe = 0;
+		d->probed = 1;
+	}
+}
+
+static void flags_list(struct daemon *d, struct buf *b)
+{
+	for (int i = 0; i < d->c->nflags; i++)
+		buf_printf(b, "%s%s", i ? " " : "", d->c->flags[i]);
+	buf_cstr(b);
+}
+
+static void probe_done(struct daemon *d, int wstatus)
+{
+	char store[64];
+	struct buf flags = BUF_INIT(store);
+	int code = exit_code_of(wstatus);
+
+	d->probe = 0;
+	d->probed = 1;
+	d->flags_ok = code == 0;
+	flags_list(d, &flags);
+	if (d->flags_ok) {
+		log_info("%s accepts the restricted flags %s", d->c->name, flags.p);
+	} else if (d->s->cfg->strict) {
+		log_error("%s does not accept %s (%s exited with code %d) and --strict is set",
+			  d->c->name, flags.p, d->c->bin, code);
+		sup_fatal(d->s, EXIT_STRICT, "restricted flags unsupported",
+			  d->idx == D_QEMUD ?
+			  "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"virtqemud\"}" :
+			  "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"virtlogd\"}");
+		return;
+	} else {
+		log_warn("%s does not accept the restricted flags %s (%s --help with them exited with code %d): "
+			 "an upstream libvirt? running it without them, so its admin%s sockets will exist",
+			 d->c->name, flags.p, d->c->bin, code, d->idx == D_QEMUD ? " and read-only" : "");
+	}
+	daemon_maybe_start(d);
+}
+
+/* Restarts: the first at once, then back-off doubling up to the maximum;
+ * more crashes than the budget within the window end the pod. */
+static int over_budget(struct daemon *d, long now)
+{
+	const struct config *c = d->s->cfg;
+	int n = 0, cap = sizeof(d->crashes) / sizeof(*d->crashes);
+
+	d->crashes[d->ncrash++ % cap] = now;
+	if (!c->crash_budget)
+		return 0;
+	for (int i = 0; i < cap && i < d->ncrash; i++)
+		n += now - d->crashes[i] < c->crash_window_ms;
+	return n > c->crash_budget;
+}
+
+static long backoff_delay(struct daemon *d, long now)
+{
+	const struct config *c = d->s->cfg;
+	long delay = c->backoff_ms;
+
+	if (now - d->started_ms >= STABLE_MS)
+		d->streak = 0;
+	if (d->streak++ == 0)
+		return 0;
+	for (int i = 1; i < d->streak - 1 && delay < c->backoff_max_ms; i++)
+		delay *= 2;
+	return delay < c->backoff_max_ms ? delay : c->backoff_max_ms;
+}
+
+static void budget_spent(struct daemon *d)
+{
+	char store[160];
+	struct buf b = BUF_INIT(store);
+
+	buf_printf(&b, "{\"reason\":\"crash-budget\",\"daemon\":\"%s\",\"crashes\":%ld,\"window_ms\":%ld}",
+		   d->idx == D_QEMUD ? "virtqemud" : "virtlogd",
+		   d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+	log_error("%s crashed %ld times within %ld ms: crash budget spent, ending the pod",
+		  d->c->name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+	sup_fatal(d->s, EXIT_BUDGET, "crash budget spent", buf_cstr(&b));
+}
+
+static void exited(struct daemon *d, int wstatus)
+{
+	char store[64];
+	struct buf st = BUF_INIT(store);
+	long now = now_ms(), delay;
+
+	d->pid = 0;
+	d->ready = 0;
+	grace_cancel(&d->grace);
+	status_text(&st, wstatus);
+	buf_cstr(&st);
+	/* Once MAIN has gone nothing needs the daemon: no restart. */
+	if (d->state != DS_RUN || d->s->main_done) {
+		d->state = DS_DONE;
+		log_info("%s exited (%s)", d->c->name, st.p);
+		return;
+	}
+	d->state = DS_DONE;
+	if (over_budget(d, now)) {
+		log_warn("%s exited (%s)", d->c->name, st.p);
+		budget_spent(d);
+		return;
+	}
+	delay = backoff_delay(d, now);
+	if (delay == 0) {
+		log_warn("%s exited (%s), restarting", d->c->name, st.p);
+		d->state = DS_WAIT;
+		daemon_maybe_start(d);
+		return;
+	}
+	log_warn("%s exited (%s), restarting in %ld ms", d->c->name, st.p, delay);
+	d->state = DS_BACKOFF;
+	if (timer_arm(d->timer.fd, delay) < 0) {
+		log_error("timerfd_settime: %m");
+		on_backoff(&d->timer, 0);
+	}
+}
+
+int daemon_reaped(struct daemon *d, pid_t pid, int wstatus)
+{
+	if (pid <= 0)
+		return 0;
+	if (pid == d->probe) {
+		probe_done(d, wstatus);
+		return 1;
+	}
+	if (pid != d->pid)
+		return 0;
+	exited(d, wstatus);
+	return 1;
+}
+
+void daemon_freeze(struct daemon *d)
+{
+	if (d->state == DS_WAIT || d->state == DS_BACKOFF) {
+		d->state = DS_DONE;
+		timer_arm(d->timer.fd, 0);
+	}
+	pathwatch_stop(&d->conf_w);
+}
+
+int daemon_stop(struct daemon *d)
+{
+	daemon_freeze(d);
+	if (d->pid <= 0)
+		return 0;
+	d->state = DS_DONE;
+	log_info("stopping %s (pid %d)", d->c->name, d->pid);
+	if (kill(d->pid, SIGTERM) < 0 && errno != ESRCH)
+		log_warn("kill %s: %m", d->c->name);
+	grace_start(&d->grace, d->s->cfg->grace_ms);
+	return 1;
+}
+
+int daemon_init(struct sup *s, int idx)
+{
+	struct daemon *d = &s->d[idx];
+
+	d->s = s;
+	d->idx = idx;
+	d->c = &s->cfg->d[idx];
+	d->line = lines[idx];
+	d->out.fd = -1;
+	d->out.fn = on_output;
+	d->out.ctx = d;
+	d->conf_w.w.fd = d->sock_w.w.fd = -1;
+	if (!d->c->enabled) {
+		d->state = DS_OFF;
+		log_info("%s is disabled", d->c->name);
+		return 0;
+	}
+	d->state = DS_WAIT;
+	d->timer.fn = on_backoff;
+	d->timer.ctx = d;
+	if ((d->timer.fd = timer_open()) < 0 ||
+	    loop_add(&s->loop, &d->timer, EPOLLIN) < 0 ||
+	    grace_init(&d->grace, &s->loop, grace_send_pid, &d->pid) < 0)
+		return -1;
+	d->probed = !s->cfg->restricted || d->c->nflags == 0;
+	if (!s->cfg->restricted)
+		log_info("%s runs without the restricted flags (--no-restricted-flags)", d->c->name);
+	else if (!d->probed)
+		probe_start(d);
+	d->conf_ok = !d->c->conf[0];
+	if (d->c->socket[0] &&
+	    pathwatch_start(&d->sock_w, &s->loop, d->c->socket, on_socket, d) < 0)
+		return -1;
+	if (d->c->conf[0] &&
+	    pathwatch_start(&d->conf_w, &s->loop, d->c->conf, on_conf, d) < 0)
+		return -1;
+	daemon_maybe_start(d);
+	return 0;
+}

@@ -1,0 +1,110 @@
+/* tether-supervise: PID 1 of KubeVirt's compute container. */
+#include "config.h"
+#include "log.h"
+#include "sig.h"
+#include "sup.h"
+#include "termlog.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+"usage: tether-supervise [OPTIONS] -- MAIN [ARGS...]\n"
+"       tether-supervise --send-event SOCKET JSON\n"
+"\n"
+"PID 1 of the compute container: starts MAIN (virt-launcher), then virtlogd\n"
+"once its config exists, then virtqemud once its config exists and\n"
+"virtlogd's socket has appeared; restarts them with back-off; stops\n"
+"MAIN -> leftover QEMU -> virtqemud -> virtlogd -> the rest; writes the\n"
+"termination log; exits with MAIN's status (128+N when killed by signal N).\n"
+"\n"
+"Daemons (defaults in brackets):\n"
+"  --virtlogd PATH           [/usr/sbin/virtlogd]\n"
+"  --virtlogd-conf PATH      -f for virtlogd, waited for [/etc/libvirt/virtlogd.conf]\n"
+"  --virtlogd-socket PATH    readiness [/var/run/libvirt/virtlogd-sock]\n"
+"  --virtlogd-arg ARG        one more argument (repeatable)\n"
+"  --virtqemud PATH          [/usr/sbin/virtqemud]\n"
+"  --virtqemud-conf PATH     [/var/run/libvirt/virtqemud.conf]\n"
+"  --virtqemud-socket PATH   [/var/run/libvirt/virtqemud-sock]\n"
+"  --virtqemud-arg ARG       one more argument (repeatable)\n"
+"  --no-virtlogd, --no-virtqemud   do not run that daemon\n"
+"  An empty conf or socket (\"\") means: no -f / ready when started.\n"
+"  --no-restricted-flags     never pass --no-admin-srv / --no-ro-srv\n"
+"  --strict                  refuse (exit 4) a daemon that lacks them\n"
+"  --auth-pid PID|main|none  LIBVIRT_UNIX_SOCKET_AUTH_PID for virtqemud [main]\n"
+"\n"
+"Restarts and stop (seconds, up to 3 decimals):\n"
+"  --backoff S               second restart delay, doubling [0.1]\n"
+"  --backoff-max S           [5]\n"
+"  --crash-budget N          crashes allowed per window, 0 = no limit [10]\n"
+"  --crash-window S          [600]\n"
+"  --grace S                 TERM -> KILL for each daemon and the rest [5]\n"
+"  --main-grace S            TERM -> KILL for MAIN, 0 = never KILL [0]\n"
+"  --qemu-timeout S          TERM -> KILL for leftover QEMU [10]\n"
+"  --cleanup-glob PATTERN    sockets removed at exit\n"
+"                            [/var/run/kubevirt/container-disks/*.sock]\n"
+"  --no-cleanup\n"
+"\n"
+"Read-only root:\n"
+"  --prepare-dir DIR         create and check writable (repeatable; replaces\n"
+"                            /var/run/libvirt /var/log/libvirt\n"
+"                            /var/lib/libvirt/qemu /var/cache/libvirt)\n"
+"  --no-prepare\n"
+"  --seed-from DIR, --seed-to DIR  [/etc/libvirt-init -> /etc/libvirt]\n"
+"  --no-seed\n"
+"\n"
+"Termination log:\n"
+"  --termination-log PATH    [/dev/termination-log]\n"
+"  --event-socket PATH       [/var/run/kubevirt-private/tether-events.sock]\n"
+"  --termination-log-max N   bytes kept, 1024..1048576 [4096]\n"
+"  --no-termination-log\n"
+"  --send-event SOCKET JSON  send one QMP event; exit 0 written, 1 rejected\n"
+"\n"
+"  --log-format json|text    [json], on stderr\n"
+"  --log-level LEVEL         error, warning, info, debug [info]\n"
+"  -v, --verbose             --log-level debug;  -q, --quiet: warning\n"
+"  -h, --help, --version\n"
+"\n"
+"Exit codes: MAIN's own (128+N if killed by signal N); 1 QEMU had to be\n"
+"killed although MAIN exited 0; 2 bad usage; 3 a daemon spent its crash\n"
+"budget; 4 --strict and a daemon lacks the restricted flags; 5 a directory\n"
+"is not writable or seeding failed; 111 a system call failed in set-up;\n"
+"126/127 MAIN could not be executed / was not found.\n";
+
+static int print(const char *s)
+{
+	return write(STDOUT_FILENO, s, strlen(s)) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	sigset_t orig;
+
+	if (sig_block_all(&orig) < 0) {
+		log_error("sigprocmask: %m");
+		return EXIT_SETUP;
+	}
+	if (config_parse(&cfg, argc, argv) < 0) {
+		log_setup("tether-supervise", LOG_ERROR, LOG_TEXT);
+		log_error("%s (see tether-supervise --help)", cfg.err);
+		return EXIT_USAGE;
+	}
+	switch (cfg.action) {
+	case ACT_HELP:
+		return print(usage);
+	case ACT_VERSION:
+		return print("tether-supervise " TETHER_VERSION "\n");
+	case ACT_SEND:
+		log_setup("tether-supervise", LOG_ERROR, LOG_TEXT);
+		return termlog_send(cfg.send_path, cfg.send_json);
+	case ACT_RUN:
+		break;
+	}
+	log_setup("tether-supervise", cfg.log_level, cfg.log_format);
+	return supervise(&cfg, &orig);
+}

@@ -1,0 +1,515 @@
+/* The event loop of PID 1: MAIN, the daemons, signals, the ordered stop. */
+#include "sup.h"
+#include "buf.h"
+#include "caps.h"
+#include "fd.h"
+#include "log.h"
+#include "prepare.h"
+#include "sig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CAP_NBS 10	/* CAP_NET_BIND_SERVICE */
+
+extern char **environ;
+
+long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* MAIN and virtqemud get CAP_NET_BIND_SERVICE as ambient (as KubeVirt's
+ * AmbientCaps does); virtlogd does not.  The parent is single-threaded,
+ * so raising it around a spawn is exact. */
+void sup_ambient(struct sup *s, int on)
+{
+	if (!s->nbs || s->ambient_on == on)
+		return;
+	if ((on ? cap_raise_ambient(CAP_NBS) : cap_lower_ambient(CAP_NBS)) < 0)
+		log_warn("%s CAP_NET_BIND_SERVICE as ambient: %m", on ? "raising" : "lowering");
+	else
+		s->ambient_on = on;
+}
+
+static void ends_with_code(struct sup *s, int code)
+{
+	if (!s->fatal)
+		s->fatal = code;
+}
+
+static void begin_stop(struct sup *s, const char *why, int term_main);
+
+void sup_fatal(struct sup *s, int code, const char *why, const char *details)
+{
+	if (s->fatal)
+		return;
+	ends_with_code(s, code);
+	if (s->termlog_on)
+		termlog_own(&s->tl, details);
+	begin_stop(s, why, 1);
+}
+
+/* --- finding leftover QEMU: children of ours whose comm says so --- */
+
+static int qemu_comm(const char *stat, pid_t self)
+{
+	const char *open = strchr(stat, '('), *close = strrchr(stat, ')');
+	long ppid = 0;
+
+	if (!open || !close || close - open < 9)
+		return 0;
+	if (strncmp(open + 1, "qemu-system", 11) && strncmp(open + 1, "qemu-kvm", 8))
+		return 0;
+	/* ") S PPID ..." */
+	for (const char *p = close + 4; *p >= '0' && *p <= '9'; p++)
+		ppid = ppid * 10 + (*p - '0');
+	return ppid == self;
+}
+
+static int visit_proc(const char *name, void *ctx)
+{
+	struct sup *s = ctx;
+	char path[64], stat[512];
+	struct buf b = BUF_INIT(path);
+	long pid;
+	ssize_t n;
+	int fd;
+
+	if (parse_long(name, 2, 1 << 22, &pid) || s->nqemu == MAX_QEMU)
+		return 0;
+	buf_printf(&b, "/proc/%ld/stat", pid);
+	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	stat[n] = '\0';
+	if (qemu_comm(stat, s->self))
+		s->qemu[s->nqemu++] = pid;
+	return 0;
+}
+
+/* Our direct children from /proc/self/task/TID/children: a few reads,
+ * where a /proc scan of a busy host reads every process's stat.
+ * -1 when the kernel lacks the file (CONFIG_PROC_CHILDREN). */
+static int scan_children(struct sup *s)
+{
+	char path[64], list[4096], *p, *end;
+	struct buf b = BUF_INIT(path);
+	ssize_t n;
+	int fd;
+
+	buf_printf(&b, "/proc/self/task/%d/children", (int)getpid());
+	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, list, sizeof(list) - 1);
+	close(fd);
+	if (n < 0 || n == (ssize_t)sizeof(list) - 1)
+		return -1;	/* unreadable, or more children than fit */
+	list[n] = '\0';
+	for (p = list; *p; p = end) {
+		end = p + strcspn(p, " ");
+		if (*end)
+			*end++ = '\0';
+		if (*p)
+			visit_proc(p, s);
+	}
+	return 0;
+}
+
+static int send_qemu(int sig, void *ctx)
+{
+	struct sup *s = ctx;
+
+	for (int i = 0; i < s->nqemu; i++)
+		if (kill(s->qemu[i], sig) < 0 && errno != ESRCH)
+			log_warn("kill QEMU pid %d: %m", s->qemu[i]);
+	return 0;
+}
+
+static int qemu_reaped(struct sup *s, pid_t pid)
+{
+	for (int i = 0; i < s->nqemu; i++)
+		if (s->qemu[i] == pid) {
+			s->qemu[i] = s->qemu[--s->nqemu];
+			log_info("QEMU (pid %d) has exited", pid);
+			return 1;
+		}
+	return 0;
+}
+
+/* --- the ordered stop: MAIN → QEMU → virtqemud → virtlogd → the rest --- */
+
+static void enter_qemu(struct sup *s)
+{
+	s->phase = PH_QEMU;
+	grace_cancel(&s->main_grace);
+	for (int i = 0; i < D_COUNT; i++)
+		daemon_freeze(&s->d[i]);
+	s->nqemu = 0;
+	if (scan_children(s) < 0 && dir_each("/proc", visit_proc, s) < 0)
+		log_warn("scanning /proc for QEMU: %m");
+	if (!s->nqemu)
+		return;
+	log_info("stopping %d leftover QEMU process(es), %ld ms before SIGKILL",
+		 s->nqemu, s->cfg->qemu_timeout_ms);
+	send_qemu(SIGTERM, s);
+	grace_start(&s->qemu_grace, s->cfg->qemu_timeout_ms);
+}
+
+static void enter_daemon(struct sup *s, enum phase ph, int idx)
+{
+	if (ph == PH_QEMUD)
+		grace_cancel(&s->qemu_grace);
+	s->phase = ph;
+	daemon_stop(&s->d[idx]);
+}
+
+static void enter_rest(struct sup *s)
+{
+	s->phase = PH_REST;
+	reap_all(0, 0, &s->none_left);
+	if (s->none_left)
+		return;
+	log_info("stopping the remaining processes");
+	if (tree_signal(SIGTERM) < 0)
+		log_warn("sending SIGTERM to the remaining processes: %m");
+	tree_signal(SIGCONT);
+	grace_start(&s->rest_grace, s->cfg->grace_ms);
+}
+
+struct glob_ctx {
+	char dir[4096];
+	const char *pattern;	/* the last component */
+};
+
+/* '*' and '?' only; a leading dot must be matched by a dot. */
+static int wild_match(const char *p, const char *s)
+{
+	if (*s == '.' && *p != '.')
+		return 0;
+	for (const char *star = 0, *back = 0;;) {
+		if (*p == '*') {
+			star = ++p;
+			back = s;
+		} else if (*s && (*p == '?' || *p == *s)) {
+			p++;
+			s++;
+		} else if (!*s && !*p) {
+			return 1;
+		} else if (star && *back) {
+			p = star;
+			s = ++back;
+		} else {
+			return 0;
+		}
+	}
+}
+
+static int remove_one(const char *name, void *ctx)
+{
+	struct glob_ctx *g = ctx;
+	char path[4096 + 256];
+	struct buf b = BUF_INIT(path);
+	struct stat st;
+
+	if (!wild_match(g->pattern, name))
+		return 0;
+	buf_printf(&b, "%s/%s", g->dir, name);
+	/* Only sockets: the pattern must never cost anyone a file. */
+	if (b.truncated || lstat(buf_cstr(&b), &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (unlink(path) < 0)
+		log_warn("remove %s: %m", path);
+	else
+		log_info("removed %s", path);
+	return 0;
+}
+
+/* The glob is "DIR/PATTERN": wildcards only in the last component
+ * (config.c checks), never recursive.  glob(3) is not used: with musl it
+ * pulls in the passwd database for ~user expansion, and fnmatch
+ * the wide-character tables. */
+static void remove_sockets(const char *glob)
+{
+	struct glob_ctx g;
+	const char *slash = strrchr(glob, '/');
+	size_t n = slash - glob;
+
+	if (n >= sizeof(g.dir))
+		return;
+	memcpy(g.dir, glob, n);
+	g.dir[n] = '\0';
+	g.pattern = slash + 1;
+	if (dir_each(n ? g.dir : "/", remove_one, &g) < 0 && errno != ENOENT)
+		log_warn("reading %s: %m", g.dir);
+}
+
+static void finish(struct sup *s)
+{
+	int code = s->fatal ? s->fatal : exit_code_of(s->main_status);
+
+	s->phase = PH_DONE;
+	grace_cancel(&s->rest_grace);
+	if (s->cfg->cleanup_glob)
+		remove_sockets(s->cfg->cleanup_glob);
+	if (code == 0 && s->qemu_grace.killed) {
+		log_warn("QEMU outlived --qemu-timeout and was killed");
+		code = EXIT_QEMU_KILLED;
+	}
+	if (s->termlog_on)
+		termlog_close(&s->tl);
+	log_info("exiting with code %d", code);
+	loop_exit(&s->loop, code);
+}
+
+static void step(struct sup *s)
+{
+	if (s->phase == PH_MAIN && s->main_done)
+		enter_qemu(s);
+	if (s->phase == PH_QEMU && s->nqemu == 0)
+		enter_daemon(s, PH_QEMUD, D_QEMUD);
+	if (s->phase == PH_QEMUD && s->d[D_QEMUD].pid <= 0)
+		enter_daemon(s, PH_LOGD, D_LOGD);
+	if (s->phase == PH_LOGD && s->d[D_LOGD].pid <= 0)
+		enter_rest(s);
+	if (s->phase == PH_REST && s->none_left)
+		finish(s);
+}
+
+static void begin_stop(struct sup *s, const char *why, int term_main)
+{
+	if (s->phase != PH_RUN)
+		return;
+	s->phase = PH_MAIN;
+	log_info("stopping: %s", why);
+	if (!s->main_done && term_main && kill(s->main_pid, SIGTERM) < 0 &&
+	    errno != ESRCH)
+		log_warn("kill MAIN: %m");
+	if (!s->main_done && s->cfg->main_grace_ms > 0)
+		grace_start(&s->main_grace, s->cfg->main_grace_ms);
+	step(s);
+}
+
+/* --- the reaper and signals --- */
+
+static void main_exited(struct sup *s, int wstatus)
+{
+	char name[16], details[128];
+	struct buf d = BUF_INIT(details);
+
+	s->main_done = 1;
+	s->main_status = wstatus;
+	if (WIFSIGNALED(wstatus)) {
+		log_warn("MAIN (pid %d) was killed by %s", s->main_pid,
+			 sig_name(WTERMSIG(wstatus), name));
+		buf_printf(&d, "{\"reason\":\"main-killed\",\"signal\":\"%s\"}", name);
+		if (s->termlog_on && !s->fatal)
+			termlog_own(&s->tl, buf_cstr(&d));
+	} else {
+		log_info("MAIN (pid %d) exited with code %d", s->main_pid,
+			 WEXITSTATUS(wstatus));
+	}
+	begin_stop(s, "MAIN has exited", 0);
+}
+
+static void on_reaped(pid_t pid, int wstatus, void *ctx)
+{
+	struct sup *s = ctx;
+
+	if (pid == s->main_pid && !s->main_done) {
+		main_exited(s, wstatus);
+		return;
+	}
+	for (int i = 0; i < D_COUNT; i++)
+		if (s->d[i].c && s->d[i].c->enabled && daemon_reaped(&s->d[i], pid, wstatus))
+			return;
+	if (!qemu_reaped(s, pid))
+		log_debug("reaped pid %d (exit code %d)", pid, exit_code_of(wstatus));
+}
+
+static void reap(struct sup *s)
+{
+	reap_all(on_reaped, s, &s->none_left);
+	step(s);
+}
+
+static void on_signals(struct watch *w, uint32_t events)
+{
+	struct sup *s = w->ctx;
+	struct signalfd_siginfo si;
+	char name[16];
+	int got, sig;
+
+	(void)events;
+	while ((got = sigfd_read(w->fd, &si)) > 0) {
+		sig = si.ssi_signo;
+		if ((pid_t)si.ssi_pid == s->self && si.ssi_code != SI_QUEUE)
+			continue;
+		if (sig == SIGCHLD)
+			continue;
+		if (!s->main_done) {
+			log_info("forwarding %s to MAIN", sig_name(sig, name));
+			if (kill(s->main_pid, sig) < 0 && errno != ESRCH)
+				log_warn("forwarding %s: %m", name);
+		}
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+			begin_stop(s, sig_name(sig, name), 0);
+	}
+	if (got < 0)
+		log_error("reading signalfd: %m");
+	reap(s);
+}
+
+/* --- set-up --- */
+
+/* MAIN's environment plus the one variable (any older value replaced):
+ * virtqemud keeps XDG_RUNTIME_DIR, PATH and the rest it relies on. */
+static char **qemud_env(long auth_pid)
+{
+	static char entry[48];
+	static char *env[1024];
+	static const char key[] = "LIBVIRT_UNIX_SOCKET_AUTH_PID=";
+	struct buf b = BUF_INIT(entry);
+	size_t i = 0;
+
+	if (!auth_pid)
+		return 0;
+	for (char **e = environ; *e; e++) {
+		if (!strncmp(*e, key, sizeof(key) - 1))
+			continue;
+		if (i == sizeof(env) / sizeof(*env) - 2) {
+			errno = E2BIG;
+			return 0;
+		}
+		env[i++] = *e;
+	}
+	buf_printf(&b, "%s%ld", key, auth_pid);
+	env[i++] = (char *)buf_cstr(&b);
+	env[i] = 0;
+	return env;
+}
+
+static int become_reaper(void)
+{
+	if (getpid() == 1 || prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+		return 0;
+	log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
+	return -1;
+}
+
+static void caps_setup(struct sup *s)
+{
+	int p = cap_permitted(CAP_NBS);
+
+	s->nbs = p == 1;
+	if (p < 0)
+		log_warn("capget: %m");
+	else if (!p)
+		log_warn("CAP_NET_BIND_SERVICE is not in the permitted set: MAIN and virtqemud run without it");
+}
+
+static int start_main(struct sup *s)
+{
+	struct spawn_req req = {
+		.argv = s->cfg->argv, .mask = s->orig, .who = "MAIN",
+	};
+
+	sup_ambient(s, 1);
+	s->main_pid = spawn(&req);
+	if (s->main_pid < 0) {
+		log_error("fork: %m");
+		return -1;
+	}
+	/* MAIN inherits our fds; afterwards we hold none we were given. */
+	if (fd_close_from(3) < 0)
+		log_warn("closing inherited fds: %m");
+	if (chdir("/") < 0)
+		log_warn("chdir /: %m");
+	log_info("started MAIN %s as pid %d", s->cfg->argv[0], s->main_pid);
+	return 0;
+}
+
+static int setup_loop(struct sup *s)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	s->sigw.ctx = s;
+	s->sigw.fn = on_signals;
+	if (loop_init(&s->loop) < 0 || (s->sigw.fd = sigfd_open(&all)) < 0 ||
+	    loop_add(&s->loop, &s->sigw, EPOLLIN) < 0 ||
+	    grace_init(&s->main_grace, &s->loop, grace_send_pid, &s->main_pid) < 0 ||
+	    grace_init(&s->qemu_grace, &s->loop, send_qemu, s) < 0 ||
+	    grace_init(&s->rest_grace, &s->loop, grace_send_tree, 0) < 0) {
+		log_error("setting up the event loop: %m");
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_rest(struct sup *s)
+{
+	const struct config *c = s->cfg;
+
+	if (c->termlog) {
+		if (termlog_open(&s->tl, &s->loop, c->termlog, c->event_socket,
+				 c->termlog_max) < 0)
+			return -1;
+		s->termlog_on = 1;
+	}
+	s->qemud_env = qemud_env(c->auth_pid < 0 ? s->main_pid : c->auth_pid);
+	if (c->auth_pid && !s->qemud_env) {
+		log_error("environment for virtqemud: %m");
+		return -1;
+	}
+	for (int i = 0; i < D_COUNT; i++)
+		if (daemon_init(s, i) < 0) {
+			log_error("setting up %s: %m", c->d[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+int supervise(const struct config *cfg, const sigset_t *orig)
+{
+	static struct sup s;
+	int code;
+
+	s.cfg = cfg;
+	s.orig = orig;
+	s.self = getpid();
+	if (become_reaper() < 0)
+		return EXIT_SETUP;
+	if (prepare(cfg) < 0)
+		return EXIT_PREPARE;
+	caps_setup(&s);
+	if (start_main(&s) < 0)
+		return EXIT_SETUP;
+	if (setup_loop(&s) < 0 || setup_rest(&s) < 0) {
+		kill(s.main_pid, SIGKILL);
+		tree_signal(SIGKILL);
+		return EXIT_SETUP;
+	}
+	reap(&s);
+	code = loop_run(&s.loop);
+	if (code >= 0)
+		return code;
+	log_error("event loop: %m");
+	tree_signal(SIGKILL);
+	return EXIT_SETUP;
+}

@@ -1,0 +1,35 @@
+/* The termination log: its only writer, fed by a unix datagram socket. */
+#ifndef SUPERVISE_TERMLOG_H
+#define SUPERVISE_TERMLOG_H
+
+#include "loop.h"
+
+#include <stddef.h>
+
+struct termlog {
+	struct watch w;		/* the event socket */
+	struct loop *loop;
+	const char *path;
+	const char *sock_path;
+	long max;		/* the file never grows past this */
+	int fd;			/* the log, opened at the first line */
+	int regular;		/* a regular file: kept under max */
+};
+
+/* Binds the event socket and adds it to the loop.  The log file itself
+ * is opened only when the first line is written. */
+int termlog_open(struct termlog *t, struct loop *l, const char *path,
+		 const char *sock_path, long max);
+/* Appends one formed line (ending in '\n'), keeping the file at most
+ * t->max bytes by dropping its oldest whole lines. */
+int termlog_append(struct termlog *t, const char *line, size_t len);
+/* tether-supervise's own reason for ending (details: a JSON object). */
+void termlog_own(struct termlog *t, const char *details_json);
+/* Removes the socket and syncs and closes the file. */
+void termlog_close(struct termlog *t);
+
+/* tether-supervise --send-event PATH JSON: sends one event and waits for
+ * the verdict.  Returns the process exit code. */
+int termlog_send(const char *sock_path, const char *json);
+
+#endif

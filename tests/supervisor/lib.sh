@@ -1,0 +1,92 @@
+# Shared by the tether-supervise suites: fake daemons under $T and a
+# supervisor started in the background with every path inside $T.
+SUP=$TETHER_BUILD/tether-supervise
+FAKE=$TETHER_BUILD/helpers/fakedaemon
+
+# fakes: symlinks named like the programs they stand for.
+fakes_setUp() {
+	mkdir -p "$T/bin" "$T/run" "$T/disks"
+	for n in virtlogd virtqemud main qemu-system-x86_64; do
+		ln -s "$FAKE" "$T/bin/$n"
+	done
+	export FAKE_DIR=$T
+	export FAKE_SOCK_virtlogd=$T/run/virtlogd-sock FAKE_SOCK_virtqemud=$T/run/virtqemud-sock
+	export FAKE_WRITE_main="$T/run/virtlogd.conf $T/run/virtqemud.conf"
+	SUP_OPTS=(--log-format json --no-prepare --no-seed
+		--termination-log "$T/tl" --event-socket "$T/ev.sock"
+		--virtlogd "$T/bin/virtlogd" --virtqemud "$T/bin/virtqemud"
+		--virtlogd-conf "$T/run/virtlogd.conf" --virtqemud-conf "$T/run/virtqemud.conf"
+		--virtlogd-socket "$T/run/virtlogd-sock" --virtqemud-socket "$T/run/virtqemud-sock"
+		--cleanup-glob "$T/disks/*.sock")
+	SUP_PID=
+}
+
+# Every process a fake recorded, and the supervisor: killed by pid, only
+# while its command line still points into $T (no pid reuse accident).
+fakes_tearDown() {
+	local pid
+	# Under TETHER_BUILD=build/asan a sanitizer report fails the test.
+	if grep -qsE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$T/log"; then
+		fail "sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$T/log")"
+	fi
+	if [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null; then
+		kill -KILL "$SUP_PID" 2>/dev/null
+		wait "$SUP_PID" 2>/dev/null
+	fi
+	for pid in $(sed -n 's/^start pid=\([0-9]*\) .*/\1/p' "$T"/*.log 2>/dev/null); do
+		grep -qs "$T" "/proc/$pid/cmdline" && kill -KILL "$pid" 2>/dev/null
+	done
+	unset FAKE_DIR FAKE_REJECT_FLAGS ${!FAKE_*}
+}
+
+# sup_start [OPTIONS...]: runs tether-supervise with SUP_OPTS, the given
+# options and MAIN = the fake main; its stderr goes to $T/log.
+sup_start() {
+	"$SUP" "${SUP_OPTS[@]}" "$@" -- "$T/bin/main" 2>"$T/log" &
+	SUP_PID=$!
+}
+
+# sup_wait: waits for the supervisor to exit and sets RC.
+sup_wait() {
+	local i
+	RC=
+	wait "$SUP_PID"
+	RC=$?
+	SUP_PID=
+}
+
+# field NAME KEY [N]: the value of KEY in the Nth (default 1st) start line
+# of fake NAME.
+field() {
+	sed -n "s/^start .*\b$2=\([^ ]*\).*/\1/p" "$T/$1.log" | sed -n "${3:-1}p"
+}
+
+# stamp NAME WHAT [N]: the monotonic ns of the Nth line starting with WHAT.
+stamp() {
+	grep "^$2" "$T/$1.log" | sed -n "${3:-1}p" | sed 's/.* t=\([0-9]*\).*/\1/'
+}
+
+wait_ready() {
+	wait_log "$T/log" 'virtqemud is ready' "${1:-10}"
+}
+
+# wait_log FILE REGEX [SECONDS [AFTER]]: like common.sh's wait_for_line
+# (woken by inotify through tail -F), but the tail is killed afterwards: a
+# `tail -F` left on a file that stops growing (or is deleted) never gets
+# SIGPIPE and would outlive the test.  With AFTER, only lines after the
+# first line matching AFTER count.
+wait_log() {
+	local fd tpid rc
+	exec {fd}< <(exec tail -n +1 -F "$1" 2>/dev/null)
+	tpid=$!
+	if [ -z "${4:-}" ]; then
+		timeout "${3:-10}" grep -q -m1 -E -- "$2" <&"$fd"
+	else
+		WL_RE=$2 WL_AFTER=$4 timeout "${3:-10}" bash -c \
+			'sed -u -E -n "/${WL_AFTER}/,\$p" | grep -q -m1 -E -- "$WL_RE"' <&"$fd"
+	fi
+	rc=$?
+	exec {fd}<&-
+	kill "$tpid" 2>/dev/null
+	return $rc
+}

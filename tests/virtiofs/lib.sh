@@ -1,0 +1,87 @@
+# Shared by the virtiofs suites: a "container" whose PID 1 is the
+# placeholder, running as uid 107 with no capabilities, in fresh cgroups
+# (v1 pids and memory, the v2 unified hierarchy of this hybrid host) and
+# fresh cgroup, ipc, mnt, net, pid and uts namespaces.
+
+FAKE=$TETHER_BUILD/helpers/fake_virtiofsd
+REGISTER=$TETHER_BUILD/helpers/vfs_register
+ENTER=$TETHER_BUILD/tether-enter
+CG_CTRLS="pids memory unified"
+
+# start_container [PLACEHOLDER-OPTIONS...]: sets CG, U (the unshare
+# process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
+start_container() {
+	chmod 755 "$T"
+	rm -rf "$T/run" && mkdir -m 777 "$T/run"
+	SOCK=$T/run/ph.sock
+	CG=tether-vfs-$$-$RANDOM
+	local c
+	for c in $CG_CTRLS; do
+		[ -d /sys/fs/cgroup/$c ] && mkdir /sys/fs/cgroup/$c/$CG
+	done
+	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done
+		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
+		sh "$CG_CTRLS" "$CG" \
+		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
+		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format ${PH_LOGFMT:-text} "$@" \
+		>"$T/ph.out" 2>"$T/ph.err" &
+	U=$!
+	wait_for_line "$T/ph.err" "listening on" 10 || { cat "$T/ph.err"; return 1; }
+	PH=$(pgrep -P "$U")
+}
+
+# ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
+# placeholder's exit code (unshare passes it on), PH_MS how long it took.
+ph_wait() {
+	local t0=$(date +%s%N) w
+	{ sleep "${1:-10}" && kill -KILL "$PH"; } 2>/dev/null &
+	w=$!
+	wait "$U"
+	PH_RC=$?
+	pkill -P "$w" sleep 2>/dev/null
+	wait "$w" 2>/dev/null
+	PH_MS=$((($(date +%s%N) - t0) / 1000000))
+	U=
+}
+
+stop_container() {
+	if [ -n "${U:-}" ] && kill -0 "$U" 2>/dev/null; then
+		kill -KILL "$PH" 2>/dev/null
+		wait "$U" 2>/dev/null
+	fi
+	U=
+	local c
+	for c in $CG_CTRLS; do
+		[ -n "${CG:-}" ] && [ -d /sys/fs/cgroup/$c/$CG ] && rmdir /sys/fs/cgroup/$c/$CG 2>/dev/null
+	done
+	CG=
+}
+
+# enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
+# into the container; the record goes to $T/rec.
+enter_fake() {
+	"$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+}
+
+# pid of the (only) process of the container besides its init, by name.
+child_named() {
+	pgrep -P "$PH" -f "$1"
+}
+
+# orphan [setpriv-args --] CMD...: starts CMD inside the container as an
+# orphan (so its parent becomes the placeholder); prints its host pid.
+orphan() {
+	local ns host p
+	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c '"$@" </dev/null >/dev/null 2>&1 & echo $!' sh "$@")
+	for p in $(pgrep -P "$PH"); do
+		host=$(awk '/^NSpid:/ {print $NF}' /proc/$p/status 2>/dev/null)
+		[ "$host" = "$ns" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# ns_pid HOSTPID: the pid as the container sees it.
+ns_pid() {
+	awk '/^NSpid:/ {print $NF}' /proc/$1/status
+}

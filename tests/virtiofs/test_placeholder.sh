@@ -1,0 +1,262 @@
+#!/bin/bash
+# The virtiofs placeholder: tether --placeholder / virtiofs-placeholder.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TETHER_ROOT/tests/virtiofs/lib.sh"
+
+suite_tearDown() {
+	stop_container
+}
+
+# A root process in the container that exits with $2 when $1 is written.
+root_child() {
+	mkfifo "$1"
+	orphan sh -c "read x <'$1'; exit $2"
+}
+
+test_bad_arguments() {
+	local out rc
+	out=$("$TETHER" --placeholder 2>&1); rc=$?
+	assertEquals "no socket: code" 2 $rc
+	assertContains "$out" "needs --socket PATH"
+	out=$("$TETHER" --placeholder --socket '' 2>&1); rc=$?
+	assertEquals "empty socket: code" 2 $rc
+	assertContains "$out" "--socket takes a path"
+	out=$("$TETHER" --placeholder --socket "$T/s" sleep 1 2>&1); rc=$?
+	assertEquals "program given: code" 2 $rc
+	assertContains "$out" "runs no program"
+	out=$("$TETHER" --socket "$T/s" -- true 2>&1); rc=$?
+	assertEquals "--socket without --placeholder: code" 2 $rc
+	assertContains "$out" "--socket is for --placeholder"
+	out=$("$TETHER" --placeholder --socket 2>&1); rc=$?
+	assertEquals "--socket without value: code" 2 $rc
+	assertFalse "nothing created" "[ -e '$T/s' ]"
+}
+
+test_other_file_types_are_refused() {
+	local out rc
+	echo keep >"$T/file"
+	out=$("$TETHER" --placeholder --socket "$T/file" 2>&1); rc=$?
+	assertEquals "regular file: code" 111 $rc
+	assertContains "$out" "not a socket, refusing"
+	assertEquals "file untouched" keep "$(cat "$T/file")"
+	mkdir "$T/dir"
+	out=$("$TETHER" --placeholder --socket "$T/dir" 2>&1); rc=$?
+	assertEquals "directory: code" 111 $rc
+	assertTrue "dir untouched" "[ -d '$T/dir' ]"
+}
+
+test_live_socket_is_not_stolen() {
+	start_container
+	local out rc
+	out=$("$TETHER" --placeholder --socket "$SOCK" 2>&1); rc=$?
+	assertEquals "code" 111 $rc
+	assertContains "$out" "listen $SOCK"
+	assertTrue "the first one still has it" "socat -u OPEN:/dev/null UNIX-CONNECT:'$SOCK'"
+	assertTrue "the first one still runs" "kill -0 $PH"
+}
+
+test_stale_socket_is_replaced() {
+	mkdir -p "$T/pre" && python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T/pre/s"
+	assertTrue "a stale socket is there" "[ -S '$T/pre/s' ]"
+	"$TETHER" --placeholder --socket "$T/pre/s" -vv --log-format text 2>"$T/err" &
+	local p=$!
+	wait_for_line "$T/err" "listening on" 5
+	assertTrue "listening" "socat -u OPEN:/dev/null UNIX-CONNECT:'$T/pre/s'"
+	kill -TERM $p; wait $p
+	assertEquals "TERM with no virtiofsd: code" 0 $?
+}
+
+test_runs_as_107_without_privileges() {
+	start_container
+	assertEquals "uid" "107" "$(awk '/^Uid:/ {print $2}' /proc/$PH/status)"
+	assertEquals "CapEff" "0000000000000000" "$(awk '/^CapEff:/ {print $2}' /proc/$PH/status)"
+	assertEquals "CapBnd" "0000000000000000" "$(awk '/^CapBnd:/ {print $2}' /proc/$PH/status)"
+	assertEquals "NoNewPrivs" "1" "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$PH/status)"
+	assertEquals "is PID 1" "1" "$(ns_pid $PH)"
+}
+
+test_read_only_root() {
+	chmod 755 "$T"; mkdir "$T/run"
+	unshare --mount --pid --fork --mount-proc sh -c \
+		'mount -t tmpfs -o mode=777 tmpfs "$1" && mount -o remount,bind,ro / && shift && exec "$@"' sh "$T/run" \
+		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$TETHER" --placeholder --socket "$T/run/ph.sock" -vv --log-format text 2>"$T/ph.err" &
+	U=$!
+	assertTrue "listening on a read-only root" "wait_for_line '$T/ph.err' 'listening on' 5"
+	PH=$(pgrep -P $U)
+	assertTrue "root is read-only there" "nsenter -t $PH -m sh -c '! touch /ro-probe 2>/dev/null'"
+	local c=$(orphan sh -c 'exit 7')
+	ph_wait 5
+	assertEquals "virtiofsd's status" 7 $PH_RC
+	[ $PH_RC = 7 ] || cat "$T/ph.err"
+}
+
+test_argv0_name_and_socket_path() {
+	ln -s "$TETHER" "$T/virtiofs-placeholder"
+	"$T/virtiofs-placeholder" --socket-path "$T/s" -vv --log-format text 2>"$T/err" &
+	local p=$!
+	assertTrue "listening" "wait_for_line '$T/err' 'listening on $T/s' 5"
+	kill -INT $p; wait $p
+	assertEquals "INT with no virtiofsd: code" 0 $?
+}
+
+test_peer_learns_the_pid_through_the_socket() {
+	start_container
+	local out
+	out=$("$ENTER" --target-socket "$SOCK" --dry-run -- /bin/true)
+	assertContains "$out" "target pid $PH"
+}
+
+test_200_sequential_connections() {
+	start_container
+	local t0=$(date +%s%N) i fails=0
+	for i in $(seq 200); do
+		socat -u OPEN:/dev/null UNIX-CONNECT:"$SOCK" 2>/dev/null || fails=$((fails + 1))
+	done
+	local ms=$((($(date +%s%N) - t0) / 1000000))
+	assertEquals "refused" 0 $fails
+	assertTrue "200 in under 5 s (took $ms ms)" "[ $ms -lt 5000 ]"
+}
+
+test_hundreds_held_open() {
+	start_container
+	python3 - "$SOCK" <<'PY'
+import socket, sys
+held = []
+for i in range(400):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    held.append(s)
+s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1]); s.close()
+PY
+	assertEquals "400 held and one more" 0 $?
+	assertTrue "still alive" "kill -0 $PH"
+	assertTrue "still accepting" "socat -u OPEN:/dev/null UNIX-CONNECT:'$SOCK'"
+}
+
+test_registered_exit_status_passes_through() {
+	local code
+	for code in 0 3; do
+		start_container
+		local c=$(root_child "$T/f$code" $code)
+		assertTrue "register" "nsenter -t $PH -p -m -- '$REGISTER' '$SOCK' $(ns_pid $c) >/dev/null"
+		echo >"$T/f$code"
+		ph_wait 5
+		assertEquals "exit $code" $code $PH_RC
+		stop_container
+	done
+}
+
+test_kill_9_of_virtiofsd_gives_137_within_1s() {
+	start_container
+	local c=$(orphan sleep 1000)
+	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	kill -KILL $c
+	ph_wait 5
+	assertEquals "code" 137 $PH_RC
+	assertTrue "within 1 s (took $PH_MS ms)" "[ $PH_MS -lt 1000 ]"
+}
+
+test_unrelated_children_stop_and_sigchld_do_not_end_it() {
+	start_container
+	local v=$(orphan sleep 1000)
+	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $v) >/dev/null
+	local r=$(root_child "$T/f" 1)
+	local n=$(orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4')
+	echo >"$T/f"
+	kill -STOP $v; kill -CONT $v
+	kill -CHLD $PH
+	assertTrue "unrelated children reaped" "until_true 5 test \"\$(zombies_of $PH)\" = 0"
+	wait_for_line "$T/ph.err" "code 1\): not virtiofsd" 5
+	assertTrue "root child logged as unrelated" $?
+	assertTrue "still alive" "kill -0 $PH"
+	local again
+	again=$(nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $v))
+	assertContains "second registration" "$again" "BUSY"
+	kill -TERM $v
+	ph_wait 5
+	assertEquals "virtiofsd's TERM status" 143 $PH_RC
+}
+
+test_registration_refuses_a_process_outside_the_namespace() {
+	start_container
+	local out
+	out=$("$REGISTER" "$SOCK" $$)
+	assertEquals "ERR answer" "ERR 0" "$out"
+	assertTrue "still alive" "kill -0 $PH"
+}
+
+test_without_registration_first_root_child_is_virtiofsd() {
+	start_container
+	orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4' >/dev/null
+	assertTrue "non-root child reaped" "wait_for_line '$T/ph.err' 'uid 107, code 4' 5"
+	local c=$(root_child "$T/f" 6)
+	echo >"$T/f"
+	ph_wait 5
+	assertEquals "root child's status" 6 $PH_RC
+}
+
+test_term_with_no_virtiofsd_exits_0_at_once() {
+	start_container
+	kill -TERM $PH
+	ph_wait 5
+	assertEquals "code" 0 $PH_RC
+	assertTrue "at once (took $PH_MS ms)" "[ $PH_MS -lt 500 ]"
+}
+
+test_term_as_107_cannot_signal_root_virtiofsd_exits_143() {
+	start_container
+	local c=$(orphan sleep 1000)
+	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	kill -TERM $PH
+	ph_wait 5
+	assertEquals "code" 143 $PH_RC
+	assertTrue "logged" "grep -q 'exiting instead' '$T/ph.err'"
+	assertFalse "virtiofsd died with the namespace" "kill -0 $c 2>/dev/null"
+}
+
+test_term_forwarded_then_grace_then_kill() {
+	# As root (CAP_KILL) the placeholder can stop virtiofsd itself.
+	mkdir -m 777 "$T/run"; SOCK=$T/run/ph.sock
+	unshare --pid --fork --mount-proc "$TETHER" --placeholder --socket "$SOCK" --grace 0.3 -vv --log-format text \
+		>"$T/ph.out" 2>"$T/ph.err" &
+	U=$!
+	wait_for_line "$T/ph.err" "listening on" 5
+	PH=$(pgrep -P $U)
+	local c=$(orphan sh -c 'trap "" TERM; while :; do sleep 1; done')
+	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	kill -TERM $PH
+	ph_wait 5
+	assertEquals "KILLed after the grace" 137 $PH_RC
+	assertTrue "grace logged" "grep -q 'grace period over' '$T/ph.err'"
+	assertTrue "took the grace (took $PH_MS ms)" "[ $PH_MS -ge 300 ]"
+}
+
+test_not_pid_1_registration_gives_the_status() {
+	# A shared PID namespace: virtiofsd is not our child; the kernel
+	# keeps its status for the pidfd (6.15+).
+	chmod 755 "$T"
+	mkdir -m 777 "$T/run"
+	setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$TETHER" --placeholder --socket "$T/run/s" -vv --log-format text 2>"$T/err" &
+	local p=$!
+	wait_for_line "$T/err" "listening on" 5
+	mkfifo "$T/f"
+	sh -c 'read x <"$1"; exit 9' sh "$T/f" &
+	local c=$!
+	"$REGISTER" "$T/run/s" $c >/dev/null
+	assertEquals "registered" 0 $?
+	echo >"$T/f"
+	wait $c
+	wait $p
+	assertEquals "virtiofsd's status though not our child" 9 $?
+}
+
+test_no_busy_loop_when_idle() {
+	start_container
+	sleep 2
+	local ticks=$(awk '{print $14 + $15}' /proc/$PH/stat)
+	assertTrue "under 10 ms of CPU in 2 s (ticks $ticks)" "[ $ticks -le 1 ]"
+}
+
+. "$TETHER_ROOT/tests/lib/run.sh"

@@ -24,7 +24,7 @@ W=$(mktemp -d /tmp/tether-bench-pods.XXXXXX)
 chmod 755 "$W"
 trap 'img_cleanup; img_rm localhost/tether-bench-sleep:latest localhost/tether-bench-tini:latest; rm -rf "$W"' EXIT
 
-TETHER_IMAGES_ONLY_MISSING=1 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
+TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
 	images/build.sh pause virtiofs container-disk-demo compute >"$W/images.txt" 2>&1
 for i in compute virtiofs container-disk-demo; do
 	if ! img_exists "localhost/tether-$i:latest"; then

@@ -14,8 +14,10 @@
 # Mount points are not created in the images: podman gives a new emptyDir volume the owner of the
 # image directory it is mounted on (root, after COPY), and only an absent one the container's uid.
 #
-# TETHER_IMAGES_ONLY_MISSING=1 builds only images that do not exist yet (the test suites use it,
-# so one test run builds each image once). Exit 1 if a requested image fails to build.
+# An image is rebuilt only when what it is made from changed: each carries a label with the hash
+# of its binaries and of this directory's inputs, so a test run builds each image at most once.
+# TETHER_IMAGES_REBUILD=1 rebuilds anyway. An image whose binaries are missing is removed, so no
+# stale image stands in for a role that is not built. Exit 1 if an image fails to build.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -63,7 +65,18 @@ containerfile() {
 		echo "FROM scratch"
 		echo "COPY root/ /"
 		printf '%s\n' "$@"
+		echo "LABEL tether.stamp=$STAMP"
 	} >"$CTX/Containerfile"
+}
+
+# stamp IMAGE: hash of what IMAGE is made from.
+stamp() {
+	local b
+	{
+		echo "$1"
+		for b in $(needs "$1"); do cat "$BIN/$b"; done
+		cat "$HERE/build.sh" "$HERE/compute/"*
+	} | sha256sum | cut -c1-16
 }
 
 stage_pause() {
@@ -136,6 +149,7 @@ build_one() {
 		[ -x "$BIN/$b" ] || missing="$missing $b"
 	done
 	if [ -n "$missing" ]; then
+		img_exists "$name" && img_rm "$name"
 		printf '%-22s skipped: not built yet:%s\n' "$img" "$missing"
 		return 0
 	fi
@@ -143,8 +157,10 @@ build_one() {
 		printf '%-22s skipped: this tether has no --placeholder yet\n' "$img"
 		return 0
 	fi
-	if [ -n "${TETHER_IMAGES_ONLY_MISSING:-}" ] && img_exists "$name"; then
-		printf '%-22s %-42s %9s bytes (already built)\n' "$img" "$name" "$(img_size "$name")"
+	STAMP=$(stamp "$img")
+	if [ -z "${TETHER_IMAGES_REBUILD:-}" ] &&
+	    [ "$(podman image inspect --format '{{index .Labels "tether.stamp"}}' "$name" 2>/dev/null)" = "$STAMP" ]; then
+		printf '%-22s %-42s %9s bytes (up to date)\n' "$img" "$name" "$(img_size "$name")"
 		return 0
 	fi
 	CTX=$(mktemp -d /tmp/tether-image.XXXXXX) || return 1

@@ -43,14 +43,9 @@ e2e_helpers() {
 	[ -x "$E2E_PEERCRED" ] || img_cc "$E2E_PEERCRED" "$TETHER_ROOT/tests/images/peercred.c"
 }
 
-# e2e_images: builds the images the suites need, once per test run (TETHER_IMAGES_ONLY_MISSING
-# keeps images built earlier in the run, unless TETHER_IMAGES_REBUILD is set in the
-# environment); prints each one's line.
+# e2e_images [IMAGE...]: builds the images the suites need from the static binaries (build/,
+# or TETHER_IMAGE_BUILD); images already built from the same binaries are kept (images/build.sh),
+# so a test run builds each image once.
 e2e_images() {
-	if [ -n "${TETHER_IMAGES_REBUILD:-}" ]; then
-		TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} "$TETHER_ROOT/images/build.sh" "$@"
-	else
-		TETHER_IMAGES_ONLY_MISSING=1 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
-			"$TETHER_ROOT/images/build.sh" "$@"
-	fi
+	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} "$TETHER_ROOT/images/build.sh" "$@"
 }

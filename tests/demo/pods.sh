@@ -125,7 +125,7 @@ if has compute; then
 	done
 	run=/proc/$sup/root/var/run/libvirt
 	say "sockets in /var/run/libvirt: $(cd "$run" && find . -maxdepth 1 -type s -printf '%f ')"
-	log_msgs "$POD-compute" 'restricted flags' | cut -c1-160 | sed 's/^/   /'
+	log_msgs "$POD-compute" 'restricted flags' | sed -E 's/ \(.*\): an upstream libvirt\? running it without them,/:/; s/^/   /'
 	virsh -c "qemu:///session?socket=$run/libvirt-sock" list --all >/dev/null 2>&1 &&
 		say "virsh from the host, on that socket: libvirt answers (list --all)"
 
@@ -134,7 +134,7 @@ if has compute; then
 	podman kill --signal USR1 "$POD-compute" >/dev/null
 	code=$(podman wait "$POD-compute")
 	say "compute exited with code $code after $(($(now_ms) - t0)) ms; its last words:"
-	log_msgs "$POD-compute" '^(forwarding|the guest|termination log|SHUTDOWN|MAIN|stopping|virt[a-z]+ exited|removed|exiting)' |
+	log_msgs "$POD-compute" '^(forwarding|the guest|termination log:|SHUTDOWN|MAIN|stopping|virt[a-z]+ exited|removed|exiting)' |
 		sed 's/^/     /'
 	say "termination log (what kubelet reports as the container's message):"
 	say "  $(cat "$WORK/termination-log")"

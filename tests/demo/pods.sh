@@ -4,7 +4,7 @@
 # host. `make demo` has already installed what was missing (make deps) and built the binaries.
 # Works with whatever roles are built: a missing one is left out of the pod and said so.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export TETHER_ROOT=$PWD
 TETHER_BUILD=$(realpath "${TETHER_BUILD:-build}")
 . images/lib.sh
@@ -16,7 +16,7 @@ WORK=$(mktemp -d /tmp/tether-demo.XXXXXX)
 chmod 755 "$WORK"
 trap 'img_cleanup; rm -rf "$WORK"' EXIT
 
-if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD="" PLAIN=""; fi
 step() { printf '\n%s== pod %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 say() { printf '   %s\n' "$*"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

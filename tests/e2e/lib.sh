@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the e2e suites, the demo and the pod benchmark: the repository's pod YAML made
 # runnable by podman (see the header of images/pods/virt-launcher.yaml), and virt-handler's
 # views of a running pod from the host.

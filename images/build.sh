@@ -98,6 +98,10 @@ stage_virtiofs() {
 		"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/lib/qemu/virtiofsd || return 1
 		mkdir -p "$CTX/root/usr/libexec"
 		ln -s ../lib/qemu/virtiofsd "$CTX/root/usr/libexec/virtiofsd"
+		# virtiofsd runs as root; QEMU (uid 107, in compute) reaches its socket through
+		# --socket-group=qemu, a name virtiofsd looks up here.
+		mkdir -p "$CTX/root/etc"
+		cp "$HERE/compute/passwd" "$HERE/compute/group" "$HERE/compute/nsswitch.conf" "$CTX/root/etc/"
 	fi
 	containerfile 'USER 107:107' 'ENTRYPOINT ["/usr/bin/tether", "--placeholder"]'
 }
@@ -134,7 +138,8 @@ stage_compute() {
 		$LIBVIRT_LIB/connection-driver/libvirt_driver_qemu.so /usr/share/libvirt || return 1
 	rm -rf "$CTX/root/usr/share/libvirt/schemas" # only virt-xml-validate reads them
 	mkdir -p "$CTX/root/etc/libvirt-init"
-	cp "$HERE/compute/"*.conf "$CTX/root/etc/libvirt-init/"
+	cp "$HERE/compute/virtqemud.conf" "$HERE/compute/virtlogd.conf" "$HERE/compute/qemu.conf" \
+		"$CTX/root/etc/libvirt-init/"
 	cp "$HERE/compute/passwd" "$HERE/compute/group" "$HERE/compute/nsswitch.conf" "$CTX/root/etc/"
 	ln -s var/run "$CTX/root/run"
 	containerfile 'USER 107:107' \

@@ -100,7 +100,7 @@ if has virtiofs-shared; then
 		"$TETHER_BUILD/tether-enter" --target-socket "$sock" \
 			--lock-file /var/run/kubevirt/virtiofs-containers/shared.lock --virtiofsd \
 			--virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
-			--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock 2>"$WORK/enter.log"
+			--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock -- --socket-group=qemu 2>"$WORK/enter.log"
 		say "tether-enter exit code $?"
 		ctr_wait_log "$POD-virtiofs-shared" 'Waiting for vhost-user' 10
 		v=$(pgrep -P "$ph")

@@ -126,7 +126,7 @@ test_2_tether_enter_puts_virtiofsd_in_the_placeholder_container() {
 	out=$("$TETHER_BUILD/tether-enter" --target-socket "$sock" \
 		--lock-file /var/run/kubevirt/virtiofs-containers/shared.lock --virtiofsd \
 		--virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
-		--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock 2>&1)
+		--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock -- --socket-group=qemu 2>&1)
 	assertEquals "tether-enter exit code: $out" 0 $?
 	assertTrue "virtiofsd waits for QEMU" \
 		"ctr_wait_log $POD-virtiofs-shared 'Waiting for vhost-user socket connection' 10"
@@ -139,8 +139,9 @@ test_2_tether_enter_puts_virtiofsd_in_the_placeholder_container() {
 	for ns in cgroup ipc mnt net pid uts user; do
 		assertEquals "in its $ns namespace" "$(readlink "/proc/$ph/ns/$ns")" "$(readlink "/proc/$v/ns/$ns")"
 	done
-	assertTrue "its vhost-user socket is in the virtiofs-containers emptyDir" \
-		"[ -S '$(vol_path "$POD-virtiofs-containers")/shared.sock' ]"
+	out=$(vol_path "$POD-virtiofs-containers")/shared.sock
+	assertTrue "its vhost-user socket is in the virtiofs-containers emptyDir" "[ -S '$out' ]"
+	assertEquals "QEMU's group (107) may connect (--socket-group=qemu)" "107 srwxrwx---" "$(stat -c '%g %A' "$out")"
 	if has compute; then
 		assertTrue "where the compute container (QEMU's) sees it" \
 			"[ -S /proc/$(ctr_pid "$POD-compute")/root/var/run/kubevirt/virtiofs-containers/shared.sock ]"

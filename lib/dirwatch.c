@@ -1,0 +1,49 @@
+#include "dirwatch.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static void on_ready(struct watch *w, uint32_t events)
+{
+	struct dirwatch *d = w->ctx;
+	/* Room for several events with names up to NAME_MAX. */
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)events;
+	for (;;) {
+		n = read(w->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (void *)p;
+
+			p += sizeof(*ev) + ev->len;
+			d->fn(d, ev->mask, ev->len ? ev->name : "");
+		}
+	}
+}
+
+int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
+		  uint32_t mask, dirwatch_fn *fn, void *ctx)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), err;
+
+	if (fd < 0)
+		return -1;
+	d->wd = inotify_add_watch(fd, dir, mask | IN_ONLYDIR | IN_DELETE_SELF |
+				  IN_MOVE_SELF);
+	d->fn = fn;
+	d->ctx = ctx;
+	d->w = (struct watch){ fd, on_ready, d };
+	if (d->wd < 0 || loop_add(l, &d->w, EPOLLIN) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}

@@ -17,7 +17,7 @@
 /* The copy path PID 1 of this container was started with, or NULL. */
 static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
 {
-	char *argv[MAX_ARGS + 1];
+	char *argv[MAX_ARGS + 1], *slash;
 	int argc = 0, fd = open("/proc/1/cmdline", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, text, cap - 1);
 
@@ -29,6 +29,11 @@ static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
 	for (char *p = text; p < text + n && argc < MAX_ARGS; p += strlen(p) + 1)
 		argv[argc++] = p;
 	argv[argc] = 0;
+	/* KubeVirt runs it as /usr/bin, /init/usr/bin or /var/run
+	 * container-disk: the name is what they share. */
+	slash = strrchr(argv[0], '/');
+	if (strcmp(slash ? slash + 1 : argv[0], "container-disk"))
+		return 0;
 	if (cd_config_parse(pc, argc, argv) != CD_PARSE_OK ||
 	    pc->action != CD_HOLD)
 		return 0;

@@ -8,7 +8,9 @@
  *   sockclient -l PATH SECS   connects in a loop for SECS seconds, ignoring
  *                             failures; prints "ok N failed M"
  *   sockclient -r PATH PID    removes PATH and prints the microseconds
- *                             until process PID exits (pidfd, no polling) */
+ *                             until process PID exits (pidfd, no polling),
+ *                             then the wall-clock time of the removal in
+ *                             microseconds since the epoch */
 #include "fd.h"
 #include "sock.h"
 
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "-r")) {
 		long pid;
-		struct timespec t0, t;
+		struct timespec t0, t, wall;
 		struct pollfd p = { .events = POLLIN };
 
 		if (parse_long(argv[3], 1, 1 << 22, &pid))
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
 			perror("pidfd_open");
 			return 1;
 		}
+		clock_gettime(CLOCK_REALTIME, &wall);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (unlink(argv[2]) < 0) {
 			perror(argv[2]);
@@ -72,8 +75,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		printf("%ld\n", (t.tv_sec - t0.tv_sec) * 1000000 +
-				  (t.tv_nsec - t0.tv_nsec) / 1000);
+		printf("%ld %lld\n", (t.tv_sec - t0.tv_sec) * 1000000 +
+				     (t.tv_nsec - t0.tv_nsec) / 1000,
+		       (long long)wall.tv_sec * 1000000 + wall.tv_nsec / 1000);
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "-l")) {

@@ -63,6 +63,7 @@ static void finish(struct holder *h, int code)
 		log_error("unlink %s: %m", h->sock);
 	if (h->cfg->manage)
 		manage_remove_all(h);
+	dirwatch_release(&h->dw, &h->loop);
 	loop_exit(&h->loop, code);
 }
 
@@ -286,6 +287,7 @@ int holder_run(const struct cd_config *cfg)
 	int rc;
 
 	h.cfg = cfg;
+	h.dw.w.fd = -1;
 	if (holder_paths(&h, cfg->copy_path) < 0)
 		return log_error("--copy-path %s: %m", cfg->copy_path), EXIT_FAIL;
 	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)

@@ -12,30 +12,19 @@
 #endif
 
 static const char usage[] =
-"usage: container-disk --copy-path PATH [--manage] [OPTIONS]\n"
-"       container-disk --no-op\n"
-"       container-disk --health-check [--copy-path PATH]\n"
-"\n"
-"Listens on PATH.sock, accepts and closes every connection, and exits 0\n"
-"when PATH.sock is removed or on SIGTERM, SIGINT, SIGHUP or SIGQUIT\n"
-"(removing PATH.sock first).  virt-handler finds the container through\n"
-"the listener's pid (SO_PEERCRED).\n"
-"\n"
-"  -c, --copy-path PATH  listen on PATH.sock; creates dirname(PATH)\n"
-"  --manage              also own every *.sock of dirname(PATH): clear dead\n"
-"                        ones at start, log arrivals and departures, remove\n"
-"                        them all on shutdown (the hotplug pod's /path/hp)\n"
-"  --no-op               exit 0 at once (image pre-pull init containers)\n"
-"  --health-check        exit 0 if the holder of this container listens\n"
-"                        (PATH.sock, or PID 1's --copy-path)\n"
-"  --no-seccomp          do not install the seccomp filter\n"
-"  --log-format FORMAT   json (default) or text, on stderr\n"
-"  -v, --verbose         debug lines\n"
-"  -h, --help            show this help\n"
-"  --version             show the version\n"
-"\n"
-"Exit codes: 0 socket removed, stop signal, --no-op or healthy;\n"
-"1 bad usage, set-up failure, fatal accept error or unhealthy.\n";
+"usage: container-disk -c|--copy-path PATH [--manage] [OPTIONS]\n"
+"       container-disk --no-op | --health-check [-c PATH]\n"
+"Listens on PATH.sock, accepts and closes every connection; exits 0 when\n"
+"PATH.sock is removed or on SIGTERM/INT/HUP/QUIT (removing it first).\n"
+"  --manage         own dirname(PATH)'s *.sock: clear dead ones, log, and\n"
+"                   remove them all on shutdown (hotplug pod's /path/hp)\n"
+"  --no-op          exit 0 at once\n"
+"  --health-check   exit 0 if this container's holder listens\n"
+"  --no-seccomp     no seccomp filter\n"
+"  --log-format F   json (default) or text\n"
+"  -v, --verbose    debug lines\n"
+"  -h, --help; --version\n"
+"Exit: 0 socket removed, stop signal, --no-op, healthy; 1 any error.\n";
 
 static int print(const char *s)
 {

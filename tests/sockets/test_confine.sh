@@ -37,7 +37,7 @@ test_no_seccomp_option() {
 test_seccomp_filter_allows_every_path() {
 	# Under the filter: connections, EMFILE shedding, --manage shutdown
 	# with a directory listing, and the exit all still work.
-	is_asan && { skip_test "ASan build: no seccomp filter (see sockets/README.md)"; return; }
+	is_asan && { skip_test "ASan build: no seccomp filter (see sockets/README.md)"; return 0; }
 	start_holder hp -c "$T/path/hp" --manage
 	local hp=$HOLDER
 	start_holder a -c "$T/path/hotplug-container-disk-a"
@@ -96,7 +96,7 @@ as_virt_handler() {
 }
 
 test_cold_plug_container_disk_as_kubevirt_runs_it() {
-	static_or_skip || return
+	static_or_skip || return 0
 	local img=$T/img uid=0f2c5d1e-8d0b-4c1e-9a51-6b3b2b0f3a11
 	make_image "$img"
 	# emptyDirs: virt-bin-share-dir at /var/run (the binary copied there
@@ -118,7 +118,7 @@ test_cold_plug_container_disk_as_kubevirt_runs_it() {
 }
 
 test_hotplug_pod_as_kubevirt_runs_it() {
-	static_or_skip || return
+	static_or_skip || return 0
 	local hpimg=$T/hpimg a=$T/imga b=$T/imgb
 	make_image "$hpimg"
 	make_image "$a"

@@ -45,12 +45,14 @@ reap() { wait "$1" 2>/dev/null; }
 # from unlink to the process being gone, and to its log line saying so
 # (tether's JSON timestamp; 0 for the peer, whose log has 1 s resolution).
 # JITTER: a random 0-1 s wait first, so a polling peer is caught at a
-# random phase of its loop.
+# random phase of its loop.  Without it, 0.1 s between runs: a holder
+# exits once in its life, and back-to-back exits contend for the kernel's
+# unix GC that frees the parked inotify fd (lib/dirwatch.h).
 removal() {
 	local i e w ts
 	for i in $(seq "$2"); do
 		start "$1" "$W/r/x$i"
-		[ -n "${3:-}" ] && sleep "0.$((RANDOM % 1000))"
+		if [ -n "${3:-}" ]; then sleep "0.$((RANDOM % 1000))"; else sleep 0.1; fi
 		read -r e w < <("$SC" -r "$W/r/x$i.sock" "$P")
 		reap "$P"
 		ts=$(sed -n 's/.*does not exist anymore.*"timestamp":"\([^"]*\)".*/\1/p' "$W/log" 2>/dev/null | tail -1)

@@ -15,13 +15,14 @@ static void on_ready(struct watch *w, uint32_t events)
 	ssize_t n;
 
 	(void)events;
-	for (;;) {
+	/* fn may release the watch (w->fd = -1): stop there. */
+	while (w->fd >= 0) {
 		n = read(w->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return;
-		for (char *p = buf; p < buf + n;) {
+		for (char *p = buf; p < buf + n && w->fd >= 0;) {
 			struct inotify_event *ev = (void *)p;
 
 			p += sizeof(*ev) + ev->len;

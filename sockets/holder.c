@@ -159,6 +159,14 @@ static int shed(struct holder *h)
 	return -1;
 }
 
+/* Fds are back: the next episode gets its spare fd and its warning. */
+static void end_shedding(struct holder *h)
+{
+	if (h->spare < 0)
+		h->spare = eventfd(0, EFD_CLOEXEC);
+	h->shedding = 0;
+}
+
 static void on_conn(struct watch *w, uint32_t events)
 {
 	struct holder *h = w->ctx;
@@ -169,7 +177,8 @@ static void on_conn(struct watch *w, uint32_t events)
 
 		if (c >= 0) {
 			close(c);
-			h->shedding = 0;
+			if (h->shedding)
+				end_shedding(h);
 			continue;
 		}
 		switch (errno) {

@@ -76,6 +76,12 @@ test_emfile_never_kills_it() {
 	wait_rc "$cl" 5
 	assertEquals "ok 20 failed 0" "$(cat "$T/c")"
 	assertEquals "ok 20 failed 0" "$("$SC" "$T/d/x.sock" 20)"
+	# A second episode: the spare fd came back with the fds, so it sheds
+	# again instead of leaving the clients in the backlog.
+	prlimit --pid "$HOLDER" --nofile="$n:"
+	assertEquals "spare restored" "ok 20 failed 0" "$(timeout 5 "$SC" "$T/d/x.sock" 20)"
+	assertEquals "two episodes, two warnings" 2 "$(grep -c 'shedding connections' "$T/h.log")"
+	prlimit --pid "$HOLDER" --nofile=1024:
 	"$SC" -r "$T/d/x.sock" "$HOLDER" >/dev/null
 	wait_rc "$HOLDER"
 	assertEquals "removal still ends it" 0 "$RC"

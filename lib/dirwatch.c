@@ -1,9 +1,9 @@
 #include "dirwatch.h"
+#include "fdpass.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -53,32 +53,17 @@ int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
 	return 0;
 }
 
-/* Sends fd and the receiving end over the pair, then drops our
- * references: what is left is only reachable from itself. */
+/* Sends fd, then the receiving end itself, over a fresh pair and drops our
+ * references: what is left is reachable only from itself. */
 static int park(int fd)
 {
-	int sp[2], fds[2], rc;
+	int sp[2], rc;
 	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(fds))];
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
 
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return -1;
-	fds[0] = fd;
-	fds[1] = sp[1];
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(h), fds, sizeof(fds));
-	/* The raw call: musl's wrapper copies the header (a few hundred
-	 * bytes of code in binaries that count their size in pages). */
-	rc = syscall(SYS_sendmsg, sp[0], &m, MSG_DONTWAIT) == 1 ? 0 : -1;
+	rc = fd_send(sp[0], &byte, 1, fd) == 1 &&
+	     fd_send(sp[0], &byte, 1, sp[1]) == 1 ? 0 : -1;
 	close(sp[1]);
 	close(sp[0]);
 	return rc;

@@ -31,6 +31,24 @@ static void on_ready(struct watch *w, uint32_t events)
 	}
 }
 
+static int add(int fd, const char *dir, uint32_t mask)
+{
+	return inotify_add_watch(fd, dir, mask | IN_ONLYDIR | IN_DELETE_SELF |
+				 IN_MOVE_SELF);
+}
+
+int dirwatch_move(struct dirwatch *d, const char *dir, uint32_t mask)
+{
+	int wd = add(d->w.fd, dir, mask);
+
+	if (wd < 0)
+		return -1;
+	if (d->wd >= 0 && d->wd != wd)
+		inotify_rm_watch(d->w.fd, d->wd);
+	d->wd = wd;
+	return 0;
+}
+
 int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
 		  uint32_t mask, dirwatch_fn *fn, void *ctx)
 {
@@ -38,8 +56,7 @@ int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
 
 	if (fd < 0)
 		return -1;
-	d->wd = inotify_add_watch(fd, dir, mask | IN_ONLYDIR | IN_DELETE_SELF |
-				  IN_MOVE_SELF);
+	d->wd = add(fd, dir, mask);
 	d->fn = fn;
 	d->ctx = ctx;
 	d->w = (struct watch){ fd, on_ready, d };

@@ -29,6 +29,9 @@ struct dirwatch {
  * self events are always added) and registers the fd with the loop. */
 int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
 		  uint32_t mask, dirwatch_fn *fn, void *ctx);
+/* Moves the watch to another directory (same fd, same callback); the old
+ * directory's watch is dropped once the new one is in place. */
+int dirwatch_move(struct dirwatch *d, const char *dir, uint32_t mask);
 /* Stops watching and closes the inotify fd without making the caller
  * wait for the kernel's teardown of its marks: that waits for an SRCU
  * grace period (10-20 ms measured on 6.x), which an exiting holder would

@@ -50,14 +50,10 @@ int cap_last(void)
 {
 	char text[16];
 	long last;
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	ssize_t n = read_small(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", text, sizeof(text));
 
-	if (fd >= 0)
-		close(fd);
 	if (n <= 0)
 		return 40;
-	text[n] = '\0';
 	if (text[n - 1] == '\n')
 		text[n - 1] = '\0';
 	return parse_long(text, 0, 63, &last) ? 40 : (int)last;

@@ -96,13 +96,17 @@ units: $(UNIT_BINS)
 deps:
 	@tests/install-deps.sh
 
+ASAN_MAKE = $(MAKE) BUILD=build/asan CC=gcc LDFLAGS="-fsanitize=address,undefined" \
+	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# Every suite twice: the static binaries, then the same under ASan/UBSan.
 test: deps
 	$(MAKE) all units
-	tests/run
+	$(ASAN_MAKE) all
+	TETHER_ASAN_BUILD=build/asan tests/run
 
 asan: deps
-	$(MAKE) BUILD=build/asan CC=gcc CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" all
+	$(ASAN_MAKE) all
 	$(MAKE) units
 	TETHER_BUILD=build/asan TETHER_SANITIZED=1 tests/run
 

@@ -1,13 +1,27 @@
 # Sourced by bench scripts.
 
-# row MEASURE TETHER_VALUE PEER PEER_VALUE [UNIT]: one table row; the ratio
-# is peer/tether (above 1: tether is smaller or faster, for measures where
-# less is better).
+# row MEASURE TETHER_VALUE PEER PEER_VALUE [UNIT]: one table row for a
+# measure where less is better; the last column is tether's advantage,
+# peer/tether (above 1: tether is smaller or faster).
 row() {
-	local ratio
-	ratio=$(awk -v t="$2" -v p="$4" 'BEGIN {
+	row_ratio "$(ratio "$4" "$2")" "$@"
+}
+
+# row_higher: the same for a measure where more is better (a rate);
+# the advantage is then tether/peer.
+row_higher() {
+	row_ratio "$(ratio "$2" "$4")" "$@"
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
 		num = "^[0-9]+([.][0-9]+)?$"
-		if (t ~ num && p ~ num && t > 0) printf "%.2f", p / t; else print "-" }')
+		if (a ~ num && b ~ num && b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+row_ratio() {
+	local ratio=$1
+	shift
 	echo "| $1 | $2${5:+ $5} | $3 | $4${5:+ $5} | $ratio |"
 }
 

@@ -3,6 +3,7 @@
  * to a directory through our mountinfo, opened once, and joined by
  * writing to an existing cgroup.procs (never created). */
 #include "enter.h"
+#include "fd.h"
 #include "buf.h"
 #include "log.h"
 

@@ -85,7 +85,5 @@ int cg_move(const struct target *t, int skip_v2, char *msg, size_t len);
 int cg_verify(const struct target *t, char *msg, size_t len);
 int preset_build(struct opts *o, const struct target *t);
 int launch(const struct opts *o, struct target *t);
-/* Reads a whole small file at dirfd/path into buf (NUL-terminated). */
-ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
 
 #endif

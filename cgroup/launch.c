@@ -21,6 +21,7 @@
 #include "pidfd.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -131,13 +132,23 @@ static void set_fds(const struct target *t)
 		fail(ENTER_EXEC, "closing fds: %m");
 }
 
+/* The kernel's own sigaction: libc refuses the real-time signals it
+ * reserves for itself (32-34), which may still arrive ignored from our
+ * caller and would then stay ignored in the program. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
 static void default_signals(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct kernel_sigaction dfl = { .handler = SIG_DFL };
 
 	for (int s = 1; s < _NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &dfl, 0);	/* musl's reserved ones refuse */
+			syscall(SYS_rt_sigaction, s, &dfl, 0, sizeof(dfl.mask));
 }
 
 static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct target *t)

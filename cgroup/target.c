@@ -23,22 +23,6 @@ const int ns_flags[NNS] = {
 	CLONE_NEWUTS,
 };
 
-ssize_t read_small(int dirfd, const char *path, char *buf, size_t len)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n, got = 0;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[got] = '\0';
-	return got;
-}
-
 int target_open(const struct opts *o, struct target *t)
 {
 	t->conn = -1;

@@ -17,7 +17,8 @@ struct run {
 	struct grace grace;
 	pid_t self;
 	pid_t child;
-	int child_done;
+	int child_done;		/* the program has been reaped */
+	int draining;		/* the rest of the tree has had its TERM */
 	int code;
 };
 
@@ -43,8 +44,8 @@ static void drain(struct run *r, int none_left)
 		loop_exit(&r->loop, config_exit_code(r->cfg, r->code));
 		return;
 	}
-	if (r->child_done == 1) {
-		r->child_done = 2;
+	if (!r->draining) {
+		r->draining = 1;
 		log_info("stopping the remaining processes");
 		if (tree_signal(SIGTERM) < 0)
 			log_warn("sending SIGTERM to the remaining processes: %m");

@@ -50,14 +50,10 @@ int cap_last(void)
 {
 	char text[16];
 	long last;
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	ssize_t n = read_small(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", text, sizeof(text));
 
-	if (fd >= 0)
-		close(fd);
 	if (n <= 0)
 		return 40;
-	text[n] = '\0';
 	if (text[n - 1] == '\n')
 		text[n - 1] = '\0';
 	return parse_long(text, 0, 63, &last) ? 40 : (int)last;
@@ -105,7 +101,9 @@ int cap_lower_ambient(int cap)
 
 static int drop_bounding(uint64_t keep)
 {
-	for (int cap = 0; cap <= cap_last(); cap++) {
+	int last = cap_last();
+
+	for (int cap = 0; cap <= last; cap++) {
 		if (keep >> cap & 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)

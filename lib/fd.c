@@ -47,6 +47,24 @@ static int close_one(const char *name, void *ctx)
 	return 0;
 }
 
+ssize_t read_small(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC), err;
+	ssize_t n, got = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + got, len - 1 - got)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		got += n > 0 ? n : 0;
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return errno = err, -1;
+	buf[got] = '\0';
+	return got;
+}
+
 int fd_close_from(int lowfd)
 {
 	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)

@@ -2,12 +2,17 @@
 #ifndef TETHER_FD_H
 #define TETHER_FD_H
 
+#include <sys/types.h>
+
 /* Closes every fd >= lowfd (close_range, or /proc/self/fd without it). */
 int fd_close_from(int lowfd);
 /* Calls fn for each entry of a directory whose name does not start with
  * a dot. */
 int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
 	     void *ctx);
+/* Reads a small file (a /proc entry) relative to dirfd (or AT_FDCWD) into
+ * buf, up to len - 1 bytes, NUL-terminated; returns the length or -1. */
+ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
 /* Parses a whole decimal string in [min, max]; -1 and nothing stored if
  * it is not one. */
 int parse_long(const char *s, long min, long max, long *out);

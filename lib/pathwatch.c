@@ -3,13 +3,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | \
-		    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define DIR_EVENTS (DIRWATCH_NEW | DIRWATCH_GONE)
 
 /* The deepest existing directory on the way to pw->path ("/" at worst). */
 static void deepest_dir(struct pathwatch *pw)
@@ -36,20 +33,16 @@ static void deepest_dir(struct pathwatch *pw)
 }
 
 /* Moves the watch to the current deepest directory, then reports the
- * path's state if it changed.  Re-checking after (re)adding the watch
- * closes the window between lstat and inotify_add_watch. */
+ * path's state if it changed.  Re-checking after moving the watch closes
+ * the window between lstat and inotify_add_watch. */
 static void recheck(struct pathwatch *pw)
 {
 	struct stat st;
-	int present, wd;
+	int present;
 
 	deepest_dir(pw);
-	wd = inotify_add_watch(pw->w.fd, pw->dir, DIR_EVENTS);
-	if (wd < 0)
+	if (dirwatch_move(&pw->d, pw->dir, DIR_EVENTS) < 0)
 		log_warn("inotify_add_watch %s: %m", pw->dir);
-	if (pw->wd >= 0 && pw->wd != wd)
-		inotify_rm_watch(pw->w.fd, pw->wd);
-	pw->wd = wd;
 	present = lstat(pw->path, &st) == 0;
 	if (present != pw->present) {
 		pw->present = present;
@@ -57,18 +50,12 @@ static void recheck(struct pathwatch *pw)
 	}
 }
 
-static void on_inotify(struct watch *w, uint32_t events)
+/* Any event only says "look again": the lstat in recheck decides. */
+static void on_event(struct dirwatch *d, uint32_t mask, const char *name)
 {
-	struct pathwatch *pw = w->ctx;
-	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	(void)events;
-	if (w->fd < 0)		/* stopped earlier in this loop round */
-		return;
-	/* The events only say "look again": the lstat in recheck decides. */
-	while (read(w->fd, ev, sizeof(ev)) > 0)
-		;
-	recheck(pw);
+	(void)mask;
+	(void)name;
+	recheck(d->ctx);
 }
 
 int pathwatch_start(struct pathwatch *pw, struct loop *l, const char *path,
@@ -82,30 +69,19 @@ int pathwatch_start(struct pathwatch *pw, struct loop *l, const char *path,
 	pw->path = path;
 	pw->fn = fn;
 	pw->ctx = ctx;
-	pw->wd = -1;
 	pw->present = -1;
-	pw->w.ctx = pw;
-	pw->w.fn = on_inotify;
-	pw->w.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (pw->w.fd < 0)
+	deepest_dir(pw);
+	if (dirwatch_open(&pw->d, l, pw->dir, DIR_EVENTS, on_event, pw) < 0)
 		return -1;
-	if (loop_add(l, &pw->w, EPOLLIN) < 0) {
-		int err = errno;
-
-		close(pw->w.fd);
-		pw->w.fd = -1;
-		errno = err;
-		return -1;
-	}
 	recheck(pw);
 	return 0;
 }
 
 void pathwatch_stop(struct pathwatch *pw)
 {
-	if (pw->w.fd < 0)
+	if (pw->d.w.fd < 0)
 		return;
-	loop_del(pw->loop, &pw->w);
-	close(pw->w.fd);
-	pw->w.fd = -1;
+	loop_del(pw->loop, &pw->d.w);
+	close(pw->d.w.fd);
+	pw->d.w.fd = -1;
 }

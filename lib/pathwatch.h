@@ -9,18 +9,17 @@
 #ifndef TETHER_PATHWATCH_H
 #define TETHER_PATHWATCH_H
 
-#include "loop.h"
+#include "dirwatch.h"
 
 struct pathwatch;
 typedef void pathwatch_fn(struct pathwatch *pw, int present);
 
 struct pathwatch {
-	struct watch w;		/* the inotify fd, in the loop */
+	struct dirwatch d;	/* on `dir`; d.w.fd is -1 once stopped */
 	struct loop *loop;
 	const char *path;	/* absolute; must outlive the watch */
 	pathwatch_fn *fn;
 	void *ctx;
-	int wd;			/* inotify watch on `dir`, or -1 */
 	int present;		/* last state reported, -1 before the first */
 	char dir[4096];
 };

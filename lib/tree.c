@@ -9,25 +9,16 @@
 
 /* Parent of pid from /proc/PID/stat; the command name may hold spaces and
  * parentheses, so parsing starts after the last ')'. */
-static pid_t parent_of(pid_t pid)
+pid_t proc_parent(pid_t pid)
 {
 	char path[32], stat[512];
-	int fd, n;
 	char *p, *end;
 	long ppid = 0;
-
 	struct buf b = BUF_INIT(path);
 
 	buf_printf(&b, "/proc/%d/stat", (int)pid);
-	buf_cstr(&b);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(AT_FDCWD, buf_cstr(&b), stat, sizeof(stat)) < 0)
 		return -1;
-	n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	stat[n] = '\0';
 	p = strrchr(stat, ')');
 	if (!p || !(p = strchr(p + 2, ' ')))
 		return -1;
@@ -36,15 +27,10 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
-pid_t proc_parent(pid_t pid)
-{
-	return parent_of(pid);
-}
-
 static int is_descendant(pid_t pid, pid_t self)
 {
 	for (int depth = 0; depth < 4096 && pid > 1; depth++) {
-		pid = parent_of(pid);
+		pid = proc_parent(pid);
 		if (pid == self)
 			return 1;
 	}

@@ -424,7 +424,7 @@ int daemon_init(struct sup *s, int idx)
 	d->out.fd = -1;
 	d->out.fn = on_output;
 	d->out.ctx = d;
-	d->conf_w.w.fd = d->sock_w.w.fd = -1;
+	d->conf_w.d.w.fd = d->sock_w.d.w.fd = -1;
 	if (!d->c->enabled) {
 		d->state = DS_OFF;
 		log_info("%s is disabled", d->c->name);

@@ -9,7 +9,7 @@
 : "${TETHER_BUILD:=$TETHER_ROOT/build}"
 : "${TETHER_RESULTS:=/dev/null}"
 TETHER=$TETHER_BUILD/tether
-SUITE=$(basename "$0" .sh)
+SUITE=${TETHER_RESULT_PREFIX:-}$(basename "$0" .sh)
 
 # Each test gets a fresh scratch directory, removed afterwards.
 setUp() {

@@ -1,0 +1,122 @@
+#!/bin/bash
+# container-disk against KubeVirt's holder and socat: socket removal →
+# exit latency, idle wake-ups, size, memory, connection rate.
+#
+# KubeVirt's holder is not installed on this machine.  The peer here is a
+# RE-IMPLEMENTATION of its documented behaviour (bench/peers/, written
+# from shared/research/deckhouse-patches.md §1: 1 s sleep/stat loop,
+# accept-and-close, backlog 50, stdio logging), built static with musl
+# into a temporary directory; rows name it "KubeVirt holder (re-impl.)".
+. "$(dirname "$0")/lib.sh"
+set -u
+: "${TETHER_ROOT:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${TETHER_BUILD:=$TETHER_ROOT/build}"
+CD=$TETHER_BUILD/container-disk
+SC=$TETHER_BUILD/helpers/sockclient
+N=${BENCH_SOCKETS_N:-15}
+IDLE=${BENCH_SOCKETS_IDLE:-10}
+W=$(mktemp -d /tmp/bench-sockets.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+KV=$W/kubevirt-container-disk
+if ! musl-gcc -static -Os -s -o "$KV" "$TETHER_ROOT/bench/peers/kubevirt-container-disk.c" 2>"$W/cc.log"; then
+	echo "| container-disk: cannot build the KubeVirt re-implementation | | | | |"
+	exit 0
+fi
+PEER="KubeVirt holder (re-impl.)"
+
+# start BIN PATH: the holder in the background, pid in $P once listening.
+start() {
+	"$1" -c "$2" 2>"$W/log" &
+	P=$!
+	PIDS+=("$P")
+	until [ -S "$2.sock" ] && "$SC" "$2.sock" >/dev/null 2>&1; do sleep 0.005; done
+}
+
+reap() { wait "$1" 2>/dev/null; }
+
+# removal BIN RUNS [JITTER]: per run, "exit_us decided_us": microseconds
+# from unlink to the process being gone, and to its log line saying so
+# (tether's JSON timestamp; 0 for the peer, whose log has 1 s resolution).
+# JITTER: a random 0-1 s wait first, so a polling peer is caught at a
+# random phase of its loop.  Without it, 0.1 s between runs: a holder
+# exits once in its life, and back-to-back exits contend for the kernel's
+# unix GC that frees the parked inotify fd (lib/dirwatch.h).
+removal() {
+	local i e w ts
+	for i in $(seq "$2"); do
+		start "$1" "$W/r/x$i"
+		if [ -n "${3:-}" ]; then sleep "0.$((RANDOM % 1000))"; else sleep 0.1; fi
+		read -r e w < <("$SC" -r "$W/r/x$i.sock" "$P")
+		reap "$P"
+		ts=$(sed -n 's/.*does not exist anymore.*"timestamp":"\([^"]*\)".*/\1/p' "$W/log" 2>/dev/null | tail -1)
+		if [ -n "$ts" ]; then echo "$e $(($(date -d "$ts" +%s%6N) - w))"; else echo "$e 0"; fi
+	done
+}
+
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+
+removal "$CD" "$N" >"$W/t.rem"
+removal "$KV" "$((N < 11 ? N : 11))" jitter >"$W/k.rem"
+row "socket removal → holder exits (process gone), median of $N" \
+	"$(ms "$(cut -d' ' -f1 "$W/t.rem" | median)")" "$PEER" \
+	"$(ms "$(cut -d' ' -f1 "$W/k.rem" | median)")" ms
+row "socket removal → holder has acted (log line written), median" \
+	"$(ms "$(cut -d' ' -f2 "$W/t.rem" | median)")" "$PEER" "n/a (1 s log stamps)"
+
+ctxt() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
+
+start "$CD" "$W/i/t"
+tp=$P
+start "$KV" "$W/i/k"
+kp=$P
+t0=$(ctxt "$tp")
+k0=$(ctxt "$kp")
+sleep "$IDLE"
+row "context switches while idle, $IDLE s" "$(($(ctxt "$tp") - t0))" "$PEER" "$(($(ctxt "$kp") - k0))"
+
+row "stripped static size" "$(stat -c %s "$CD")" "$PEER, musl" "$(stat -c %s "$KV")" bytes
+
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+"$SC" -l "$W/i/t.sock" 1 >/dev/null
+"$SC" -l "$W/i/k.sock" 1 >/dev/null
+row "RSS high-water mark (VmHWM), after 1 s of connections" "$(hwm "$tp")" "$PEER" "$(hwm "$kp")" kB
+kill -TERM "$tp" "$kp"
+reap "$tp"
+reap "$kp"
+
+# rate PATH: 4 clients connecting (and waiting for the close) in a loop
+# for RATE_S seconds; prints "accepted/s failed".
+RATE_S=${BENCH_SOCKETS_RATE_S:-3}
+rate() {
+	local i cl=() ok=0 failed=0
+	for i in 1 2 3 4; do "$SC" -l "$1" "$RATE_S" >"$W/c$i" & cl+=($!); done
+	wait "${cl[@]}"
+	for i in 1 2 3 4; do
+		ok=$((ok + $(awk '{ print $2 }' "$W/c$i")))
+		failed=$((failed + $(awk '{ print $4 }' "$W/c$i")))
+	done
+	echo "$((ok / RATE_S)) $failed"
+}
+
+start "$CD" "$W/c/t"
+read -r tr tf < <(rate "$W/c/t.sock")
+kill -TERM "$P"; reap "$P"
+start "$KV" "$W/c/k"
+read -r kr kf < <(rate "$W/c/k.sock")
+kill -TERM "$P"; reap "$P"
+row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $kf)" "$tr" "$PEER" "$kr"
+
+socat -t 0 "UNIX-LISTEN:$W/c/s.sock,fork,backlog=4096" OPEN:/dev/null 2>/dev/null &
+sp=$!
+PIDS+=("$sp")
+until [ -S "$W/c/s.sock" ]; do sleep 0.005; done
+read -r sr sf < <(rate "$W/c/s.sock")
+kill -TERM "$sp"; reap "$sp"
+row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $sf)" "$tr" "socat UNIX-LISTEN,fork" "$sr"

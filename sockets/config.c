@@ -1,0 +1,88 @@
+#include "config.h"
+#include "buf.h"
+#include "opt.h"
+
+#include <limits.h>
+#include <string.h>
+
+enum { O_COPY = 1, O_NOOP, O_MANAGE, O_HEALTH, O_NOSECCOMP, O_LOGFMT,
+       O_VERBOSE, O_HELP, O_VERSION };
+
+static const struct opt options[] = {
+	{ "copy-path", 'c', 1, O_COPY },
+	{ "no-op", 0, 0, O_NOOP },
+	{ "manage", 0, 0, O_MANAGE },
+	{ "health-check", 0, 0, O_HEALTH },
+	{ "no-seccomp", 0, 0, O_NOSECCOMP },
+	{ "log-format", 0, 1, O_LOGFMT },
+	{ "verbose", 'v', 0, O_VERBOSE },
+	{ "help", 'h', 0, O_HELP },
+	{ "version", 0, 0, O_VERSION },
+	{ 0, 0, 0, 0 },
+};
+
+static enum cd_parse bad(struct cd_config *c, const char *what, const char *arg)
+{
+	struct buf b = BUF_INIT(c->err);
+
+	buf_str(&b, what);
+	if (arg)
+		buf_printf(&b, " '%s'", arg);
+	buf_cstr(&b);
+	return CD_PARSE_ERROR;
+}
+
+static enum cd_parse one(struct cd_config *c, int id, const char *arg)
+{
+	switch (id) {
+	case O_COPY:
+		if (!*arg)
+			return bad(c, "--copy-path needs a path, got", arg);
+		/* P.sock and every path built from it must fit PATH_MAX. */
+		if (strlen(arg) + sizeof(".sock") > PATH_MAX)
+			return bad(c, "--copy-path is longer than PATH_MAX:", arg);
+		c->copy_path = arg;
+		break;
+	case O_NOOP: c->action = CD_NOOP; break;
+	case O_MANAGE: c->manage = 1; break;
+	case O_HEALTH: c->action = CD_HEALTH; break;
+	case O_NOSECCOMP: c->seccomp = 0; break;
+	case O_VERBOSE: c->verbose = 1; break;
+	case O_HELP: c->action = CD_HELP; break;
+	case O_VERSION: c->action = CD_VERSION; break;
+	case O_LOGFMT:
+		if (log_format_parse(arg, &c->log_format))
+			return bad(c, "--log-format takes json or text, not", arg);
+		break;
+	}
+	return CD_PARSE_OK;
+}
+
+enum cd_parse cd_config_parse(struct cd_config *c, int argc, char **argv)
+{
+	struct optstate st;
+	int id;
+
+	memset(c, 0, sizeof(*c));
+	c->seccomp = 1;
+	c->log_format = LOG_JSON;
+	opt_start(&st, argc, argv);
+	while ((id = opt_next(&st, options)) > 0) {
+		if (one(c, id, st.arg) != CD_PARSE_OK)
+			return CD_PARSE_ERROR;
+		/* Like KubeVirt's getopt loop: --no-op ends parsing at once,
+		 * so "--no-op --anything" still exits 0. */
+		if (c->action == CD_NOOP || c->action == CD_HELP ||
+		    c->action == CD_VERSION)
+			return CD_PARSE_OK;
+	}
+	if (id == OPT_ERR) {
+		memcpy(c->err, st.err, sizeof(st.err));
+		return CD_PARSE_ERROR;
+	}
+	if (st.i < argc)
+		return bad(c, "unexpected argument", argv[st.i]);
+	if (c->action == CD_HOLD && !c->copy_path)
+		return bad(c, "missing --copy-path PATH", 0);
+	return CD_PARSE_OK;
+}

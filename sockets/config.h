@@ -1,0 +1,33 @@
+/* container-disk's command line, parsed once into an immutable config. */
+#ifndef TETHER_SOCKETS_CONFIG_H
+#define TETHER_SOCKETS_CONFIG_H
+
+#include "log.h"
+
+/* KubeVirt's holder exits 1 on every failure; virt-handler and kubelet
+ * only tell 0 from non-zero, so every error here is 1 as well. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1 };
+
+enum cd_action {
+	CD_HOLD,	/* listen on P.sock (the default) */
+	CD_NOOP,	/* --no-op: exit 0 at once */
+	CD_HEALTH,	/* --health-check */
+	CD_HELP,
+	CD_VERSION,
+};
+
+enum cd_parse { CD_PARSE_OK, CD_PARSE_ERROR };
+
+struct cd_config {
+	enum cd_action action;
+	const char *copy_path;	/* P; the socket is P.sock */
+	int manage;		/* --manage: own every *.sock in dirname(P) */
+	int seccomp;		/* 0 with --no-seccomp */
+	int verbose;		/* -v: debug lines */
+	enum log_format log_format;
+	char err[240];
+};
+
+enum cd_parse cd_config_parse(struct cd_config *c, int argc, char **argv);
+
+#endif

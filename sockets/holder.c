@@ -1,0 +1,320 @@
+#include "holder.h"
+#include "buf.h"
+#include "caps.h"
+#include "log.h"
+#include "proc.h"
+#include "seccomp.h"
+#include "sig.h"
+#include "sock.h"
+
+#include "sockets_filter.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The kernel caps it at net.core.somaxconn (4096 on 6.x); KubeVirt uses
+ * 50, which a burst of connections overruns. */
+#define BACKLOG 4096
+/* Connections accepted per wake-up before the other fds get a turn. */
+#define BATCH 64
+/* Pause after EMFILE-like errors that the spare fd cannot absorb. */
+#define BACKOFF_MS 100
+
+int holder_paths(struct holder *h, const char *p)
+{
+	struct buf s = BUF_INIT(h->sock), d = BUF_INIT(h->dir);
+	const char *slash = strrchr(p, '/');
+
+	buf_printf(&s, "%s.sock", p);
+	if (!slash)
+		buf_char(&d, '.');
+	else if (slash == p)
+		buf_char(&d, '/');
+	else
+		buf_put(&d, p, slash - p);
+	buf_cstr(&s);
+	buf_cstr(&d);
+	if (s.truncated || d.truncated || s.len == s.cap || d.len == d.cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	h->name = strrchr(h->sock, '/') ? strrchr(h->sock, '/') + 1 : h->sock;
+	return 0;
+}
+
+int holder_owns(const struct holder *h)
+{
+	struct stat st;
+
+	return lstat(h->sock, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       st.st_dev == h->dev && st.st_ino == h->ino;
+}
+
+/* Removes our socket (only ours: a successor may already own the path),
+ * and in --manage every other socket of the directory, then ends. */
+static void finish(struct holder *h, int code)
+{
+	if (holder_owns(h) && unlink(h->sock) < 0 && errno != ENOENT)
+		log_error("unlink %s: %m", h->sock);
+	if (h->cfg->manage)
+		manage_remove_all(h);
+	dirwatch_release(&h->dw, &h->loop);
+	loop_exit(&h->loop, code);
+}
+
+static void check_own(struct holder *h)
+{
+	if (holder_owns(h))
+		return;
+	log_info("socket %s does not exist anymore", h->sock);
+	finish(h, EXIT_OK);
+}
+
+static void on_dir(struct dirwatch *d, uint32_t mask, const char *name)
+{
+	struct holder *h = d->ctx;
+
+	if (h->loop.done)
+		return;
+	if (!*name || !strcmp(name, h->name)) {
+		check_own(h);
+		return;
+	}
+	if (h->cfg->manage)
+		manage_event(h, mask, name);
+}
+
+static void on_signal(struct watch *w, uint32_t events)
+{
+	struct holder *h = w->ctx;
+	struct signalfd_siginfo si;
+	char tmp[16];
+	int none;
+
+	(void)events;
+	while (!h->loop.done && sigfd_read(w->fd, &si) > 0) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap_all(0, 0, &none);
+			continue;
+		}
+		log_info("%s: removing %s and exiting",
+			 sig_name(si.ssi_signo, tmp), h->sock);
+		finish(h, EXIT_OK);
+	}
+}
+
+/* Takes the listening fd out of the loop for a while: the pending
+ * connections cannot be taken now, and a level-triggered fd that cannot
+ * be drained would spin. */
+static void pause_accept(struct holder *h)
+{
+	if (h->paused)
+		return;
+	if (loop_del(&h->loop, &h->lsn) < 0 || timer_arm(h->backoff.fd, BACKOFF_MS) < 0) {
+		log_error("pausing accept on %s: %m", h->sock);
+		finish(h, EXIT_FAIL);
+		return;
+	}
+	h->paused = 1;
+}
+
+static void on_backoff(struct watch *w, uint32_t events)
+{
+	struct holder *h = w->ctx;
+
+	(void)events;
+	timer_ack(w->fd);
+	if (loop_add(&h->loop, &h->lsn, EPOLLIN) < 0) {
+		log_error("resuming accept on %s: %m", h->sock);
+		finish(h, EXIT_FAIL);
+		return;
+	}
+	h->paused = 0;
+}
+
+/* Out of fds or memory: frees the spare fd to take one connection and
+ * close it, so the clients see an orderly close rather than a hang. */
+static int shed(struct holder *h)
+{
+	int c = -1;
+
+	if (!h->shedding)
+		log_warn("accept %s: %m; shedding connections", h->sock);
+	h->shedding = 1;
+	if (h->spare >= 0) {
+		close(h->spare);
+		c = accept4(h->lsn.fd, 0, 0, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+		h->spare = eventfd(0, EFD_CLOEXEC);
+	}
+	if (c >= 0 && h->spare >= 0)
+		return 0;
+	pause_accept(h);
+	return -1;
+}
+
+/* Fds are back: the next episode gets its spare fd and its warning. */
+static void end_shedding(struct holder *h)
+{
+	if (h->spare < 0)
+		h->spare = eventfd(0, EFD_CLOEXEC);
+	h->shedding = 0;
+}
+
+static void on_conn(struct watch *w, uint32_t events)
+{
+	struct holder *h = w->ctx;
+
+	(void)events;
+	for (int i = 0; i < BATCH && !h->loop.done; i++) {
+		int c = accept4(w->fd, 0, 0, SOCK_CLOEXEC);
+
+		if (c >= 0) {
+			close(c);
+			if (h->shedding)
+				end_shedding(h);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+			return;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			if (shed(h) < 0)
+				return;
+			continue;
+		default:
+			log_error("accept %s: %m", h->sock);
+			finish(h, EXIT_FAIL);
+			return;
+		}
+	}
+}
+
+static int make_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0 || errno != ENOENT)
+		return 0;	/* bind reports a non-directory */
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		log_error("mkdir %s: %m", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_fds(struct holder *h)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	if (loop_init(&h->loop) < 0)
+		return log_error("epoll_create1: %m"), -1;
+	h->sig = (struct watch){ sigfd_open(&mask), on_signal, h };
+	if (h->sig.fd < 0 || loop_add(&h->loop, &h->sig, EPOLLIN) < 0)
+		return log_error("signalfd: %m"), -1;
+	h->backoff = (struct watch){ timer_open(), on_backoff, h };
+	if (h->backoff.fd < 0 || loop_add(&h->loop, &h->backoff, EPOLLIN) < 0)
+		return log_error("timerfd: %m"), -1;
+	h->spare = eventfd(0, EFD_CLOEXEC);
+	if (h->spare < 0)
+		return log_error("eventfd: %m"), -1;
+	/* Watching before the socket exists: no removal can slip between. */
+	if (dirwatch_open(&h->dw, &h->loop, h->dir, DIRWATCH_GONE | DIRWATCH_NEW,
+			  on_dir, h) < 0)
+		return log_error("inotify %s: %m", h->dir), -1;
+	return 0;
+}
+
+static int listen_sock(struct holder *h)
+{
+	struct stat st;
+
+	h->lsn = (struct watch){ unix_listen(h->sock, SOCK_STREAM, BACKLOG), on_conn, h };
+	if (h->lsn.fd < 0) {
+		if (errno == EEXIST)
+			log_error("%s exists and is not a socket; not touching it", h->sock);
+		else if (errno == EADDRINUSE)
+			log_error("%s: another process listens there", h->sock);
+		else
+			log_error("listen %s: %m", h->sock);
+		return -1;
+	}
+	if (fstat(h->lsn.fd, &st) < 0 || lstat(h->sock, &st) < 0) {
+		log_error("stat %s: %m", h->sock);
+		return -1;
+	}
+	h->dev = st.st_dev;
+	h->ino = st.st_ino;
+	if (loop_add(&h->loop, &h->lsn, EPOLLIN) < 0)
+		return log_error("epoll_ctl: %m"), -1;
+	return 0;
+}
+
+/* Whatever the runtime gave us, keep nothing: the socket and the inotify
+ * watch exist, and unlinking in a 0777 emptyDir needs no privilege. */
+static int confine(const struct holder *h)
+{
+	if (caps_limit(0) < 0)
+		return log_error("dropping capabilities: %m"), -1;
+	if (no_new_privs() < 0)
+		return log_error("no_new_privs: %m"), -1;
+	if (!h->cfg->seccomp)
+		return 0;
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan's runtime makes system calls the list does not know. */
+	log_debug("ASan build: seccomp filter not installed");
+	return 0;
+#else
+	if (seccomp_install(sockets_filter, sockets_filter_len) < 0)
+		return log_error("seccomp: %m"), -1;
+	return 0;
+#endif
+}
+
+int holder_run(const struct cd_config *cfg)
+{
+	static struct holder h;
+	int rc;
+
+	h.cfg = cfg;
+	h.dw.w.fd = -1;
+	if (holder_paths(&h, cfg->copy_path) < 0)
+		return log_error("--copy-path %s: %m", cfg->copy_path), EXIT_FAIL;
+	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)
+		return EXIT_FAIL;
+	if (cfg->manage)
+		manage_scan(&h);
+	if (listen_sock(&h) < 0)
+		return EXIT_FAIL;
+	if (confine(&h) < 0) {
+		finish(&h, EXIT_FAIL);
+		return EXIT_FAIL;
+	}
+	log_info("listening on %s%s", h.sock, cfg->manage ? " (managing its directory)" : "");
+	rc = loop_run(&h.loop);
+	if (rc < 0) {
+		log_error("epoll_wait: %m");
+		finish(&h, EXIT_FAIL);
+		return EXIT_FAIL;
+	}
+	return rc;
+}

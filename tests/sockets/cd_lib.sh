@@ -1,0 +1,50 @@
+# Shared by the container-disk suites (sourced after common.sh).
+CD=$TETHER_BUILD/container-disk
+SC=$TETHER_BUILD/helpers/sockclient
+PIDS=()
+
+# start_holder NAME ARGS...: container-disk ARGS in the background, stderr
+# in $T/NAME.log, pid in $HOLDER; returns once it logs that it listens.
+start_holder() {
+	local name=$1
+	shift
+	"$CD" "$@" 2>"$T/$name.log" &
+	HOLDER=$!
+	PIDS+=("$HOLDER")
+	wait_for_line "$T/$name.log" '"listening on' 5
+}
+
+# wait_rc PID [SECS]: waits for our child PID; its exit code in $RC (137
+# when it had to be killed after SECS).
+wait_rc() {
+	local pid=$1 dog done
+	# The deadline is a background sleep, killed with KILL: a TERM that
+	# lands before its exec would run shunit2's traps in the fork.
+	sleep "${2:-5}" &
+	dog=$!
+	wait -n -p done "$pid" "$dog"
+	RC=$?
+	if [ "$done" = "$dog" ]; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid"
+		RC=$?
+	else
+		kill -KILL "$dog" 2>/dev/null
+		wait "$dog" 2>/dev/null
+	fi
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+nfds() { ls "/proc/$1/fd" | wc -l; }
+
+# status_field PID FIELD: a value from /proc/PID/status.
+status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+is_asan() { grep -q __asan_init "$CD"; }
+
+suite_tearDown() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PIDS=()
+}

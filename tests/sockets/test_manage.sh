@@ -1,0 +1,143 @@
+#!/bin/bash
+# --manage (the hotplug pod's /path/hp holder) and --health-check.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TETHER_ROOT/tests/sockets/cd_lib.sh"
+
+# stale NAME: a socket at $T/path/NAME that nobody listens on.
+stale() {
+	start_holder "stale-$1" -c "$T/path/${1%.sock}"
+	kill -KILL "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	[ -S "$T/path/$1" ]
+}
+
+sidecar() {
+	start_holder "$1" -c "$T/path/hotplug-container-disk-$1"
+	eval "SIDE_$1=$HOLDER"
+}
+
+test_start_clears_only_dead_sockets() {
+	mkdir -p "$T/path/pvc-a"
+	sidecar live
+	stale hotplug-container-disk-dead.sock
+	stale hp.sock
+	echo keep >"$T/path/notes.sock"
+	: >"$T/path/pvc-a/disk.img"
+	start_holder hp -c "$T/path/hp" --manage
+	assertTrue "manager listening" $?
+	assertTrue "live sidecar socket kept" "[ -S '$T/path/hotplug-container-disk-live.sock' ]"
+	assertTrue "live sidecar still running" "alive $SIDE_live"
+	assertFalse "dead sidecar socket removed" "[ -e '$T/path/hotplug-container-disk-dead.sock' ]"
+	assertEquals "non-socket *.sock untouched" keep "$(cat "$T/path/notes.sock")"
+	assertTrue "volume dirs untouched" "[ -f '$T/path/pvc-a/disk.img' ]"
+	assertEquals "own stale socket replaced" "$HOLDER" "$("$SC" -p "$T/path/hp.sock")"
+	assertContains "$(cat "$T/hp.log")" "removed stale socket $T/path/hotplug-container-disk-dead.sock"
+	assertContains "$(cat "$T/hp.log")" "volume socket present: $T/path/hotplug-container-disk-live.sock"
+}
+
+test_logs_sockets_appearing_and_disappearing() {
+	start_holder hp -c "$T/path/hp" --manage
+	local hp=$HOLDER
+	sidecar vol1
+	wait_for_line "$T/hp.log" "volume socket appeared: $T/path/hotplug-container-disk-vol1.sock" 2
+	assertTrue "appeared" $?
+	kill -TERM "$SIDE_vol1"
+	wait_for_line "$T/hp.log" "volume socket disappeared: $T/path/hotplug-container-disk-vol1.sock" 2
+	assertTrue "disappeared" $?
+	: >"$T/path/plain-file"
+	mkdir "$T/path/pvc"
+	assertNotContains "$(cat "$T/hp.log")" "plain-file"
+	assertTrue "alive $hp"
+}
+
+# Shutting down the manager (by $1) ends every sidecar at once.
+check_shutdown() {
+	local how=$1
+	start_holder hp -c "$T/path/hp" --manage
+	local hp=$HOLDER
+	sidecar a
+	sidecar b
+	echo keep >"$T/path/notes.sock"
+	if [ "$how" = remove ]; then rm "$T/path/hp.sock"; else kill -"$how" "$hp"; fi
+	wait_rc "$hp" 2
+	assertEquals "manager exit ($how)" 0 "$RC"
+	wait_rc "$SIDE_a" 1
+	assertEquals "sidecar a exit ($how)" 0 "$RC"
+	wait_rc "$SIDE_b" 1
+	assertEquals "sidecar b exit ($how)" 0 "$RC"
+	assertEquals "only the non-socket is left ($how)" notes.sock "$(ls -A "$T/path")"
+	rm -rf "$T/path"
+}
+
+test_shutdown_by_signal_ends_every_sidecar() {
+	check_shutdown TERM
+	check_shutdown INT
+}
+
+test_shutdown_by_socket_removal_ends_every_sidecar() {
+	check_shutdown remove
+}
+
+test_without_manage_other_sockets_are_left_alone() {
+	stale hotplug-container-disk-dead.sock
+	start_holder hp -c "$T/path/hp"
+	sidecar a
+	kill -TERM "${PIDS[-2]}"
+	wait_rc "${PIDS[-2]}" 2
+	assertEquals 0 "$RC"
+	assertTrue "dead socket kept" "[ -S '$T/path/hotplug-container-disk-dead.sock' ]"
+	assertTrue "sidecar kept" "alive $SIDE_a"
+	assertNotContains "$(cat "$T/hp.log")" "volume socket"
+}
+
+test_sidecar_started_after_manager_restart() {
+	# restartPolicy Always: the hp container restarts after a SIGKILL; the
+	# new manager must come up over its own stale socket and keep the
+	# live sidecars.
+	start_holder hp -c "$T/path/hp" --manage
+	sidecar a
+	kill -KILL "${PIDS[-2]}"
+	wait "${PIDS[-2]}" 2>/dev/null
+	start_holder hp2 -c "$T/path/hp" --manage
+	assertTrue "restarted" $?
+	assertTrue "sidecar kept" "alive $SIDE_a"
+	assertContains "$(cat "$T/hp2.log")" "present: $T/path/hotplug-container-disk-a.sock"
+}
+
+test_health_check_with_copy_path() {
+	"$CD" --health-check -c "$T/path/hp" 2>"$T/err"
+	assertEquals "no socket" 1 $?
+	assertContains "$(cat "$T/err")" "ENOENT"
+	stale hp.sock
+	"$CD" --health-check -c "$T/path/hp" 2>/dev/null
+	assertEquals "stale socket" 1 $?
+	start_holder hp -c "$T/path/hp" --manage
+	"$CD" --health-check -c "$T/path/hp"
+	assertEquals "listening" 0 $?
+	"$CD" --health-check --copy-path="$T/path/hp"
+	assertEquals "listening (--copy-path=)" 0 $?
+	: >"$T/path/file.sock"
+	"$CD" --health-check -c "$T/path/file" 2>/dev/null
+	assertEquals "not a socket" 1 $?
+}
+
+test_health_check_finds_pid1s_path() {
+	# The probe runs inside the container: PID 1 is the holder.
+	in_pidns "$CD" -c "$T/path/hp" --manage 2>"$T/hp.log" &
+	PIDS+=($!)
+	wait_for_line "$T/hp.log" '"listening on' 5
+	local pid
+	pid=$("$SC" -p "$T/path/hp.sock")
+	nsenter -t "$pid" -p -m -- "$CD" --health-check
+	assertEquals "PID 1 holder listening" 0 $?
+	# Another PID 1 (not a holder): the probe says so.
+	in_pidns sh -c "'$CD' --health-check 2>'$T/err'; echo \$? >'$T/rc'"
+	assertEquals 1 "$(cat "$T/rc")"
+	assertContains "$(cat "$T/err")" "PID 1 is not a container-disk holder"
+	# A holder outside our PID namespace is not this container's.
+	in_pidns "$CD" --health-check -c "$T/path/hp" 2>"$T/err"
+	assertEquals 1 $?
+	assertContains "$(cat "$T/err")" "not this container's holder"
+}
+
+. "$TETHER_ROOT/tests/lib/run.sh"

@@ -14,6 +14,7 @@ SIDECARS="hotplug-container-disk-0:data0 hotplug-container-disk-1:data1"
 oneTimeSetUp() {
 	img_env
 	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
+	E2E=
 	[ -z "$UNAVAILABLE" ] || return 0
 	E2E=$(mktemp -d /tmp/tether-e2e.XXXXXX)
 	e2e_helpers "$E2E" || UNAVAILABLE="cannot build the peercred helper"
@@ -28,9 +29,9 @@ oneTimeSetUp() {
 }
 
 oneTimeTearDown() {
+	[ -n "${E2E:-}" ] && rm -rf "$E2E"
 	[ -z "$UNAVAILABLE" ] || return 0
 	img_cleanup
-	rm -rf "$E2E"
 }
 
 suite_setUp() {

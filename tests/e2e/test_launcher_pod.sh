@@ -23,6 +23,7 @@ EXPECTED_TL='{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-s
 oneTimeSetUp() {
 	img_env
 	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
+	E2E=
 	[ -z "$UNAVAILABLE" ] || return 0
 	E2E=$(mktemp -d /tmp/tether-e2e.XXXXXX)
 	chmod 755 "$E2E"
@@ -40,9 +41,9 @@ oneTimeSetUp() {
 }
 
 oneTimeTearDown() {
+	[ -n "${E2E:-}" ] && rm -rf "$E2E"
 	[ -z "$UNAVAILABLE" ] || return 0
 	img_cleanup
-	rm -rf "$E2E"
 }
 
 # start_pod NAME: plays the launcher pod under NAME with the containers we have images for.

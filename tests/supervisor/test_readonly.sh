@@ -10,7 +10,11 @@
 
 suite_setUp() {
 	mkdir -p "$T/root" "$T/out/bin" "$T/out/seed"
-	for n in virtlogd virtqemud main; do ln -s "$FAKE" "$T/out/bin/$n"; done
+	# Copies, not links into the build tree: the chroot hides /tmp under
+	# a tmpfs emptyDir, and the tree may live there (a CI clone).
+	cp "$SUP" "$T/out/bin/tether-supervise"
+	cp "$FAKE" "$T/out/bin/fakedaemon"
+	for n in virtlogd virtqemud main; do ln -s fakedaemon "$T/out/bin/$n"; done
 	echo 'seeded = 1' >"$T/out/seed/virtlogd.conf"
 	UNSHARE_PID=
 }
@@ -39,7 +43,7 @@ mount --bind $T/out \$R/mnt
 export FAKE_DIR=/mnt FAKE_SOCK_virtlogd=/var/run/libvirt/virtlogd-sock
 export FAKE_SOCK_virtqemud=/var/run/libvirt/virtqemud-sock FAKE_WRITE_main=/var/run/libvirt/virtqemud.conf
 exec chroot \$R setpriv --reuid=$uid --regid=$uid --clear-groups \
-	$SUP --virtlogd /mnt/bin/virtlogd --virtqemud /mnt/bin/virtqemud \
+	/mnt/bin/tether-supervise --virtlogd /mnt/bin/virtlogd --virtqemud /mnt/bin/virtqemud \
 	--seed-from /mnt/seed --termination-log /mnt/tl -- /mnt/bin/main
 EOS
 	unshare --mount --pid --fork --mount-proc bash "$T/inner.sh" 2>"$T/log" &

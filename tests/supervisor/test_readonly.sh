@@ -54,7 +54,7 @@ check_run() {
 	wait_log "$T/log" 'virtqemud is ready' || fail "not ready: $(tail -3 "$T/log")"
 	assertEquals "seeded config used" "-f,/etc/libvirt/virtlogd.conf,--no-admin-srv" "$(sed -n 's/^start .*argv=\([^ ]*\).*/\1/p' "$T/out/virtlogd.log")"
 	# (LeakSanitizer cannot see this client in the chroot's /proc.)
-	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r "$SUP" --send-event /var/run/kubevirt-private/tether-events.sock \
+	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r /mnt/bin/tether-supervise --send-event /var/run/kubevirt-private/tether-events.sock \
 		'{"event":"SHUTDOWN","data":{"guest":true,"reason":"guest-shutdown"}}' 2>"$T/send.err"
 	assertEquals "event accepted: $(cat "$T/send.err")" 0 $?
 	kill -TERM "$(pgrep -P "$UNSHARE_PID")"

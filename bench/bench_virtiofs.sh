@@ -31,8 +31,9 @@ container() {
 	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; shift 2; exec "$@"' sh "$CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup "$@" 2>"$T/err" &
 	U=$!
-	timeout 5 grep -q -m1 "$READY" <(tail -n +1 -F "$T/err" 2>/dev/null)
+	timeout 20 grep -q -m1 "$READY" <(tail -n +1 -F "$T/err" 2>/dev/null)
 	PH=$(pgrep -P "$U")
+	[ -n "$PH" ] || { kill -KILL "$U"; wait "$U"; U=; return 1; }
 }
 
 # 1. placeholder exit after virtiofsd's death
@@ -40,7 +41,8 @@ times=() bad=0
 READY="listening on"
 for i in $(seq "$N"); do
 	rm -f "$T/ph.sock"
-	container "$TETHER" --placeholder --socket "$T/ph.sock" -vv --log-format text
+	container "$TETHER" --placeholder --socket "$T/ph.sock" -vv --log-format text ||
+		{ bad=$((bad + 1)); continue; }
 	v=$(nsenter -t "$PH" -p -m -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!')
 	vh=$(pgrep -P "$PH" sleep)
 	t0=$(us)

@@ -4,10 +4,13 @@
 
 suite_tearDown() {
 	stop_tether
-	pkill -KILL -f "sleep 31337" 2>/dev/null
+	pkill -KILL -f "sleep $LONG" 2>/dev/null
 }
 
 H=$TETHER_BUILD/helpers
+# A sleep length no other run on the machine uses, so that clean-up and
+# "nothing survives" checks see only this suite's processes.
+export LONG=$((100000 + $$))
 
 # timed CMD...: runs CMD; its status in $RC and its duration in $MS.
 timed() {
@@ -35,15 +38,15 @@ test_leftover_gets_term_and_is_reaped_before_exit_as_subreaper() {
 
 test_leftover_ignoring_term_is_killed_after_grace() {
 	# The program waits until the leftover has set its trap, then exits.
-	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; echo > "$0"; exec sleep 31337) & until [ -e "$0" ]; do :; done; exit 0' "$T/ready"
+	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; echo > "$0"; exec sleep $LONG) & until [ -e "$0" ]; do :; done; exit 0' "$T/ready"
 	assertEquals 0 "$RC"
 	assertTrue "waited for the grace ($MS ms)" "[ $MS -ge 450 ]"
 	assertTrue "but not much longer ($MS ms)" "[ $MS -lt 3000 ]"
-	assertFalse "nothing survives" "pgrep -f 'sleep 31337'"
+	assertFalse "nothing survives" "pgrep -f 'sleep $LONG'"
 }
 
 test_grace_zero_kills_at_once() {
-	timed in_pidns "$TETHER" --grace 0 -- sh -c '(trap "" TERM; exec sleep 31337) & exit 5'
+	timed in_pidns "$TETHER" --grace 0 -- sh -c '(trap "" TERM; exec sleep $LONG) & exit 5'
 	assertEquals 5 "$RC"
 	assertTrue "no wait ($MS ms)" "[ $MS -lt 1000 ]"
 }
@@ -80,9 +83,9 @@ test_child_that_exits_on_term_gives_its_status() {
 
 test_whole_namespace_is_stopped_as_pid1() {
 	# Processes in their own sessions and groups are still in the tree.
-	in_pidns "$TETHER" --grace 0.5 -- sh -c 'setsid sleep 31337 & setsid sh -c "trap \"\" TERM; sleep 31337" & sleep 0.1; exit 0'
+	in_pidns "$TETHER" --grace 0.5 -- sh -c 'setsid sleep $LONG & setsid sh -c "trap \"\" TERM; sleep $LONG" & sleep 0.1; exit 0'
 	assertEquals 0 $?
-	assertFalse "nothing survives" "pgrep -f 'sleep 31337'"
+	assertFalse "nothing survives" "pgrep -f 'sleep $LONG'"
 }
 
 test_pause_exits_zero_on_term() {

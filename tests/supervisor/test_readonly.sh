@@ -10,7 +10,11 @@
 
 suite_setUp() {
 	mkdir -p "$T/root" "$T/out/bin" "$T/out/seed"
-	for n in virtlogd virtqemud main; do ln -s "$FAKE" "$T/out/bin/$n"; done
+	# Copies, not links into the build tree: the chroot hides /tmp under
+	# a tmpfs emptyDir, and the tree may live there (a CI clone).
+	cp "$SUP" "$T/out/bin/tether-supervise"
+	cp "$FAKE" "$T/out/bin/fakedaemon"
+	for n in virtlogd virtqemud main; do ln -s fakedaemon "$T/out/bin/$n"; done
 	echo 'seeded = 1' >"$T/out/seed/virtlogd.conf"
 	UNSHARE_PID=
 }
@@ -39,7 +43,7 @@ mount --bind $T/out \$R/mnt
 export FAKE_DIR=/mnt FAKE_SOCK_virtlogd=/var/run/libvirt/virtlogd-sock
 export FAKE_SOCK_virtqemud=/var/run/libvirt/virtqemud-sock FAKE_WRITE_main=/var/run/libvirt/virtqemud.conf
 exec chroot \$R setpriv --reuid=$uid --regid=$uid --clear-groups \
-	$SUP --virtlogd /mnt/bin/virtlogd --virtqemud /mnt/bin/virtqemud \
+	/mnt/bin/tether-supervise --virtlogd /mnt/bin/virtlogd --virtqemud /mnt/bin/virtqemud \
 	--seed-from /mnt/seed --termination-log /mnt/tl -- /mnt/bin/main
 EOS
 	unshare --mount --pid --fork --mount-proc bash "$T/inner.sh" 2>"$T/log" &
@@ -50,7 +54,7 @@ check_run() {
 	wait_log "$T/log" 'virtqemud is ready' || fail "not ready: $(tail -3 "$T/log")"
 	assertEquals "seeded config used" "-f,/etc/libvirt/virtlogd.conf,--no-admin-srv" "$(sed -n 's/^start .*argv=\([^ ]*\).*/\1/p' "$T/out/virtlogd.log")"
 	# (LeakSanitizer cannot see this client in the chroot's /proc.)
-	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r "$SUP" --send-event /var/run/kubevirt-private/tether-events.sock \
+	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r /mnt/bin/tether-supervise --send-event /var/run/kubevirt-private/tether-events.sock \
 		'{"event":"SHUTDOWN","data":{"guest":true,"reason":"guest-shutdown"}}' 2>"$T/send.err"
 	assertEquals "event accepted: $(cat "$T/send.err")" 0 $?
 	kill -TERM "$(pgrep -P "$UNSHARE_PID")"

@@ -61,7 +61,9 @@ stop_container() {
 # enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
 # into the container; the record goes to $T/rec.
 enter_fake() {
-	"$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+	# Bounded: a tether-enter that never reports must fail the test, not
+	# hang the suite.
+	timeout 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
 }
 
 # pid of the (only) process of the container besides its init, by name.

@@ -15,11 +15,6 @@ declare -A CMD=(
 )
 PEERS="tini-static catatonit dumb-init"
 
-as_pid1() { # as_pid1 INIT PROGRAM...: INIT as PID 1 of a new namespace
-	local init=$1
-	shift
-	unshare --pid --fork --mount-proc ${CMD[$init]} "$@"
-}
 
 # init_pid UNSHARE_PID: the host pid of the init that unshare started.
 init_pid() {
@@ -51,15 +46,26 @@ idle() {
 	echo "$hwm $((after - before))"
 }
 
-reap_ms() {
-	for _ in $(seq "$ROUNDS"); do as_pid1 "$1" "$H/orphanstorm" 10000; done |
-		awk '{ print $1 / 1000 }' | median
+# The timed runs take turns, init after init, round after round, so that a
+# slow spell of the machine falls on every init alike.  Latency goes first
+# (the kernel's clean-up after 10,000 exits would otherwise slow it) and
+# on one CPU: whether the init and its child share a CPU changes a round
+# trip from about 9 to about 60 µs, for every init alike, which would
+# otherwise decide the median.
+timed_rounds() {
+	for what in "sigpingpong 2000 lat 1" "orphanstorm 10000 reap 0-1"; do
+		set -- $what
+		for _ in $(seq "$ROUNDS"); do
+			for init in tether $PEERS; do
+				taskset -c "$4" unshare --pid --fork --mount-proc ${CMD[$init]} \
+					"$H/$1" "$2" >>"$out/$init.$3"
+			done
+		done
+	done
 }
 
-latency_us() {
-	for _ in $(seq "$ROUNDS"); do as_pid1 "$1" "$H/sigpingpong" 2000; done |
-		awk '{ print $1 / 1000 }' | median
-}
+# per_k FILE: the median of FILE's values divided by 1000.
+per_k() { awk '{ print $1 / 1000 }' "$1" | median; }
 
 declare -A SIZE KIND RSS WAKE REAP LAT
 out=$(mktemp -d)
@@ -68,11 +74,12 @@ for init in tether $PEERS; do
 	idle "$init" >"$out/$init" &
 done
 wait
+timed_rounds
 for init in tether $PEERS; do
 	read -r SIZE[$init] KIND[$init] < <(size_of "$init")
 	read -r RSS[$init] WAKE[$init] <"$out/$init"
-	REAP[$init]=$(reap_ms "$init")
-	LAT[$init]=$(latency_us "$init")
+	REAP[$init]=$(per_k "$out/$init.reap")
+	LAT[$init]=$(per_k "$out/$init.lat")
 done
 rm -rf "$out"
 # rows LABEL ARRAY [UNIT]: one row per peer for the measure in ARRAY.

@@ -1,2 +1,0 @@
-term
-term

@@ -50,3 +50,18 @@ e2e_helpers() {
 e2e_images() {
 	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} "$TETHER_ROOT/images/build.sh" "$@"
 }
+
+# e2e_setup [IMAGE...]: podman's environment, a work directory $E2E with
+# the helpers, and the images built (all of them without arguments);
+# UNAVAILABLE says why the suite cannot run, empty if it can.
+e2e_setup() {
+	img_env
+	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
+	E2E=
+	[ -z "$UNAVAILABLE" ] || return 0
+	E2E=$(mktemp -d /tmp/tether-e2e.XXXXXX)
+	chmod 755 "$E2E"
+	e2e_helpers "$E2E" || UNAVAILABLE="cannot build the peercred helper"
+	e2e_images "$@" >"$E2E/images.txt" 2>&1 ||
+		{ cat "$E2E/images.txt"; UNAVAILABLE="images failed to build"; }
+}

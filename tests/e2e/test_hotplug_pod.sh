@@ -12,14 +12,8 @@ YAML_SRC=$TETHER_ROOT/images/pods/hotplug.yaml
 SIDECARS="hotplug-container-disk-0:data0 hotplug-container-disk-1:data1"
 
 oneTimeSetUp() {
-	img_env
-	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
-	E2E=
-	[ -z "$UNAVAILABLE" ] || return 0
-	E2E=$(mktemp -d /tmp/tether-e2e.XXXXXX)
-	e2e_helpers "$E2E" || UNAVAILABLE="cannot build the peercred helper"
-	e2e_images hotplug container-disk-demo pause >"$E2E/images.txt" 2>&1 ||
-		{ cat "$E2E/images.txt"; UNAVAILABLE="images failed to build"; }
+	e2e_setup hotplug container-disk-demo pause
+	[ -n "$E2E" ] || return 0
 	if ! img_exists localhost/tether-hotplug:latest; then
 		UNAVAILABLE="container-disk is not built yet, so there is no hotplug image"
 		return 0

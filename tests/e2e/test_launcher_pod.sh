@@ -21,14 +21,8 @@ YAML_SRC=$TETHER_ROOT/images/pods/virt-launcher.yaml
 EXPECTED_TL='{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-shutdown\"}"}'
 
 oneTimeSetUp() {
-	img_env
-	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
-	E2E=
-	[ -z "$UNAVAILABLE" ] || return 0
-	E2E=$(mktemp -d /tmp/tether-e2e.XXXXXX)
-	chmod 755 "$E2E"
-	e2e_helpers "$E2E" || UNAVAILABLE="cannot build the peercred helper"
-	e2e_images >"$E2E/images.txt" 2>&1 || { cat "$E2E/images.txt"; UNAVAILABLE="images failed to build"; }
+	e2e_setup
+	[ -n "$E2E" ] || return 0
 	cat "$E2E/images.txt"
 	HAVE=
 	img_exists localhost/tether-compute:latest && HAVE="$HAVE compute"

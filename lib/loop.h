@@ -25,6 +25,9 @@ struct loop {
 
 int loop_init(struct loop *l);
 int loop_add(struct loop *l, struct watch *w, uint32_t events);
+/* A watch removed while a round of events is being dispatched may still
+ * be called in that round: keep its memory valid, set w->fd to -1 when
+ * closing it, and have its fn return at once on a negative fd. */
 int loop_del(struct loop *l, struct watch *w);
 /* Runs until loop_exit() is called; returns the code given there, or -1
  * (errno set) if epoll_wait fails. */

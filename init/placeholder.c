@@ -256,11 +256,7 @@ static int drop_privileges(void)
 		log_error("dropping capabilities: %m");
 		return -1;
 	}
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
-		return -1;
-	}
-	return 0;
+	return become_reaper();
 }
 
 static int listen_on(struct ph *p, const char *path)

@@ -1,6 +1,5 @@
 /* Run mode (one program) and pause mode (none): the event loop of PID 1. */
 #include "run.h"
-#include "fd.h"
 #include "log.h"
 #include "proc.h"
 #include "sig.h"
@@ -120,27 +119,6 @@ static int setup_loop(struct run *r, watch_fn *on_sig)
 	return 0;
 }
 
-/* Not PID 1 (a pod sharing its PID namespace, or a plain child): become a
- * subreaper so orphans of the tree still come to us to be reaped. */
-static int become_reaper(void)
-{
-	if (getpid() == 1 || prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
-		return 0;
-	log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
-	return -1;
-}
-
-/* The child must inherit exactly our fds; only afterwards does tether
- * drop what it was given and leave the start directory, so it pins no
- * mount and holds no stray fd. */
-static void tidy_after_spawn(void)
-{
-	if (fd_close_from(3) < 0)
-		log_warn("closing inherited fds: %m");
-	if (chdir("/") < 0)
-		log_warn("chdir /: %m");
-}
-
 static int loop_result(struct run *r)
 {
 	int code = loop_run(&r->loop);
@@ -172,7 +150,8 @@ int run_program(const struct config *cfg, const sigset_t *orig)
 		log_error("fork: %m");
 		return EXIT_SETUP;
 	}
-	tidy_after_spawn();
+	/* The child has inherited exactly our fds; now tether lets them go. */
+	drop_inherited();
 	if (setup_loop(&r, on_signals) < 0) {
 		kill(r.child, SIGKILL);
 		return EXIT_SETUP;
@@ -203,7 +182,7 @@ int run_pause(const struct config *cfg, const sigset_t *orig)
 	(void)orig;
 	if (become_reaper() < 0 || sig_chld_default() < 0)
 		return EXIT_SETUP;
-	tidy_after_spawn();
+	drop_inherited();
 	if (setup_loop(&r, on_pause_signals) < 0)
 		return EXIT_SETUP;
 	log_info("pausing");

@@ -27,6 +27,15 @@ int exit_code_of(int wstatus);
 /* Exit code a failed exec maps to (127 for missing, 126 otherwise). */
 int exec_failure_code(int err);
 
+/* Not PID 1 (a pod sharing its PID namespace, or a plain child): become a
+ * child subreaper so orphans of the tree still come here to be reaped.
+ * 0, or -1 after logging why. */
+int become_reaper(void);
+/* Closes every fd >= 3 this process was given and moves to "/", so a PID 1
+ * pins no mount and holds nothing stray.  Call it once the first child has
+ * inherited those fds. */
+void drop_inherited(void);
+
 typedef void reap_fn(pid_t pid, int wstatus, void *ctx);
 /* Reaps every zombie child now, calling fn for each.  Returns how many
  * were reaped; 0 with *none_left set when no child remains at all. */

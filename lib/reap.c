@@ -1,7 +1,10 @@
 #include "proc.h"
+#include "log.h"
 
 #include <errno.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 int reap_all(reap_fn *fn, void *ctx, int *none_left)
 {
@@ -53,4 +56,12 @@ int exit_code_of_si(const siginfo_t *si)
 	if (si->si_code == CLD_EXITED)
 		return si->si_status & 0xff;
 	return 128 + si->si_status;
+}
+
+int become_reaper(void)
+{
+	if (getpid() == 1 || prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+		return 0;
+	log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
+	return -1;
 }

@@ -1,4 +1,5 @@
 #include "proc.h"
+#include "fd.h"
 #include "log.h"
 
 #include <errno.h>
@@ -69,4 +70,12 @@ pid_t spawn(const struct spawn_req *r)
 	if (pid == 0)
 		child(r);
 	return pid;
+}
+
+void drop_inherited(void)
+{
+	if (fd_close_from(3) < 0)
+		log_warn("closing inherited fds: %m");
+	if (chdir("/") < 0)
+		log_warn("chdir /: %m");
 }

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -404,14 +403,6 @@ static char **qemud_env(long auth_pid)
 	return env;
 }
 
-static int become_reaper(void)
-{
-	if (getpid() == 1 || prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
-		return 0;
-	log_error("prctl PR_SET_CHILD_SUBREAPER: %m");
-	return -1;
-}
-
 static void caps_setup(struct sup *s)
 {
 	int p = cap_permitted(CAP_NBS);
@@ -436,10 +427,7 @@ static int start_main(struct sup *s)
 		return -1;
 	}
 	/* MAIN inherits our fds; afterwards we hold none we were given. */
-	if (fd_close_from(3) < 0)
-		log_warn("closing inherited fds: %m");
-	if (chdir("/") < 0)
-		log_warn("chdir /: %m");
+	drop_inherited();
 	log_info("started MAIN %s as pid %d", s->cfg->argv[0], s->main_pid);
 	return 0;
 }

@@ -275,15 +275,11 @@ static int listen_on(struct ph *p, const char *path)
 
 static int setup(struct ph *p)
 {
-	sigset_t all;
-
-	sigfillset(&all);
 	p->self = getpid();
 	p->vfsw.fd = -1;
-	p->sigw.fn = on_signals;
 	p->lsn.fn = on_accept;
 	p->vfsw.fn = on_vfs_gone;
-	p->sigw.ctx = p->lsn.ctx = p->vfsw.ctx = p;
+	p->lsn.ctx = p->vfsw.ctx = p;
 	for (int i = 0; i < MAX_CONNS; i++)
 		p->conns[i] = (struct watch){ -1, on_conn, p };
 	if (fd_close_from(3) < 0)
@@ -293,8 +289,7 @@ static int setup(struct ph *p)
 	if (chdir("/") < 0)
 		log_warn("chdir /: %m");
 	p->spare = open("/", O_PATH | O_CLOEXEC);
-	if (loop_init(&p->loop) < 0 || (p->sigw.fd = sigfd_open(&all)) < 0 ||
-	    loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||
+	if (loop_init_signals(&p->loop, &p->sigw, 0, on_signals, p) < 0 ||
 	    loop_add(&p->loop, &p->lsn, EPOLLIN) < 0 ||
 	    grace_init(&p->grace, &p->loop, send_vfs, p) < 0) {
 		log_error("setting up the event loop: %m");

@@ -104,14 +104,8 @@ static void on_signals(struct watch *w, uint32_t events)
 
 static int setup_loop(struct run *r, watch_fn *on_sig)
 {
-	sigset_t all;
-
-	sigfillset(&all);
 	r->self = getpid();
-	r->sigw.ctx = r;
-	r->sigw.fn = on_sig;
-	if (loop_init(&r->loop) < 0 || (r->sigw.fd = sigfd_open(&all)) < 0 ||
-	    loop_add(&r->loop, &r->sigw, EPOLLIN) < 0 ||
+	if (loop_init_signals(&r->loop, &r->sigw, 0, on_sig, r) < 0 ||
 	    grace_init(&r->grace, &r->loop, grace_send_tree, 0) < 0) {
 		log_error("setting up the event loop: %m");
 		return -1;

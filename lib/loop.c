@@ -13,6 +13,22 @@ int loop_init(struct loop *l)
 	return l->epfd < 0 ? -1 : 0;
 }
 
+int loop_init_signals(struct loop *l, struct watch *w, const sigset_t *mask,
+		      watch_fn *fn, void *ctx)
+{
+	sigset_t all;
+
+	if (!mask) {
+		sigfillset(&all);
+		mask = &all;
+	}
+	w->fn = fn;
+	w->ctx = ctx;
+	if (loop_init(l) < 0 || (w->fd = sigfd_open(mask)) < 0)
+		return -1;
+	return loop_add(l, w, EPOLLIN);
+}
+
 int loop_add(struct loop *l, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };

@@ -24,6 +24,10 @@ struct loop {
 };
 
 int loop_init(struct loop *l);
+/* loop_init plus w: a signalfd over mask (NULL: every signal) calling
+ * fn(w) with w->ctx = ctx, already in the loop. */
+int loop_init_signals(struct loop *l, struct watch *w, const sigset_t *mask,
+		      watch_fn *fn, void *ctx);
 int loop_add(struct loop *l, struct watch *w, uint32_t events);
 /* A watch removed while a round of events is being dispatched may still
  * be called in that round: keep its memory valid, set w->fd to -1 when

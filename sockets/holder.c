@@ -226,11 +226,8 @@ static int open_fds(struct holder *h)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGCHLD);
-	if (loop_init(&h->loop) < 0)
-		return log_error("epoll_create1: %m"), -1;
-	h->sig = (struct watch){ sigfd_open(&mask), on_signal, h };
-	if (h->sig.fd < 0 || loop_add(&h->loop, &h->sig, EPOLLIN) < 0)
-		return log_error("signalfd: %m"), -1;
+	if (loop_init_signals(&h->loop, &h->sig, &mask, on_signal, h) < 0)
+		return log_error("setting up the event loop: %m"), -1;
 	h->backoff = (struct watch){ timer_open(), on_backoff, h };
 	if (h->backoff.fd < 0 || loop_add(&h->loop, &h->backoff, EPOLLIN) < 0)
 		return log_error("timerfd: %m"), -1;

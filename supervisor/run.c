@@ -434,13 +434,7 @@ static int start_main(struct sup *s)
 
 static int setup_loop(struct sup *s)
 {
-	sigset_t all;
-
-	sigfillset(&all);
-	s->sigw.ctx = s;
-	s->sigw.fn = on_signals;
-	if (loop_init(&s->loop) < 0 || (s->sigw.fd = sigfd_open(&all)) < 0 ||
-	    loop_add(&s->loop, &s->sigw, EPOLLIN) < 0 ||
+	if (loop_init_signals(&s->loop, &s->sigw, 0, on_signals, s) < 0 ||
 	    grace_init(&s->main_grace, &s->loop, grace_send_pid, &s->main_pid) < 0 ||
 	    grace_init(&s->qemu_grace, &s->loop, send_qemu, s) < 0 ||
 	    grace_init(&s->rest_grace, &s->loop, grace_send_tree, 0) < 0) {

@@ -194,8 +194,10 @@ test_racing_the_placeholder_start() {
 	local sock=$T/run/ph.sock rc
 	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" 2>/dev/null &
 	U=$!
-	"$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	timeout 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	rc=$?
+	# A hang was seen once in a full run and never alone: leave evidence.
+	[ $rc = 124 ] && ps -eo pid,ppid,stat,wchan:24,cmd | grep -E "tether|fake_virtiofsd" | grep -v grep
 	PH=$(pgrep -P $U)
 	assertTrue "started or not ready (rc $rc)" "[ $rc = 0 -o $rc = 3 ]"
 	[ $rc = 3 ] && assertContains "$(cat "$T/err")" "is the placeholder ready"

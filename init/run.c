@@ -79,27 +79,38 @@ static void forward(struct run *r, int sig)
 
 #define BATCH 8
 
+/* Reaps only when a SIGCHLD was read, and that is enough: the kernel makes
+ * a zombie visible and raises SIGCHLD at us in one step (coalesced with
+ * any SIGCHLD still pending), and the signalfd stays readable while it is
+ * pending.  So a zombie is reaped in the very round that reads its
+ * SIGCHLD, and a wait4 after any other signal would only return 0. */
 static void on_signals(struct watch *w, uint32_t events)
 {
 	struct run *r = w->ctx;
 	struct signalfd_siginfo si[BATCH];
-	int got;
+	int got, chld = 0;
+	/* Direct (the signalfd is the loop's only watch), the read is the
+	 * wait: one signal per read, the next read comes straight after. */
+	int max = events & LOOP_DIRECT ? 1 : BATCH;
 
-	(void)events;
 	do {
-		got = sigfd_read_batch(w->fd, si, BATCH);
+		got = sigfd_read_batch(w->fd, si, max);
 		for (int i = 0; i < got; i++) {
 			/* A signal the kernel raised at tether itself (SIGPIPE
 			 * on a closed stderr) is not the user's: never forward. */
 			if ((pid_t)si[i].ssi_pid == r->self && si[i].ssi_code != SI_QUEUE)
 				continue;
-			if (si[i].ssi_signo != SIGCHLD)
+			if (si[i].ssi_signo == SIGCHLD)
+				chld = 1;
+			else
 				forward(r, si[i].ssi_signo);
 		}
-	} while (got == BATCH);
+		/* Direct: a second read would be the next wait. */
+	} while (got == max && !(events & LOOP_DIRECT));
 	if (got < 0)
 		log_error("reading signalfd: %m");
-	reap(r);
+	if (chld)
+		reap(r);
 }
 
 static int setup_loop(struct run *r, watch_fn *on_sig)
@@ -151,6 +162,7 @@ int run_program(const struct config *cfg, const sigset_t *orig)
 		return EXIT_SETUP;
 	}
 	log_info("started %s as pid %d", cfg->argv[0], r.child);
+	loop_set_direct(&r.loop, &r.sigw);
 	reap(&r);
 	return loop_result(&r);
 }

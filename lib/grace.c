@@ -31,25 +31,33 @@ int grace_init(struct grace *g, struct loop *l, int (*send)(int, void *),
 	g->armed = g->killed = 0;
 	g->w.ctx = g;
 	g->w.fn = expired;
+	g->loop = l;
 	g->w.fd = timer_open();
-	if (g->w.fd < 0)
-		return -1;
-	return loop_add(l, &g->w, EPOLLIN);
+	return g->w.fd < 0 ? -1 : 0;
 }
 
+/* The timer is in the loop only while armed, so that a loop whose other
+ * watch is a direct one (loop_set_direct) can skip epoll until then. */
 void grace_start(struct grace *g, long ms)
 {
 	if (g->armed)
 		return;
 	g->armed = 1;
+	if (loop_add(g->loop, &g->w, EPOLLIN) < 0) {
+		log_warn("watching the grace timer: %m; no grace period");
+		ms = 0;
+	}
 	if (ms <= 0 || timer_arm(g->w.fd, ms) < 0)
 		expired(&g->w, 0);
 }
 
 void grace_cancel(struct grace *g)
 {
+	if (!g->armed)
+		return;
 	g->armed = 0;
 	timer_arm(g->w.fd, 0);
+	loop_del(g->loop, &g->w);
 }
 
 int grace_send_tree(int sig, void *ctx)

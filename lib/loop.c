@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -9,6 +10,9 @@ int loop_init(struct loop *l)
 {
 	l->done = 0;
 	l->exit_code = 0;
+	l->nwatch = 0;
+	l->direct = 0;
+	l->blocking = 0;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -1 : 0;
 }
@@ -33,12 +37,42 @@ int loop_add(struct loop *l, struct watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
-	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return -1;
+	l->nwatch++;
+	return 0;
 }
 
 int loop_del(struct loop *l, struct watch *w)
 {
-	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, 0);
+	if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, 0) < 0)
+		return -1;
+	l->nwatch--;
+	return 0;
+}
+
+void loop_set_direct(struct loop *l, struct watch *w)
+{
+	l->direct = w;
+}
+
+/* Alone, the direct watch leaves the epoll set too: otherwise every
+ * event would still run epoll's wake-up callback for nobody. */
+static int set_direct(struct loop *l, int on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l->direct };
+	int fd = l->direct->fd, fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	if (on && (epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, 0) < 0 ||
+		   fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		return -1;
+	if (!on && (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0))
+		return -1;
+	l->blocking = on;
+	return 0;
 }
 
 void loop_exit(struct loop *l, int code)
@@ -52,6 +86,14 @@ int loop_run(struct loop *l)
 	struct epoll_event evs[8];
 
 	while (!l->done) {
+		int alone = l->direct && l->nwatch == 1;
+
+		if (l->direct && alone != l->blocking && set_direct(l, alone) < 0)
+			return -1;
+		if (alone) {
+			l->direct->fn(l->direct, LOOP_DIRECT);
+			continue;
+		}
 		int n = epoll_wait(l->epfd, evs, 8, -1);
 
 		if (n < 0 && errno == EINTR)

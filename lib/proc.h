@@ -64,6 +64,7 @@ int tree_signal(int sig);
  * everything is gone, usually when the reaper finds no child left. */
 struct grace {
 	struct watch w;
+	struct loop *loop;
 	int (*send)(int sig, void *ctx);
 	void *ctx;
 	int armed;

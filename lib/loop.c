@@ -1,4 +1,5 @@
 #include "loop.h"
+#include "sig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@ int loop_init_signals(struct loop *l, struct watch *w, const sigset_t *mask,
 	sigset_t all;
 
 	if (!mask) {
-		sigfillset(&all);
+		sig_fill(&all);
 		mask = &all;
 	}
 	w->fn = fn;

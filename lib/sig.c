@@ -3,6 +3,8 @@
 
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define S(x) { SIG##x, #x }
 static const struct { int sig; const char *name; } table[] = {
@@ -14,12 +16,25 @@ static const struct { int sig; const char *name; } table[] = {
 };
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))
 
+void sig_fill(sigset_t *set)
+{
+	/* The kernel itself leaves SIGKILL and SIGSTOP out. */
+	memset(set, 0xff, sizeof(*set));
+}
+
+int sig_setmask(const sigset_t *set, sigset_t *old)
+{
+	if (old)
+		memset(old, 0, sizeof(*old));
+	return syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, _NSIG / 8) ? -1 : 0;
+}
+
 int sig_block_all(sigset_t *old)
 {
 	sigset_t all;
 
-	sigfillset(&all);
-	return sigprocmask(SIG_SETMASK, &all, old);
+	sig_fill(&all);
+	return sig_setmask(&all, old);
 }
 
 int sig_chld_default(void)

@@ -8,6 +8,14 @@
  * Call it first in main: a signal that arrives before the event loop
  * exists then waits, pending, instead of killing or being lost. */
 int sig_block_all(sigset_t *old);
+/* Every signal, 32-34 included: the C libraries keep those for their
+ * threads and leave them out of sigfillset, but a process may be sent
+ * them, and their default action is to terminate. */
+void sig_fill(sigset_t *set);
+/* sigprocmask(SIG_SETMASK) as the kernel does it: musl drops 32-34 from
+ * the old mask it returns and glibc 32-33 from the new one, which would
+ * give a child a mask other than the one inherited. */
+int sig_setmask(const sigset_t *set, sigset_t *old);
 /* An inherited SIG_IGN for SIGCHLD makes the kernel reap children itself,
  * so no exit status would ever be seen: this puts SIGCHLD back to the
  * default.  Returns 1 if it was ignored (children must get SIG_IGN back to

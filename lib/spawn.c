@@ -1,6 +1,7 @@
 #include "proc.h"
 #include "fd.h"
 #include "log.h"
+#include "sig.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -44,7 +45,7 @@ static void child(const struct spawn_req *r)
 		log_warn("prctl PR_SET_PDEATHSIG: %m");
 	if (r->ignore_chld)
 		signal(SIGCHLD, SIG_IGN);
-	if (sigprocmask(SIG_SETMASK, r->mask, 0) < 0) {
+	if (sig_setmask(r->mask, 0) < 0) {
 		log_error("sigprocmask in child: %m");
 		_exit(126);
 	}

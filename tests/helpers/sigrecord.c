@@ -25,8 +25,8 @@ int main(int argc, char **argv)
 	struct signalfd_siginfo si;
 	int stop, fd, sfd;
 
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, 0);
+	sig_fill(&all);
+	sig_setmask(&all, 0);
 	if (argc != 3 || (stop = sig_parse(argv[2])) < 0)
 		return 2;
 	fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

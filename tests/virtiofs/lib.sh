@@ -78,8 +78,8 @@ stop_container() {
 # into the container; the record goes to $T/rec.
 enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
-	# hang the suite.
-	timeout 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+	# hang the suite.  By SIGKILL: it blocks every other signal.
+	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
 }
 
 # pid of the (only) process of the container besides its init, by name.

@@ -195,7 +195,7 @@ test_racing_the_placeholder_start() {
 	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" -vv \
 		--log-format text 2>"$T/ph.err" &
 	U=$!
-	timeout 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	rc=$?
 	# A "not ready" can come before unshare has even forked the
 	# placeholder: its pid is known only once it listens.
@@ -217,17 +217,40 @@ test_enter_before_the_placeholder_exists() {
 	{ read -r _ <"$T/go"; exec unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder \
 		--socket "$sock" -vv --log-format text 2>"$T/ph.err"; } &
 	U=$!
-	out=$(timeout 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -- "$FAKE" 2>&1); rc=$?
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -- "$FAKE" 2>&1); rc=$?
 	assertEquals "not ready" 3 $rc
 	assertContains "$out" "is the placeholder ready"
 	echo go >"$T/go"
 	ph_listening 10
 	assertTrue "the placeholder comes up" $?
 	assertEquals "nothing was started" "" "$(pgrep -P "$PH")"
-	timeout 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -v -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -v -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "a requeued call starts it" 0 $?
 	assertContains "registered" "$(cat "$T/err")" "registered with the placeholder: OK"
+}
+
+test_a_placeholder_that_never_accepts() {
+	# Stopped (or frozen) after it listened: the kernel still queues our
+	# connection, so the launch goes on and only the registration waits,
+	# bounded; with its queue full, even connecting would wait for ever.
+	start_container
+	kill -STOP "$PH"
+	local t0=$SECONDS out rc
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" \
+		-- "$FAKE" 2>"$T/err"
+	assertEquals "started all the same" 0 $?
+	assertContains "registration given up" "$(cat "$T/err")" "registering pid"
+	assertTrue "the program runs" "wait_for_line '$T/rec' '^done' 5"
+	"$TETHER_BUILD/helpers/backlog_fill" "$SOCK" >"$T/fill" &
+	local fill=$!
+	wait_for_line "$T/fill" "^full" 5
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l2" -- "$FAKE" 2>&1); rc=$?
+	kill $fill; wait $fill 2>/dev/null
+	kill -CONT "$PH"
+	assertEquals "full queue: not ready" 3 $rc
+	assertContains "$out" "accepts no connection"
+	assertTrue "both bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le 8 ]"
 }
 
 test_lock_is_released_with_the_program() {

@@ -26,6 +26,9 @@ enum flavor { FLAVOR_AUTO, FLAVOR_RUST, FLAVOR_C };
 #define MAX_ARGV 64
 #define MAX_CG 16
 #define NNS 6
+/* How long the placeholder may take to accept us, and to answer a
+ * registration: it answers at once unless stopped or wedged. */
+#define PEER_TIMEOUT_S 2
 
 struct opts {
 	pid_t pid;

@@ -270,7 +270,7 @@ static int verdict(int fd, int *pidfd)
 static void register_with(const struct target *t, int pidfd, pid_t pid)
 {
 	char answer[64];
-	struct timeval tv = { 2, 0 };
+	struct timeval tv = { PEER_TIMEOUT_S, 0 };
 	ssize_t n;
 
 	if (setsockopt(t->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||

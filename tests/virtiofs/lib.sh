@@ -27,8 +27,17 @@ start_container() {
 		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format ${PH_LOGFMT:-text} "$@" \
 		>"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
-	wait_for_line "$T/ph.err" "listening on" 10 || { cat "$T/ph.err"; return 1; }
+	ph_listening 10 || { cat "$T/ph.err"; return 1; }
+}
+
+# ph_listening [SECONDS]: sets PH once the placeholder started in the
+# background as $U has logged "listening on" to $T/ph.err.  Not before:
+# until then unshare may not even have forked it, and a PH taken too early
+# is empty, so stop_container would kill nothing and wait for ever.
+ph_listening() {
+	wait_for_line "$T/ph.err" "listening on" "${1:-10}" || return 1
 	PH=$(pgrep -P "$U")
+	[ -n "$PH" ]
 }
 
 # ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
@@ -47,9 +56,16 @@ ph_wait() {
 
 stop_container() {
 	if [ -n "${U:-}" ] && kill -0 "$U" 2>/dev/null; then
+		# Without PH (a test that never awaited the placeholder), a bare
+		# wait on unshare would never end: say so and end unshare.
+		[ -n "${PH:-}" ] || PH=$(pgrep -P "$U") || {
+			echo "stop_container: no placeholder known under unshare $U; killing it" >&2
+			PH=$U
+		}
 		kill -KILL "$PH" 2>/dev/null
 		wait "$U" 2>/dev/null
 	fi
+	PH=
 	U=
 	local c
 	for c in $CG_CTRLS; do
@@ -62,8 +78,8 @@ stop_container() {
 # into the container; the record goes to $T/rec.
 enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
-	# hang the suite.
-	timeout 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+	# hang the suite.  By SIGKILL: it blocks every other signal.
+	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
 }
 
 # pid of the (only) process of the container besides its init, by name.

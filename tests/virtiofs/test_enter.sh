@@ -192,19 +192,65 @@ test_racing_the_placeholder_start() {
 	# "not ready" (3); never a program outside the container.
 	chmod 755 "$T"; mkdir -m 777 "$T/run"
 	local sock=$T/run/ph.sock rc
-	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" 2>/dev/null &
+	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" -vv \
+		--log-format text 2>"$T/ph.err" &
 	U=$!
-	timeout 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	rc=$?
-	# A hang was seen once in a full run and never alone: leave evidence.
-	[ $rc = 124 ] && ps -eo pid,ppid,stat,wchan:24,cmd | grep -E "tether|fake_virtiofsd" | grep -v grep
-	PH=$(pgrep -P $U)
+	# A "not ready" can come before unshare has even forked the
+	# placeholder: its pid is known only once it listens.
+	ph_listening 10
+	assertTrue "the placeholder comes up" $?
 	assertTrue "started or not ready (rc $rc)" "[ $rc = 0 -o $rc = 3 ]"
 	[ $rc = 3 ] && assertContains "$(cat "$T/err")" "is the placeholder ready"
 	local f
 	for f in $(pgrep -f "$FAKE"); do
 		assertEquals "fake is the container's" "$PH" "$(awk '/^PPid:/ {print $2}' /proc/$f/status)"
 	done
+}
+
+test_enter_before_the_placeholder_exists() {
+	# The losing side of the race above, made certain: unshare is held
+	# back until tether-enter has given up.
+	chmod 755 "$T"; mkdir -m 777 "$T/run"; mkfifo "$T/go"
+	local sock=$T/run/ph.sock out rc
+	{ read -r _ <"$T/go"; exec unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder \
+		--socket "$sock" -vv --log-format text 2>"$T/ph.err"; } &
+	U=$!
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -- "$FAKE" 2>&1); rc=$?
+	assertEquals "not ready" 3 $rc
+	assertContains "$out" "is the placeholder ready"
+	echo go >"$T/go"
+	ph_listening 10
+	assertTrue "the placeholder comes up" $?
+	assertEquals "nothing was started" "" "$(pgrep -P "$PH")"
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -v -e FAKE_RECORD="$T/rec" \
+		-- "$FAKE" 2>"$T/err"
+	assertEquals "a requeued call starts it" 0 $?
+	assertContains "registered" "$(cat "$T/err")" "registered with the placeholder: OK"
+}
+
+test_a_placeholder_that_never_accepts() {
+	# Stopped (or frozen) after it listened: the kernel still queues our
+	# connection, so the launch goes on and only the registration waits,
+	# bounded; with its queue full, even connecting would wait for ever.
+	start_container
+	kill -STOP "$PH"
+	local t0=$SECONDS out rc
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" \
+		-- "$FAKE" 2>"$T/err"
+	assertEquals "started all the same" 0 $?
+	assertContains "registration given up" "$(cat "$T/err")" "registering pid"
+	assertTrue "the program runs" "wait_for_line '$T/rec' '^done' 5"
+	"$TETHER_BUILD/helpers/backlog_fill" "$SOCK" >"$T/fill" &
+	local fill=$!
+	wait_for_line "$T/fill" "^full" 5
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l2" -- "$FAKE" 2>&1); rc=$?
+	kill $fill; wait $fill 2>/dev/null
+	kill -CONT "$PH"
+	assertEquals "full queue: not ready" 3 $rc
+	assertContains "$out" "accepts no connection"
+	assertTrue "both bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le 8 ]"
 }
 
 test_lock_is_released_with_the_program() {

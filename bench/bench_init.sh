@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${TETHER_BUILD:=$(dirname "$0")/../build}"
 H=$TETHER_BUILD/helpers
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-15}
 
 # The same command line for each init: its own way of saying "run this".
 declare -A CMD=(
@@ -47,27 +47,41 @@ idle() {
 }
 
 # The timed runs take turns, init after init, round after round, so that a
-# slow spell of the machine falls on every init alike.  Latency goes first
-# (the kernel's clean-up after 10,000 exits would otherwise slow it) and
-# on one CPU: whether the init and its child share a CPU changes a round
-# trip from about 9 to about 60 µs, for every init alike, which would
-# otherwise decide the median.
+# slow spell of the machine falls on every init alike, and each ratio is
+# the median of the rounds' own ratios (an init against the one that ran
+# just before or after it).  Latency goes first (the kernel's clean-up
+# after 10,000 exits would otherwise slow it) and on one CPU: whether the
+# init and its child share a CPU changes a round trip from about 9 to
+# about 60 µs, for every init alike, which would otherwise decide it.
+#   NAME CPUS ROUNDS HELPER ARGS
+MEASURES=(
+	"lat 1 $ROUNDS sigpingpong 2000"
+	"zombies 0-1 $ROUNDS orphanstorm 10000 zombies"
+	"storm 0-1 $(( (ROUNDS + 1) / 2 )) orphanstorm 10000"
+)
 timed_rounds() {
-	for what in "sigpingpong 2000 lat 1" "orphanstorm 10000 reap 0-1"; do
-		set -- $what
-		for _ in $(seq "$ROUNDS"); do
+	for m in "${MEASURES[@]}"; do
+		set -- $m
+		local name=$1 cpus=$2 rounds=$3
+		shift 3
+		for _ in $(seq "$rounds"); do
 			for init in tether $PEERS; do
-				taskset -c "$4" unshare --pid --fork --mount-proc ${CMD[$init]} \
-					"$H/$1" "$2" >>"$out/$init.$3"
+				taskset -c "$cpus" unshare --pid --fork --mount-proc ${CMD[$init]} \
+					"$H/$1" "${@:2}" >>"$out/$init.$name"
 			done
 		done
 	done
 }
 
+# paired NAME PEER: the median over rounds of PEER's time / tether's.
+paired() {
+	paste "$out/$2.$1" "$out/tether.$1" | awk '{ print $1 / $2 }' | median
+}
+
 # per_k FILE: the median of FILE's values divided by 1000.
 per_k() { awk '{ print $1 / 1000 }' "$1" | median; }
 
-declare -A SIZE KIND RSS WAKE REAP LAT
+declare -A SIZE KIND RSS WAKE
 out=$(mktemp -d)
 # The idle runs share one 10 s window; the timed runs go one by one after.
 for init in tether $PEERS; do
@@ -78,10 +92,7 @@ timed_rounds
 for init in tether $PEERS; do
 	read -r SIZE[$init] KIND[$init] < <(size_of "$init")
 	read -r RSS[$init] WAKE[$init] <"$out/$init"
-	REAP[$init]=$(per_k "$out/$init.reap")
-	LAT[$init]=$(per_k "$out/$init.lat")
 done
-rm -rf "$out"
 # rows LABEL ARRAY [UNIT]: one row per peer for the measure in ARRAY.
 rows() {
 	local -n v=$2
@@ -95,5 +106,14 @@ for peer in $PEERS; do
 done
 rows "peak RSS as PID 1 (VmHWM)" RSS KB
 rows "context switches, 10 s idle" WAKE
-rows "reap 10,000 orphans (median of $ROUNDS)" REAP ms
-rows "signal forwarding round trip (median)" LAT µs
+# timed_rows NAME LABEL UNIT
+timed_rows() {
+	for peer in $PEERS; do
+		row_ratio "$(printf %.2f "$(paired "$1" "$peer")")" "$2" \
+			"$(per_k "$out/tether.$1")" "$peer" "$(per_k "$out/$peer.$1")" "$3"
+	done
+}
+timed_rows zombies "reap 10,000 orphans that reach the init as zombies at once (median of $ROUNDS)" ms
+timed_rows storm "10,000 orphans exit at once, until all are reaped (median of $(( (ROUNDS + 1) / 2 )))" ms
+timed_rows lat "signal forwarding round trip, pinned to one CPU (median of $ROUNDS × 2000)" µs
+rm -rf "$out"

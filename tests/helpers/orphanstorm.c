@@ -1,13 +1,17 @@
 /* Benchmark helper, run as the program of an init under test:
- *   orphanstorm N
+ *   orphanstorm N [zombies]
  * Leaves N orphans (their parent exits, so they re-parent to the init),
  * lets them all exit at the same instant, and prints how many
- * microseconds passed until the init had reaped the last one. */
+ * microseconds passed until the init had reaped the last one.
+ * With "zombies" the N have already exited when their parent does: they
+ * reach the init as zombies all at once, and the time is the init's
+ * reaping alone, without the kernel's 10,000 exits in the middle. */
 #include "buf.h"
 #include "fd.h"
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,19 +24,22 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* The intermediate process: forks the orphans, tells their pids, exits. */
-static void spawn_orphans(long n, int gate, int report)
+/* The intermediate process: forks the orphans, tells their pids, exits.
+ * Zombies: each child exits at once and is waited for without reaping. */
+static void spawn_orphans(long n, int gate, int report, int zombies)
 {
 	char c;
 
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
-			while (read(gate, &c, 1) > 0)
+			while (!zombies && read(gate, &c, 1) > 0)
 				;
 			_exit(0);
 		}
-		if (pid < 0 || write(report, &pid, sizeof(pid)) != sizeof(pid))
+		siginfo_t si;
+		if (pid < 0 || (zombies && waitid(P_PID, pid, &si, WEXITED | WNOWAIT)) ||
+		    write(report, &pid, sizeof(pid)) != sizeof(pid))
 			_exit(1);
 	}
 	_exit(0);
@@ -41,10 +48,10 @@ static void spawn_orphans(long n, int gate, int report)
 int main(int argc, char **argv)
 {
 	long n;
-	int gate[2], report[2];
+	int gate[2], report[2], zombies = argc == 3 && !strcmp(argv[2], "zombies");
 
-	if (argc != 2 || parse_long(argv[1], 1, 100000, &n) || pipe(gate) ||
-	    pipe(report))
+	if (argc < 2 || argc > 3 || (argc == 3 && !zombies) ||
+	    parse_long(argv[1], 1, 100000, &n) || pipe(gate) || pipe(report))
 		return 2;
 	pid_t *pids = calloc(n, sizeof(*pids));
 	pid_t mid = fork();
@@ -52,7 +59,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (mid == 0) {
 		close(gate[1]);
-		spawn_orphans(n, gate[0], report[1]);
+		spawn_orphans(n, gate[0], report[1], zombies);
 	}
 	close(gate[0]);
 	close(report[1]);
@@ -62,8 +69,12 @@ int main(int argc, char **argv)
 			return 1;
 		got += r;
 	}
-	waitpid(mid, 0, 0);
+	/* Zombies: they reach the init when mid exits, before this wait
+	 * returns; the clock starts just before it. */
 	long long start = now_us();
+	waitpid(mid, 0, 0);
+	if (!zombies)
+		start = now_us();
 	close(gate[1]);
 	/* A zombie still answers kill(pid, 0); a reaped process does not. */
 	for (long i = 0; i < n; i++)

@@ -35,7 +35,7 @@ test_thousand_orphans_exiting_at_once_leave_no_zombie() {
 test_coalesced_sigchld_never_hangs() {
 	local bad=0
 	for i in $(seq 1 100); do
-		timeout 5 "$TETHER" -- sh -c 'true & true & exit 9'
+		timeout -s KILL 5 "$TETHER" -- sh -c 'true & true & exit 9'
 		[ $? -eq 9 ] || bad=$((bad + 1))
 	done
 	assertEquals "runs that hung or lost the status" 0 "$bad"

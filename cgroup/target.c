@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 const char *const ns_names[NNS] = { "cgroup", "ipc", "mnt", "net", "pid", "uts" };
@@ -23,25 +22,6 @@ const int ns_flags[NNS] = {
 	CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID,
 	CLONE_NEWUTS,
 };
-
-/* A placeholder that never accepts (stopped, frozen, wedged) leaves
- * connections queued; once its queue is full a blocking connect would
- * wait for ever.  SO_SNDTIMEO bounds it (EAGAIN), and later sends too. */
-static int connect_bounded(const char *path)
-{
-	struct timeval tv = { PEER_TIMEOUT_S, 0 };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
-
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
-	    unix_addr_op(fd, path, UNIX_CONNECT) == 0)
-		return fd;
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
-}
 
 int target_open(const struct opts *o, struct target *t)
 {
@@ -55,8 +35,10 @@ int target_open(const struct opts *o, struct target *t)
 		return 0;
 	}
 	/* The placeholder's socket: connected (any path length), its peer
-	 * is the target; the connection stays open to register virtiofsd. */
-	if ((t->conn = connect_bounded(o->target_socket)) < 0) {
+	 * is the target; the connection stays open to register virtiofsd.
+	 * Bounded: a stopped or wedged placeholder never accepts, and once
+	 * its queue is full a plain connect would wait for ever. */
+	if ((t->conn = unix_connect_within(o->target_socket, SOCK_STREAM, PEER_TIMEOUT_S)) < 0) {
 		if (errno == EAGAIN)
 			log_error("target socket %s: the placeholder accepts no connection (its queue stayed full for %d s): %m",
 				  o->target_socket, PEER_TIMEOUT_S);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,18 +66,25 @@ int unix_addr_op(int fd, const char *path, int op)
 	return via_dir(fd, path, op);
 }
 
-int unix_connect(const char *path, int type)
+int unix_connect_within(const char *path, int type, int seconds)
 {
+	struct timeval tv = { seconds, 0 };
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0), err;
 
 	if (fd < 0)
 		return -1;
-	if (unix_addr_op(fd, path, UNIX_CONNECT) == 0)
+	if ((seconds <= 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0) &&
+	    unix_addr_op(fd, path, UNIX_CONNECT) == 0)
 		return fd;
 	err = errno;
 	close(fd);
 	errno = err;
 	return -1;
+}
+
+int unix_connect(const char *path, int type)
+{
+	return unix_connect_within(path, type, 0);
 }
 
 int unix_alive(const char *path)

@@ -12,6 +12,10 @@
 int unix_listen(const char *path, int type, int backlog);
 /* Connects to path; returns a close-on-exec fd or -1. */
 int unix_connect(const char *path, int type);
+/* The same, bounded (seconds > 0) for a peer that never accepts: once its
+ * listen queue is full, connect waits for room, and fails with EAGAIN
+ * after `seconds`.  The bound (SO_SNDTIMEO) stays on the fd's sends. */
+int unix_connect_within(const char *path, int type, int seconds);
 /* Like connect/bind/unlink-of-a-socket-path, for any path length. */
 int unix_addr_op(int fd, const char *path, int op);
 enum { UNIX_BIND, UNIX_CONNECT };

@@ -93,8 +93,7 @@ test_target_socket_registers_the_program() {
 		--inh-caps=-all --bounding-set=-all -- "$TETHER" --placeholder --socket "$sock" -vv \
 		--log-format text >"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
-	wait_for_line "$T/ph.err" "listening on" 5
-	PH=$(pgrep -P $U)
+	ph_listening 5
 	assertTrue "path is long" "[ ${#sock} -gt 108 ]"
 	"$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -e FAKE_EXIT=5 -- "$FAKE" 2>"$T/enter.err"
 	assertEquals "exit code" 0 $?

@@ -7,6 +7,12 @@ suite_tearDown() {
 	stop_container
 }
 
+# register HOSTPID: registers it as virtiofsd from inside the container;
+# prints the placeholder's answer.
+register() {
+	nsenter -t "$PH" -p -m -- "$REGISTER" "$SOCK" "$(ns_pid "$1")"
+}
+
 # A root process in the container that exits with $2 when $1 is written.
 root_child() {
 	mkfifo "$1"
@@ -82,8 +88,8 @@ test_read_only_root() {
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
 		"$TETHER" --placeholder --socket "$T/run/ph.sock" -vv --log-format text 2>"$T/ph.err" &
 	U=$!
-	assertTrue "listening on a read-only root" "wait_for_line '$T/ph.err' 'listening on' 5"
-	PH=$(pgrep -P $U)
+	ph_listening 5
+	assertTrue "listening on a read-only root" $?
 	assertTrue "root is read-only there" "nsenter -t $PH -m sh -c '! touch /ro-probe 2>/dev/null'"
 	local c=$(orphan sh -c 'exit 7')
 	ph_wait 5
@@ -139,7 +145,7 @@ test_registered_exit_status_passes_through() {
 	for code in 0 3; do
 		start_container
 		local c=$(root_child "$T/f$code" $code)
-		assertTrue "register" "nsenter -t $PH -p -m -- '$REGISTER' '$SOCK' $(ns_pid $c) >/dev/null"
+		assertTrue "register" "register $c >/dev/null"
 		echo >"$T/f$code"
 		ph_wait 5
 		assertEquals "exit $code" $code $PH_RC
@@ -150,7 +156,7 @@ test_registered_exit_status_passes_through() {
 test_kill_9_of_virtiofsd_gives_137_within_1s() {
 	start_container
 	local c=$(orphan sleep 1000)
-	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	register $c >/dev/null
 	kill -KILL $c
 	ph_wait 5
 	assertEquals "code" 137 $PH_RC
@@ -160,7 +166,7 @@ test_kill_9_of_virtiofsd_gives_137_within_1s() {
 test_unrelated_children_stop_and_sigchld_do_not_end_it() {
 	start_container
 	local v=$(orphan sleep 1000)
-	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $v) >/dev/null
+	register $v >/dev/null
 	local r=$(root_child "$T/f" 1)
 	local n=$(orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4')
 	echo >"$T/f"
@@ -171,7 +177,7 @@ test_unrelated_children_stop_and_sigchld_do_not_end_it() {
 	assertTrue "root child logged as unrelated" $?
 	assertTrue "still alive" "kill -0 $PH"
 	local again
-	again=$(nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $v))
+	again=$(register $v)
 	assertContains "second registration" "$again" "BUSY"
 	kill -TERM $v
 	ph_wait 5
@@ -207,7 +213,7 @@ test_term_with_no_virtiofsd_exits_0_at_once() {
 test_term_as_107_cannot_signal_root_virtiofsd_exits_143() {
 	start_container
 	local c=$(orphan sleep 1000)
-	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	register $c >/dev/null
 	kill -TERM $PH
 	ph_wait 5
 	assertEquals "code" 143 $PH_RC
@@ -221,10 +227,9 @@ test_term_forwarded_then_grace_then_kill() {
 	unshare --pid --fork --mount-proc "$TETHER" --placeholder --socket "$SOCK" --grace 0.3 -vv --log-format text \
 		>"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
-	wait_for_line "$T/ph.err" "listening on" 5
-	PH=$(pgrep -P $U)
+	ph_listening 5
 	local c=$(orphan sh -c 'trap "" TERM; while :; do sleep 1; done')
-	nsenter -t $PH -p -m -- "$REGISTER" "$SOCK" $(ns_pid $c) >/dev/null
+	register $c >/dev/null
 	kill -TERM $PH
 	ph_wait 5
 	assertEquals "KILLed after the grace" 137 $PH_RC

@@ -135,7 +135,12 @@ asan: deps
 	$(MAKE) units
 	TETHER_BUILD=build/asan TETHER_SANITIZED=1 tests/run
 
-bench: deps all
+# The peers built with musl from Debian's sources (build/peers/).
+peers:
+	tests/install-deps.sh peers
+	bench/peers/build.sh
+
+bench: deps all peers
 	bench/run
 
 demo: deps all
@@ -148,6 +153,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units deps test asan bench demo install clean FORCE
+.PHONY: all units deps test asan bench peers demo install clean FORCE
 FORCE:
 .DELETE_ON_ERROR:

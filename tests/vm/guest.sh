@@ -75,7 +75,7 @@ if ! "mount_$VM_MODE"; then
 fi
 { echo "== $VM_MODE: $(uname -r)"; grep cgroup /proc/self/mounts; cat /proc/self/cgroup; } >"$OUT/cgroups"
 cd "$VM_ROOT"
-# TCG runs the suites 5 to 40 times slower than the host: a suite's limit
+# TCG runs the suites about 13 times slower than the host: a suite's limit
 # grows to match.
 TETHER_SUITE_TIMEOUT=1500 \
 TETHER_BUILD=$VM_BUILD TETHER_RESULT_PREFIX=$VM_PREFIX TETHER_RESULTS_FILE=$OUT/results \

@@ -30,6 +30,8 @@ void buf_json(struct buf *b, const char *s, size_t n);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* sec.usec since the epoch (sec >= 0) as 2026-11-22T01:02:03.456789Z. */
+void buf_utc(struct buf *b, long long sec, long usec);
 /* NUL-terminates within cap (the last byte is given up if needed). */
 const char *buf_cstr(struct buf *b);
 

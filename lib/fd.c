@@ -114,7 +114,8 @@ int parse_seconds_ms(const char *s, long max_s, long *ms)
 			else
 				frac += (*p - '0') * scale;
 	}
-	if (*p)
+	/* The bound is on the whole value: 86400.5 is past 86400. */
+	if (*p || whole * 1000 + frac > max_s * 1000)
 		return -1;
 	*ms = whole * 1000 + frac;
 	return 0;

@@ -16,7 +16,8 @@ ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
 /* Parses a whole decimal string in [min, max]; -1 and nothing stored if
  * it is not one. */
 int parse_long(const char *s, long min, long max, long *out);
-/* Seconds with up to three decimals ("5", "0.25") → milliseconds. */
+/* Seconds with up to three decimals ("5", "0.25") → milliseconds; -1 if
+ * malformed or above max_s seconds (fraction included). */
 int parse_seconds_ms(const char *s, long max_s, long *ms);
 
 #endif

@@ -127,6 +127,16 @@ static void numbers(void)
 	CHECK_INT(parse_seconds_ms("1.", 100, &ms), -1);
 	CHECK_INT(parse_seconds_ms("101", 100, &ms), -1);
 	CHECK_INT(parse_seconds_ms("", 100, &ms), -1);
+	/* The fraction counts in the bound (audit C5). */
+	CHECK_INT(parse_seconds_ms("100", 100, &ms), 0);
+	CHECK_INT(ms, 100000);
+	CHECK_INT(parse_seconds_ms("100.000", 100, &ms), 0);
+	CHECK_INT(parse_seconds_ms("100.001", 100, &ms), -1);
+	CHECK_INT(parse_seconds_ms("86400.999", 86400, &ms), -1);
+	CHECK_INT(parse_seconds_ms("86399.999", 86400, &ms), 0);
+	CHECK_INT(ms, 86399999);
+	CHECK_INT(parse_seconds_ms("0.5", 0, &ms), -1);
+	CHECK_INT(parse_seconds_ms("0", 0, &ms), 0);
 }
 
 enum { A = 1, B, E, LONG, VAL };

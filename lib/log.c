@@ -12,7 +12,7 @@ static const char *log_component = "tether";
 static enum log_level log_max = LOG_WARN;
 static enum log_format log_fmt = LOG_JSON;
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = { "error", "warning", "info", "info", "debug" };
 
 void log_setup(const char *component, enum log_level max, enum log_format fmt)
 {

@@ -99,6 +99,41 @@ test_pause_exits_zero_on_term() {
 	TP=
 }
 
+# started TP: waits (busy, briefly) until tether has blocked its signals.
+wait_blocked() {
+	wait_exec "$TP"
+	until grep -q '^SigBlk:.*[1-9a-f]' "/proc/$TP/status" 2>/dev/null; do :; done
+}
+
+# ended_with CODE: TP ends within 5 s (else it is killed) with CODE.
+ended_with() {
+	timeout 5 tail --pid="$TP" -f /dev/null
+	kill -KILL "$TP" 2>/dev/null
+	wait "$TP"
+	assertEquals "$2" "$1" $?
+	TP=
+}
+
+test_pause_exits_zero_on_hup_and_quit_too() {
+	local sig
+	for sig in HUP QUIT; do
+		"$TETHER" --pause &
+		TP=$!
+		wait_blocked
+		kill -$sig "$TP"
+		ended_with 0 "SIG$sig"
+	done
+}
+
+test_sleep_infinity_is_pause() {
+	ln -s "$TETHER" "$T/sleep"
+	"$T/sleep" infinity &
+	TP=$!
+	wait_blocked
+	kill -TERM "$TP"
+	ended_with 0 "sleep infinity, then TERM"
+}
+
 test_pause_as_pid1_reaps_orphans_of_entered_processes() {
 	# Like kubectl exec: a process enters the namespace from outside and
 	# leaves an orphan, which re-parents to PID 1 and must be reaped.

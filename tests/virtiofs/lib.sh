@@ -8,8 +8,13 @@ REGISTER=$TETHER_BUILD/helpers/vfs_register
 ENTER=$TETHER_BUILD/tether-enter
 CG_CTRLS="pids memory unified"
 
+SIGREC=$TETHER_BUILD/helpers/sigrecord
+
 # start_container [PLACEHOLDER-OPTIONS...]: sets CG, U (the unshare
 # process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
+# PH_V: the placeholder's verbosity flag (default -vv; empty: its default
+# level).  PH_WRAP: a command (array) that execs the rest, run as PID 1
+# before the placeholder (to hand it an odd signal state).
 start_container() {
 	chmod 755 "$T"
 	rm -rf "$T/run" && mkdir -m 777 "$T/run"
@@ -23,8 +28,9 @@ start_container() {
 		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
 		sh "$CG_CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
+		${PH_WRAP[@]+"${PH_WRAP[@]}"} \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
-		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format ${PH_LOGFMT:-text} "$@" \
+		"$TETHER" --placeholder --socket "$SOCK" ${PH_V--vv} --log-format ${PH_LOGFMT:-text} "$@" \
 		>"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
 	ph_listening 10 || { cat "$T/ph.err"; return 1; }
@@ -80,6 +86,27 @@ enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
 	# hang the suite.  By SIGKILL: it blocks every other signal.
 	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+}
+
+# register [OPTIONS] HOSTPID: registers it as virtiofsd as tether-enter does,
+# as root from the host (outside the container's PID namespace); prints
+# the placeholder's answer.
+register() {
+	"$REGISTER" "${@:1:$#-1}" "$SOCK" "${@: -1}"
+}
+
+# as_uid UID CMD...: CMD inside the container (its PID and mount
+# namespaces) as UID, like a process started there with kubectl exec.
+as_uid() {
+	local uid=$1
+	shift
+	nsenter -t "$PH" -p -m -- setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@"
+}
+
+# A root process in the container that exits with $2 when $1 is written.
+root_child() {
+	mkfifo "$1"
+	orphan sh -c "read x <'$1'; exit $2"
 }
 
 # pid of the (only) process of the container besides its init, by name.

@@ -99,10 +99,13 @@ test_pause_exits_zero_on_term() {
 	TP=
 }
 
-# started TP: waits (busy, briefly) until tether has blocked its signals.
+# wait_blocked: waits (busy, briefly) until TP runs tether and has blocked
+# its signals; fails at once if TP has ended instead.
 wait_blocked() {
-	wait_exec "$TP"
-	until grep -q '^SigBlk:.*[1-9a-f]' "/proc/$TP/status" 2>/dev/null; do :; done
+	until [ "$(readlink "/proc/$TP/exe" 2>/dev/null)" = "$TETHER" ] &&
+	    grep -q '^SigBlk:.*[1-9a-f]' "/proc/$TP/status" 2>/dev/null; do
+		grep -qs '^State:.[^Z]' "/proc/$TP/status" || return 1
+	done
 }
 
 # ended_with CODE: TP ends within 5 s (else it is killed) with CODE.

@@ -109,6 +109,12 @@ root_child() {
 	orphan sh -c "read x <'$1'; exit $2"
 }
 
+# release FIFO: writes FIFO for the process reading it; bounded, for when
+# that process is gone (a container that ended early never reads it).
+release() {
+	timeout -s KILL 5 sh -c 'echo >"$1"' sh "$1"
+}
+
 # pid of the (only) process of the container besides its init, by name.
 child_named() {
 	pgrep -P "$PH" -f "$1"

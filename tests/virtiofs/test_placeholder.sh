@@ -15,11 +15,13 @@ test_bad_arguments() {
 	out=$("$TETHER" --placeholder --socket '' 2>&1); rc=$?
 	assertEquals "empty socket: code" 2 $rc
 	assertContains "$out" "--socket takes an absolute path"
-	out=$(cd "$T" && "$TETHER" --placeholder --socket s 2>&1); rc=$?
+	# Bounded: a placeholder that takes the path runs until killed.
+	out=$(cd "$T" && timeout -s KILL 5 "$TETHER" --placeholder --socket s 2>&1); rc=$?
 	assertEquals "relative socket: code" 2 $rc
 	assertContains "$out" "--socket takes an absolute path, not 's'"
-	out=$(cd "$T" && "$TETHER" --placeholder -s run/s 2>&1); rc=$?
+	out=$(cd "$T" && timeout -s KILL 5 "$TETHER" --placeholder -s run/s 2>&1); rc=$?
 	assertEquals "relative -s: code" 2 $rc
+	assertFalse "nothing created" "[ -e '$T/s' ]"
 	out=$("$TETHER" --placeholder --socket "$T/s" sleep 1 2>&1); rc=$?
 	assertEquals "program given: code" 2 $rc
 	assertContains "$out" "runs no program"
@@ -139,7 +141,7 @@ test_registered_exit_status_passes_through() {
 		start_container
 		local c=$(root_child "$T/f$code" $code)
 		assertTrue "register" "register $c >/dev/null"
-		echo >"$T/f$code"
+		release "$T/f$code"
 		ph_wait 5
 		assertEquals "exit $code" $code $PH_RC
 		stop_container
@@ -162,7 +164,7 @@ test_unrelated_children_stop_and_sigchld_do_not_end_it() {
 	register $v >/dev/null
 	local r=$(root_child "$T/f" 1)
 	local n=$(orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4')
-	echo >"$T/f"
+	release "$T/f"
 	kill -STOP $v; kill -CONT $v
 	kill -CHLD $PH
 	assertTrue "unrelated children reaped" "until_true 5 test \"\$(zombies_of $PH)\" = 0"
@@ -190,7 +192,7 @@ test_without_registration_first_root_child_is_virtiofsd() {
 	orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4' >/dev/null
 	assertTrue "non-root child reaped" "wait_for_line '$T/ph.err' 'uid 107, code 4' 5"
 	local c=$(root_child "$T/f" 6)
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "root child's status" 6 $PH_RC
 }
@@ -247,7 +249,7 @@ test_not_pid_1_registration_gives_the_status() {
 	local c=$!
 	wait_for_line "$T/err" "virtiofsd registered" 5
 	assertEquals "registered itself" "OK $c" "$(cat "$T/out")"
-	echo >"$T/f"
+	release "$T/f"
 	wait $c
 	{ sleep 5 && kill -KILL $p; } 2>/dev/null &
 	local w=$!
@@ -299,7 +301,7 @@ test_default_level_logs_readiness_and_the_exit_only() {
 	local nc=$(ns_pid $c)
 	register $c >/dev/null
 	orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 3' >/dev/null
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "code" 4 $PH_RC
 	assertEquals "two lines" 2 "$(wc -l <"$T/ph.err")"
@@ -364,7 +366,7 @@ test_inherited_ignored_sigchld() {
 	start_container
 	assertEquals "reset in the placeholder" 0 $((0x$(awk '/^SigIgn:/ {print $2}' /proc/$PH/status) >> 16 & 1))
 	local c=$(root_child "$T/f" 6)
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "virtiofsd's exit is still seen" 6 $PH_RC
 }

@@ -44,7 +44,7 @@ PY
 	assertTrue "refusal logged" "grep -q 'refused: only the launcher' '$T/ph.err'"
 	local c=$(root_child "$T/f" 7)
 	assertEquals "the launcher registers virtiofsd" "OK $(ns_pid $c)" "$(register $c)"
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "the container ends with virtiofsd's status" 7 $PH_RC
 }
@@ -109,7 +109,7 @@ test_a_process_may_register_itself() {
 	mkfifo "$T/f"
 	orphan "$REGISTER" --orphan "$SOCK" --self sh -c 'read x <"$1"; exit 5' sh "$T/f" >/dev/null
 	assertTrue "registered" "wait_for_line '$T/ph.err' 'virtiofsd registered' 5"
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "its status" 5 $PH_RC
 }

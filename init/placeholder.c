@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -223,12 +224,15 @@ static void on_timer(struct watch *w, uint32_t events)
 	rearm(p);
 }
 
-static void reply(int fd, const char *word, const char *what)
+static void __attribute__((format(printf, 2, 3))) reply(int fd, const char *fmt, ...)
 {
 	char text[80];
 	struct buf b = BUF_INIT(text);
+	va_list ap;
 
-	buf_printf(&b, "%s %s\n", word, what);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
 	if (send(fd, b.p, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_warn("answering a registration: %m");
 }
@@ -272,8 +276,6 @@ static const char *bad_channel(int r, int w, pid_t pid)
 static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 {
 	const char *why = n == 3 ? bad_channel(fds[1], fds[2], pid) : 0;
-	char text[16];
-	struct buf b = BUF_INIT(text);
 
 	if (why) {
 		/* Dropped, it must signal nobody when its last copy is closed. */
@@ -290,8 +292,7 @@ static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 	if (loop_add(&p->loop, &p->vfsw, 0) < 0)
 		log_warn("watching virtiofsd's pidfd: %m");
 	log_info("virtiofsd registered: pid %d, %s stop channel", pid, n == 3 ? "with a" : "no");
-	buf_long(&b, pid);
-	reply(c->w.fd, "OK", buf_cstr(&b));
+	reply(c->w.fd, "OK %d\n", pid);
 	if (p->stopping && send_vfs(p->stopping, p) == 0)
 		grace_start(&p->grace, p->cfg->grace_ms);
 }
@@ -302,18 +303,15 @@ static void on_message(struct ph *p, struct conn *c, const char *data, ssize_t l
 {
 	pid_t pid = n ? pidfd_pid(fds[0]) : -1;
 	const char *why = "bad message";
-	char text[16];
-	struct buf b = BUF_INIT(text);
 
 	if ((n == 1 || n == 3) && len >= 9 && !memcmp(data, "REGISTER\n", 9) &&
 	    !(why = refusal(p, c->peer, fds[0], pid)) && p->vfsw.fd < 0)
 		return adopt(p, c, fds, n, pid);
 	if (!why) {
-		buf_long(&b, p->vfs);
-		reply(c->w.fd, "BUSY", buf_cstr(&b));
+		reply(c->w.fd, "BUSY %d\n", p->vfs);
 		why = "virtiofsd is registered already";
 	} else {
-		reply(c->w.fd, "ERR", why);
+		reply(c->w.fd, "ERR %s\n", why);
 	}
 	log_warn("registration of pid %d by pid %d refused: %s", pid, c->peer, why);
 	while (n > 0)

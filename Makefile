@@ -40,7 +40,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libtether.a
 
 # Each role folder has a build.mk that adds its binaries to BINS and sets
-# <bin>_SRCS (and, optionally, <bin>_DEPS for generated headers).
+# <bin>_SRCS (and, optionally, <bin>_DEPS for generated headers, and
+# <bin>_LIB for a copy of lib/ built its own way).
 .DEFAULT_GOAL := all
 BINS :=
 TEST_HELPERS :=
@@ -62,7 +63,7 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 define BIN_RULE
-$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $$(or $$($(1)_LIB),$(LIB))
 	$$(CC) $$(CFLAGS) $$(TCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
 endef

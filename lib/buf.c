@@ -114,6 +114,10 @@ static const char *conv(struct buf *b, const char *f, va_list *ap, int err)
 	if (f[0] == '.' && f[1] == '*') {
 		prec = va_arg(*ap, int);
 		f += 2;
+	} else if (f[0] == '.') {
+		/* %.64s: bounded, so a long run of digits cannot overflow. */
+		for (prec = 0, f++; *f >= '0' && *f <= '9'; f++)
+			prec = prec > 99999 ? prec : prec * 10 + (*f - '0');
 	}
 	for (;; f++) {
 		if (*f == 'h')
@@ -137,6 +141,7 @@ static const char *conv(struct buf *b, const char *f, va_list *ap, int err)
 	case 'd': case 'i': buf_long(b, arg_signed(ap, size)); break;
 	case 'u': buf_ulong(b, arg_unsigned(ap, size), 10); break;
 	case 'x': buf_ulong(b, arg_unsigned(ap, size), 16); break;
+	case 'o': buf_ulong(b, arg_unsigned(ap, size), 8); break;
 	case 'c': buf_char(b, (char)va_arg(*ap, int)); break;
 	case 'm': put_errno(b, err); break;
 	case '%': buf_char(b, '%'); break;

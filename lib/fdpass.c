@@ -8,27 +8,31 @@
 
 #define MAX_FDS 4
 
-ssize_t fd_send(int sock, const void *data, size_t len, int fd)
+ssize_t fd_send_fds(int sock, const void *data, size_t len, const int *fds, int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { (void *)data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (fd >= 0) {
+	if (nfds < 0 || nfds > MAX_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nfds > 0) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
+		m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	/* The raw call: musl's wrapper copies the header, a few hundred
 	 * bytes of code in binaries that count their size in pages. */
@@ -36,6 +40,11 @@ ssize_t fd_send(int sock, const void *data, size_t len, int fd)
 		n = syscall(SYS_sendmsg, sock, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n;
+}
+
+ssize_t fd_send(int sock, const void *data, size_t len, int fd)
+{
+	return fd_send_fds(sock, data, len, &fd, fd >= 0);
 }
 
 ssize_t fd_recv(int sock, void *data, size_t len, int *fd)

@@ -75,11 +75,16 @@ stop_container() {
 }
 
 # enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
-# into the container; the record goes to $T/rec.
+# into the container; the record goes to $T/rec, the lock to $T/locks.
 enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
 	# hang the suite.  By SIGKILL: it blocks every other signal.
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+}
+
+# lock_of HOSTPID: the lock file tether-enter keeps for that container.
+lock_of() {
+	echo "$T/locks/pidns-$(stat -L -c %i /proc/$1/ns/pid).lock"
 }
 
 # pid of the (only) process of the container besides its init, by name.

@@ -15,20 +15,20 @@
 #include <unistd.h>
 
 #define ARG1 offsetof(struct seccomp_data, args[1])	/* low half: x86_64 */
-#define ONE(flag) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (flag), 10 - n++, 0)
+/* The i-th of the nine allowed values: on a match, on to ALLOW. */
+#define ONE(i, flag) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (flag), 9 - (i), 0)
 
 int main(int argc, char **argv)
 {
-	int n = 0;
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 13),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 11),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG1),
-		ONE(0), ONE(CLONE_NEWCGROUP), ONE(CLONE_NEWIPC), ONE(CLONE_NEWNS),
-		ONE(CLONE_NEWNET), ONE(CLONE_NEWPID), ONE(CLONE_NEWUTS), ONE(CLONE_NEWUSER),
-		ONE(0x80 /* CLONE_NEWTIME */),
+		ONE(0, 0), ONE(1, CLONE_NEWCGROUP), ONE(2, CLONE_NEWIPC), ONE(3, CLONE_NEWNS),
+		ONE(4, CLONE_NEWNET), ONE(5, CLONE_NEWPID), ONE(6, CLONE_NEWUTS),
+		ONE(7, CLONE_NEWUSER), ONE(8, 0x80 /* CLONE_NEWTIME */),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};

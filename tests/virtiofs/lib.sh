@@ -10,7 +10,12 @@ CG_CTRLS="pids memory unified"
 
 # start_container [PLACEHOLDER-OPTIONS...]: sets CG, U (the unshare
 # process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
+# CONTAINER_SETUP, if set, is a shell command run as root in the new
+# namespaces before the placeholder starts (a private /run, a read-only
+# root, ...).
 start_container() {
+	local setup=()
+	[ -n "${CONTAINER_SETUP:-}" ] && setup=(sh -c "$CONTAINER_SETUP"' && exec "$@"' sh)
 	chmod 755 "$T"
 	rm -rf "$T/run" && mkdir -m 777 "$T/run"
 	SOCK=$T/run/ph.sock
@@ -22,7 +27,7 @@ start_container() {
 	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done
 		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
 		sh "$CG_CTRLS" "$CG" \
-		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
+		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup "${setup[@]}" \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
 		"$TETHER" --placeholder --socket "$SOCK" -vv --log-format ${PH_LOGFMT:-text} "$@" \
 		>"$T/ph.out" 2>"$T/ph.err" &

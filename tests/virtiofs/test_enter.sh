@@ -497,4 +497,37 @@ test_stdio_namespace_cgroup_failures() {
 	assertContains "$out" "its stdout"
 }
 
+# in_the_container WHAT: the fake's record says it runs in the
+# container's namespaces and cgroups, as a child of its init.
+in_the_container() {
+	local ns f=$(fake_pid)
+	for ns in cgroup ipc mnt net pid uts; do
+		assertEquals "$1: ns $ns" "$(readlink /proc/$PH/ns/$ns)" "$(rec "ns $ns")"
+	done
+	assertEquals "$1: cgroups" "$(cat /proc/$PH/cgroup)" "$(cat /proc/$f/cgroup)"
+	assertEquals "$1: parent" "$PH" "$(awk '/^PPid:/ {print $2}' /proc/$f/status)"
+	assertEquals "$1: capabilities" "CapBnd:	0000000000000181" "$(rec status | grep CapBnd)"
+}
+
+test_the_setns_fallback_gives_the_same_result() {
+	# As on a kernel before 5.8, where setns takes no pidfd: a seccomp
+	# filter answers setns with several namespaces (the pidfd form) EINVAL.
+	start_container
+	enter_fake -vv --caps chown,setuid,setpcap 2>"$T/err"
+	assertEquals "fast path: exit code" 0 $?
+	wait_for_line "$T/rec" '^done' 5
+	in_the_container "fast path"
+	assertNotContains "$(cat "$T/err")" "one by one"
+	stop_container
+	rm -f "$T/rec"
+	start_container
+	"$TETHER_BUILD/helpers/setns_nopidfd" "$ENTER" --pid "$PH" --lock-dir "$T/locks" -vv \
+		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	assertEquals "fallback: exit code" 0 $?
+	assertContains "the fallback was taken" "$(cat "$T/err")" \
+		"setns on the pidfd of pid $PH: Invalid argument (EINVAL); joining its namespaces one by one"
+	wait_for_line "$T/rec" '^done' 5
+	in_the_container "fallback"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

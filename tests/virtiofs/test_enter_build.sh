@@ -5,6 +5,7 @@
 # overflowing calls must trap.
 . "$(dirname "$0")/../lib/common.sh"
 
+ENTER=$TETHER_BUILD/tether-enter
 TRAP=$TETHER_BUILD/helpers/fortify_trap
 
 stripped() {

@@ -13,19 +13,18 @@ ENTER_HARDEN := -fstack-protector-strong -include lib/fortify.h
 else
 ENTER_HARDEN := -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 endif
+tether-enter_CFLAGS := $(ENTER_HARDEN)
 tether-enter_LIB := $(BUILD)/enter/libtether.a
-ENTER_OBJS := $(tether-enter_SRCS:%.c=$(BUILD)/%.o)
-# private: the flags must not reach the shared lib/ objects these depend on.
-$(ENTER_OBJS): private TCFLAGS += $(ENTER_HARDEN)
-$(ENTER_OBJS): lib/fortify.h
 
-$(BUILD)/enter/%.o: %.c $(wildcard lib/*.h) | $(KINC)
+$(BUILD)/enter/%.o: %.c $(BUILD)/cc.id | $(KINC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TCFLAGS) $(ENTER_HARDEN) -c -o $@ $<
+	$(CC) $(CFLAGS) $(TCFLAGS) $(ENTER_HARDEN) -MMD -MP -c -o $@ $<
+-include $(wildcard $(BUILD)/enter/lib/*.d)
 
 $(tether-enter_LIB): $(LIB_SRCS:%.c=$(BUILD)/enter/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 # Built as tether-enter is, to show its checks trap (tests/virtiofs).
+# private: the flags must not reach the shared lib/ it links.
 $(BUILD)/helpers/fortify_trap: private TCFLAGS += $(ENTER_HARDEN)

@@ -36,8 +36,9 @@ static int open_dir(const char *dir)
 		return -1;
 	}
 	if (st.st_uid != 0 || (st.st_mode & 022)) {
-		log_error("lock directory %s is uid %u's with mode %o: it must be root's and writable by no one else",
-			  dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		log_error("lock directory %s is uid %u's with mode %u%u%u: it must be root's and writable by no one else",
+			  dir, (unsigned)st.st_uid, (unsigned)(st.st_mode >> 6 & 7),
+			  (unsigned)(st.st_mode >> 3 & 7), (unsigned)(st.st_mode & 7));
 		close(fd);
 		return -1;
 	}

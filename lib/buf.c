@@ -141,7 +141,6 @@ static const char *conv(struct buf *b, const char *f, va_list *ap, int err)
 	case 'd': case 'i': buf_long(b, arg_signed(ap, size)); break;
 	case 'u': buf_ulong(b, arg_unsigned(ap, size), 10); break;
 	case 'x': buf_ulong(b, arg_unsigned(ap, size), 16); break;
-	case 'o': buf_ulong(b, arg_unsigned(ap, size), 8); break;
 	case 'c': buf_char(b, (char)va_arg(*ap, int)); break;
 	case 'm': put_errno(b, err); break;
 	case '%': buf_char(b, '%'); break;

@@ -109,6 +109,18 @@ orphan() {
 	return 1
 }
 
+# rogue_listener PATH: a process of the container (uid 107) listening on
+# PATH; prints its host pid once it listens.
+rogue_listener() {
+	local pid
+	pid=$(orphan setpriv --reuid 107 --regid 107 --clear-groups -- /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[2], "w").write("listening\n")
+time.sleep(1000)' "$1" "$1.ready")
+	wait_for_line "$1.ready" listening 5 && echo "$pid"
+}
+
 # ns_pid HOSTPID: the pid as the container sees it.
 ns_pid() {
 	awk '/^NSpid:/ {print $NF}' /proc/$1/status

@@ -139,13 +139,13 @@ test_dry_run_runs_nothing_in_the_container() {
 	start_container
 	probe_script "virtiofsd 1.13.2"
 	local out
-	out=$("$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
 		--shared-dir /vol --socket-path /run/v.sock --dry-run 2>"$T/err")
 	assertEquals "exit code" 0 $?
 	assertFalse "--version was not run" "[ -e '$T/probe.rec' ]"
 	assertContains "$out" "flavor unknown"
 	assertContains "$out" "argv unknown"
-	out=$("$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
 		--flavor rust --shared-dir /vol --socket-path /run/v.sock --dry-run 2>"$T/err")
 	assertEquals "--flavor rust: exit code" 0 $?
 	assertContains "--flavor rust: argv" "$out" "argv --translate-uid=squash-guest:0:107:4294967295"
@@ -159,7 +159,7 @@ test_the_probe_runs_confined_like_virtiofsd() {
 	# container.  What it was is taken now.
 	local pidns=$(readlink /proc/$PH/ns/pid) probe
 	local cgs=$(nsenter -t $PH -m -p -C cat /proc/1/cgroup)
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
 		--shared-dir /vol --socket-path /run/v.sock 2>"$T/err"
 	assertEquals "exit code" 0 $?
 	assertContains "detected" "$(cat "$T/err")" "is the Rust virtiofsd"
@@ -182,7 +182,7 @@ test_a_probe_that_hangs_is_killed() {
 	printf '#!/bin/sh\nsleep 1000 &\nexec sleep 1000\n' >"$T/bin/virtiofsd"
 	chmod 755 "$T/bin/virtiofsd"
 	local t0=$SECONDS out rc before=$(sort /sys/fs/cgroup/pids/$CG/cgroup.procs)
-	out=$(timeout -s KILL 30 "$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd \
+	out=$(timeout -s KILL 30 "$ENTER" --pid $PH --virtiofsd \
 		--virtiofsd-bin "$T/bin/virtiofsd" --shared-dir /vol --socket-path /run/v.sock 2>&1); rc=$?
 	assertEquals "exit code" 8 $rc
 	assertContains "$out" "took more than 5000 ms: killed"
@@ -375,13 +375,11 @@ test_bad_arguments() {
 	local args msg code out rc words
 	words=$(printf ' a%.0s' $(seq 64))
 	while IFS='|' read -r code msg args; do
-		rm -rf "$T/locks"
-		out=$(eval "\"\$ENTER\" --lock-dir \"\$T/locks\" $args" 2>&1); rc=$?
+		out=$(eval "\"\$ENTER\" $args" 2>&1); rc=$?
 		assertEquals "code for: $args" "$code" $rc
 		assertContains "message for: $args" "$out" "$msg"
 		assertEquals "one text line for: $args" "tether-enter: error: " "$(echo "$out" | cut -c1-21)"
 		assertEquals "one line for: $args" 1 "$(echo "$out" | wc -l)"
-		assertFalse "nothing created for: $args" "[ -e '$T/locks' ]"
 	done <<'EOF_CASES'
 2|give --pid PID, --target-socket PATH, or both|-- /bin/true
 2|--pid takes a process id|--pid abc -- /bin/true
@@ -434,7 +432,7 @@ test_target_failures() {
 test_exec_failure_is_reported_and_nothing_stays() {
 	start_container
 	local out rc
-	out=$("$ENTER" --pid $PH --lock-dir "$T/locks" -- /nonexistent 2>&1); rc=$?
+	out=$("$ENTER" --pid $PH -- /nonexistent 2>&1); rc=$?
 	assertEquals "code" 8 $rc
 	assertContains "$out" "exec /nonexistent in the container: No such file or directory"
 	assertTrue "the placeholder lives on" "kill -0 $PH"

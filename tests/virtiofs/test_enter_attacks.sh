@@ -92,33 +92,31 @@ no_evidence() {
 	return 0
 }
 
+# hijack_refused REASON UNSHARE-ARGS...: the hijack of the placeholder's
+# socket is refused (exit 10, REASON), with --dry-run and without, and
+# nothing of the attacker's runs.
+hijack_refused() {
+	local why=$1 out rc dry
+	shift
+	start_container
+	hijack "$@"
+	for dry in --dry-run ""; do
+		out=$(enter_vfs --target-socket "$SOCK" $dry 2>&1); rc=$?
+		assertEquals "${dry:-launch}: refused" 10 $rc
+		assertContains "${dry:-launch}" "$out" "$why"
+		no_evidence "${dry:-launch}"
+	done
+}
+
 test_hijacked_socket_from_a_user_namespace_runs_nothing() {
 	# Audit script 01: the listener is in the host's PID namespace.
-	start_container
-	hijack -Urm
-	local out rc
-	out=$(enter_vfs --target-socket "$SOCK" --dry-run 2>&1); rc=$?
-	assertEquals "--dry-run: refused" 10 $rc
-	assertContains "$out" "is in our PID namespace"
-	no_evidence "--dry-run"
-	out=$(enter_vfs --target-socket "$SOCK" 2>&1); rc=$?
-	assertEquals "launch: refused" 10 $rc
-	no_evidence "launch"
+	hijack_refused "is in our PID namespace" -Urm
 }
 
 test_hijack_as_init_of_its_own_namespaces_runs_nothing() {
 	# The same attacker as PID 1 of a PID namespace of its own: only its
 	# user namespace tells it from a container.
-	start_container
-	hijack -Urmpf --mount-proc
-	local out rc
-	out=$(enter_vfs --target-socket "$SOCK" --dry-run 2>&1); rc=$?
-	assertEquals "--dry-run: refused" 10 $rc
-	assertContains "$out" "is in another user namespace: refused"
-	no_evidence "--dry-run"
-	out=$(enter_vfs --target-socket "$SOCK" 2>&1); rc=$?
-	assertEquals "launch: refused" 10 $rc
-	no_evidence "launch"
+	hijack_refused "is in another user namespace: refused" -Urmpf --mount-proc
 }
 
 test_socket_swapped_by_a_process_of_the_container_is_refused() {
@@ -126,12 +124,7 @@ test_socket_swapped_by_a_process_of_the_container_is_refused() {
 	# listener where the placeholder's socket was.
 	start_container
 	rm -f "$SOCK"
-	X=$(orphan setpriv --reuid 107 --regid 107 --clear-groups -- /usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
-open(sys.argv[2], "w").write("listening\n")
-time.sleep(1000)' "$SOCK" "$T/ev/listening")
-	wait_for_line "$T/ev/listening" listening 5
+	X=$(rogue_listener "$SOCK")
 	local out rc
 	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>&1); rc=$?
 	assertEquals "refused" 10 $rc

@@ -65,7 +65,7 @@ test_a_read_only_container_root() {
 	# The virtiofs container's root is read-only: only the socket
 	# directory is writable.  No lock in the container is needed.
 	CONTAINER_SETUP="$VFS_IMAGE && mount --bind $T/run $T/run && mount -o remount,bind,ro / &&
-		! touch /var/run/probe 2>/dev/null" start_container
+		mount -t tmpfs -o ro,mode=755 tmpfs /run && ! touch /var/run/probe 2>/dev/null" start_container
 	timeout -s KILL 30 "$ENTER" --pid "$PH" --virtiofsd --socket-path "$VFS_SOCK" --shared-dir /vol 2>"$T/err"
 	assertEquals "exit code" 0 $?
 	assertTrue "virtiofsd with KubeVirt's argv" started

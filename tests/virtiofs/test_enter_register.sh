@@ -2,7 +2,8 @@
 # tether-enter's side of the registration with the placeholder: the
 # program's pidfd and a stop channel; anything but "OK" is a failure and
 # the program is killed (audit F4, tether-enter's half); with --pid, the
-# placeholder's own socket is found and used.
+# placeholder's own socket is found and used.  The lock is the default,
+# on the host, so that the same calls run against an older tether-enter.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/virtiofs/lib.sh"
 
@@ -41,20 +42,20 @@ test_busy_is_a_failure_and_the_program_is_killed() {
 	start_container
 	X=$(orphan setpriv --reuid 107 --regid 107 --clear-groups -- sleep 1000)
 	assertEquals "the first registration" "OK $(ns_pid $X)" "$("$REGISTER" "$SOCK" "$X")"
-	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "a failed registration" 11 $?
 	assertContains "$(cat "$T/err")" "the placeholder refused pid $(started_pid): 'BUSY $(ns_pid $X)'"
 	assertTrue "the program was killed" "until_true 5 sh -c '! kill -0 $(started_pid) 2>/dev/null'"
 	assertTrue "the container goes on" "kill -0 $PH"
 	assertTrue "with its own virtiofsd" "kill -0 $X"
-	"$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -- "$FAKE" 2>"$T/err"
+	"$ENTER" --target-socket "$SOCK" -- "$FAKE" 2>"$T/err"
 	assertEquals "the lock was given back: tried again, refused again" 11 $?
 }
 
 test_an_answer_other_than_ok_kills_the_program() {
 	fake_ph "ERR not now"
-	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "a failed registration" 11 $?
 	assertContains "$(cat "$T/err")" "the placeholder refused pid $(started_pid): 'ERR not now'"
@@ -65,7 +66,7 @@ test_the_stop_channel_delivers_sigterm() {
 	# The placeholder (uid 107, no CAP_KILL) cannot signal the root
 	# program; one byte on stop_w must.
 	fake_ph OK
-	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "registered" 0 $?
 	assertTrue "the program's end" "wait_for_line '$T/run/ph.rec' '^virtiofsd' 5"
@@ -81,7 +82,7 @@ test_pid_mode_registers_with_the_placeholder() {
 	# What virt-handler sends (the dispatcher's --pid) gets the
 	# registration too: the placeholder's own socket is found.
 	start_container
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" -v -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --pid "$PH" -v -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "exit code" 0 $?
 	assertContains "$(cat "$T/err")" "registered with the placeholder: OK"
@@ -93,7 +94,7 @@ test_pid_mode_registers_with_the_placeholder() {
 
 test_pid_mode_without_registration() {
 	start_container
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" --no-register -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --pid "$PH" --no-register -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "--no-register" 0 $?
 	assertNotContains "$(cat "$T/err")" "registered"
@@ -104,7 +105,7 @@ test_pid_mode_without_registration() {
 	U=$!
 	until_true 5 pgrep -P $U >/dev/null
 	PH=$(pgrep -P $U)
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --pid "$PH" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "no placeholder" 0 $?
 	assertContains "$(cat "$T/err")" "listens on 0 Unix stream sockets, not one: no placeholder"
@@ -115,13 +116,8 @@ test_pid_mode_refuses_another_listener_at_the_placeholders_path() {
 	# with its own listener: the path no longer leads to the target.
 	start_container
 	rm -f "$SOCK"
-	X=$(orphan setpriv --reuid 107 --regid 107 --clear-groups -- /usr/bin/python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
-open(sys.argv[2], "w").write("listening\n")
-time.sleep(1000)' "$SOCK" "$T/run/listening")
-	wait_for_line "$T/run/listening" listening 5
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	X=$(rogue_listener "$SOCK")
+	timeout -s KILL 30 "$ENTER" --pid "$PH" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "refused" 10 $?
 	assertContains "$(cat "$T/err")" "is another process's socket (pid $X): refused"

@@ -114,6 +114,10 @@ static const char *conv(struct buf *b, const char *f, va_list *ap, int err)
 	if (f[0] == '.' && f[1] == '*') {
 		prec = va_arg(*ap, int);
 		f += 2;
+	} else if (f[0] == '.') {
+		/* %.64s: bounded, so a long run of digits cannot overflow. */
+		for (prec = 0, f++; *f >= '0' && *f <= '9'; f++)
+			prec = prec > 99999 ? prec : prec * 10 + (*f - '0');
 	}
 	for (;; f++) {
 		if (*f == 'h')

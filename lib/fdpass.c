@@ -16,6 +16,10 @@ ssize_t fd_send_fds(int sock, const void *data, size_t len, const int *fds, int 
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t r;
 
+	if (n < 0 || n > FDPASS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (n > 0) {
 		struct cmsghdr *c;
 

@@ -30,6 +30,8 @@ static void formatting(void)
 	CHECK_STR(fmt("%d %i %u %x", -42, 7, 4000000000u, 255), "-42 7 4000000000 ff");
 	CHECK_STR(fmt("%ld %lld %zu", -1L, -9223372036854775807LL - 1, (size_t)12), "-1 -9223372036854775808 12");
 	CHECK_STR(fmt("%s|%.*s|%c|%%", "ab", 2, "xyz", 'q'), "ab|xy|q|%");
+	CHECK_STR(fmt("'%.3s' '%.0s' '%.10s'", "abcdef", "x", "ab"), "'abc' '' 'ab'");
+	CHECK_STR(fmt("%.64s|", "short"), "short|");
 	CHECK_STR(fmt("%s", (char *)0), "(null)");
 	errno = ENOENT;
 	CHECK_STR(fmt("open x: %m"), "open x: No such file or directory (ENOENT)");

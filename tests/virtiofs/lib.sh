@@ -15,7 +15,12 @@ SIGREC=$TETHER_BUILD/helpers/sigrecord
 # PH_V: the placeholder's verbosity flag (default -vv; empty: its default
 # level).  PH_WRAP: a command (array) that execs the rest, run as PID 1
 # before the placeholder (to hand it an odd signal state).
+# CONTAINER_SETUP, if set, is a shell command run as root in the new
+# namespaces before the placeholder starts (a private /run, a read-only
+# root, ...).
 start_container() {
+	local setup=()
+	[ -n "${CONTAINER_SETUP:-}" ] && setup=(sh -c "$CONTAINER_SETUP"' && exec "$@"' sh)
 	chmod 755 "$T"
 	rm -rf "$T/run" && mkdir -m 777 "$T/run"
 	SOCK=$T/run/ph.sock
@@ -28,7 +33,7 @@ start_container() {
 		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
 		sh "$CG_CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
-		${PH_WRAP[@]+"${PH_WRAP[@]}"} \
+		${setup[@]+"${setup[@]}"} ${PH_WRAP[@]+"${PH_WRAP[@]}"} \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
 		"$TETHER" --placeholder --socket "$SOCK" ${PH_V--vv} --log-format ${PH_LOGFMT:-text} "$@" \
 		>"$T/ph.out" 2>"$T/ph.err" &
@@ -81,11 +86,16 @@ stop_container() {
 }
 
 # enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
-# into the container; the record goes to $T/rec.
+# into the container; the record goes to $T/rec, the lock to $T/locks.
 enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
 	# hang the suite.  By SIGKILL: it blocks every other signal.
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
+}
+
+# lock_of HOSTPID: the lock file tether-enter keeps for that container.
+lock_of() {
+	echo "$T/locks/pidns-$(stat -L -c %i /proc/$1/ns/pid).lock"
 }
 
 # register [OPTIONS] HOSTPID: registers it as virtiofsd as tether-enter does,
@@ -130,6 +140,18 @@ orphan() {
 		[ "$host" = "$ns" ] && { echo "$p"; return 0; }
 	done
 	return 1
+}
+
+# rogue_listener PATH: a process of the container (uid 107) listening on
+# PATH; prints its host pid once it listens.
+rogue_listener() {
+	local pid
+	pid=$(orphan setpriv --reuid 107 --regid 107 --clear-groups -- /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[2], "w").write("listening\n")
+time.sleep(1000)' "$1" "$1.ready")
+	wait_for_line "$1.ready" listening 5 && echo "$pid"
 }
 
 # ns_pid HOSTPID: the pid as the container sees it.

@@ -25,6 +25,8 @@ suite_tearDown() {
 		# The killed container's last processes may still be exiting.
 		until_true 5 rmdir "${MADE[$i]}" 2>/dev/null || echo "could not remove ${MADE[$i]}" >&2
 	done
+	# shunit2 calls the teardown once more at exit: nothing left to remove.
+	MADE=()
 }
 
 # hierarchies: the mount point of each cgroup hierarchy under /sys/fs/cgroup.

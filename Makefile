@@ -2,6 +2,7 @@
 #
 #   make            static binaries in build/ (musl-gcc; CC=gcc works too)
 #   make test       every test suite; ends with "N passed, N failed"
+#   make test-vm-full   the VM suites in every cgroup shape (tests/vm)
 #   make asan       the suites again under ASan/UBSan (build/asan/)
 #   make bench      side-by-side benchmarks against the peers
 #   make demo       the main job, end to end
@@ -130,6 +131,12 @@ test: deps
 	$(ASAN_MAKE) all
 	TETHER_ASAN_BUILD=build/asan tests/run
 
+# Every VM suite in every cgroup shape (make test runs tether-enter's in
+# all three and the others once, on v2): see tests/vm/run.
+test-vm-full: deps
+	$(MAKE) all units
+	tests/vm/run --full
+
 asan: deps
 	$(ASAN_MAKE) all
 	$(MAKE) units
@@ -153,6 +160,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units deps test asan bench peers demo install clean FORCE
+.PHONY: all units deps test test-vm-full asan bench peers demo install clean FORCE
 FORCE:
 .DELETE_ON_ERROR:

@@ -251,17 +251,29 @@ test_not_pid_1_registration_gives_the_status() {
 	assertEquals "registered itself" "OK $c" "$(cat "$T/out")"
 	release "$T/f"
 	wait $c
-	{ sleep 5 && kill -KILL $p; } 2>/dev/null &
+	local d=$(slow 5)
+	{ sleep $d && kill -KILL $p; } 2>/dev/null &
 	local w=$!
 	wait $p
-	assertEquals "virtiofsd's status though not our child" 9 $?
+	local rc=$?
+	pkill -P $w sleep 2>/dev/null
 	kill $w 2>/dev/null
+	if [ "$(printf '%s\n' 6.15 "$(uname -r)" | sort -V | head -n 1)" = 6.15 ]; then
+		assertEquals "virtiofsd's status though not our child" 9 $rc
+	else
+		# Before 6.15 the kernel keeps no status for a pidfd holder.
+		assertEquals "kernel $(uname -r): the status is unknown" 1 $rc
+		assertTrue "and says so" "grep -q 'is gone; its status is unknown' '$T/err'"
+	fi
 }
 
 test_no_busy_loop_when_idle() {
 	start_container
+	# Counted from when it listens: its start (setpriv's exec, tether's
+	# own) costs ticks of its own under emulation.
+	local t0=$(awk '{print $14 + $15}' /proc/$PH/stat) ticks
 	sleep 2
-	local ticks=$(awk '{print $14 + $15}' /proc/$PH/stat)
+	ticks=$(($(awk '{print $14 + $15}' /proc/$PH/stat) - t0))
 	assertTrue "under 10 ms of CPU in 2 s (ticks $ticks)" "[ $ticks -le 1 ]"
 }
 

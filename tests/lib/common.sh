@@ -22,8 +22,6 @@ SUITE=${TETHER_RESULT_PREFIX:-}$(basename "$0" .sh)
 SLOW=${TETHER_SLOW:-1}
 case $SLOW in ''|*[!0-9]*|0) echo "TETHER_SLOW takes a whole number >= 1, not '$SLOW'" >&2; exit 2 ;; esac
 slow() { echo $(($1 * SLOW)); }
-# secs MS: MS milliseconds as seconds for sleep and timeout ("secs $(slow 100)").
-secs() { printf '%d.%03d\n' $(($1 / 1000)) $(($1 % 1000)); }
 fewer() {
 	local n=$(($1 / SLOW)) min=${2:-1}
 	echo $((n > min ? n : min))

@@ -31,6 +31,8 @@ want qemu-system-x86_64 qemu-system-x86
 want /usr/lib/qemu/virtiofsd qemu-system-common
 want qemu-img qemu-utils
 want jq jq
+want setcap libcap2-bin
+want /usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -7,8 +7,12 @@
 #   make demo       the main job, end to end
 #   make install    PREFIX=/usr/local DESTDIR=
 
-ifeq ($(origin CC),default)
-CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
+# musl-gcc unless the user names a compiler (make CC=gcc).  Chosen here,
+# before musl-tools may be installed: the compiler stamp below installs the
+# build's dependencies before the first compile.
+CC_ORIGIN := $(origin CC)
+ifeq ($(CC_ORIGIN),default)
+CC := musl-gcc
 endif
 HOSTCC ?= gcc
 BUILD ?= build
@@ -53,25 +57,46 @@ $(KINC):
 	for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
 	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $@/asm
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(KINC)
+# The compiler's identity.  Every object depends on it, so a build made
+# with another compiler (cc before musl-tools was installed, make CC=gcc)
+# is rebuilt rather than kept; the file is rewritten only when it changes.
+# tests/binaries reads it to tell a glibc build asked for from one that is not.
+CC_ID := $(BUILD)/cc.id
+$(CC_ID): FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TCFLAGS) -c -o $@ $<
+	@tests/install-deps.sh build
+	@{ echo "origin $(CC_ORIGIN)"; echo "cc $(CC)"; \
+	   echo "path $$(command -v $(firstword $(CC)))"; \
+	   $(CC) -v 2>&1 | tail -n 1; \
+	   echo "cflags $(CFLAGS) $(TCFLAGS)"; echo "ldflags $(LDFLAGS)"; } >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+# -MMD -MP: an object is rebuilt when any header it includes changes.
+# ROLE_CFLAGS: a binary's own flags (<bin>_CFLAGS in its build.mk).
+$(BUILD)/%.o: %.c $(CC_ID) | $(KINC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TCFLAGS) $(ROLE_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(wildcard $(BUILD)/*/*.d)
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# Per binary: <bin>_SRCS, optional <bin>_DEPS (generated headers its
+# objects need), <bin>_CFLAGS (its objects only, after the common flags),
+# <bin>_LDFLAGS and <bin>_LIB (a copy of lib/ built its own way).
 define BIN_RULE
-$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
-	$$(CC) $$(CFLAGS) $$(TCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $$(or $$($(1)_LIB),$(LIB))
+	$$(CC) $$(CFLAGS) $$(TCFLAGS) $$($(1)_CFLAGS) $$(LDFLAGS) $$($(1)_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
+$$($(1)_SRCS:%.c=$(BUILD)/%.o): ROLE_CFLAGS := $$($(1)_CFLAGS)
 endef
 $(foreach b,$(BINS),$(eval $(call BIN_RULE,$(b))))
 
 # Small static programs the suites run (signal recorders and the like).
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TCFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(TCFLAGS) $(LDFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB)
 
 # Build-host tool for seccomp filters (glibc, libseccomp).
 $(BUILD)/seccomp-gen: lib/seccomp-gen.c
@@ -123,5 +148,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units deps test asan bench demo install clean
+.PHONY: all units deps test asan bench demo install clean FORCE
+FORCE:
 .DELETE_ON_ERROR:

@@ -165,7 +165,7 @@ static void start(struct daemon *d)
 	build_argv(d);
 	struct spawn_req req = {
 		.argv = d->argv, .mask = s->orig, .pdeathsig = SIGKILL,
-		.who = d->c->name, .out_fd = wfd,
+		.who = d->c->name, .out_fd = wfd, .ignore_chld = s->ignore_chld,
 		.envp = d->idx == D_QEMUD ? s->qemud_env : 0,
 	};
 	sup_ambient(s, d->idx == D_QEMUD);
@@ -250,7 +250,7 @@ static void probe_start(struct daemon *d)
 	argv[n] = 0;
 	struct spawn_req req = {
 		.argv = argv, .mask = d->s->orig, .pdeathsig = SIGKILL,
-		.who = d->c->name, .out_fd = null,
+		.who = d->c->name, .out_fd = null, .ignore_chld = d->s->ignore_chld,
 	};
 	d->probe = spawn(&req);
 	if (null >= 0)

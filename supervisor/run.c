@@ -313,6 +313,7 @@ static void main_exited(struct sup *s, int wstatus)
 
 	s->main_done = 1;
 	s->main_status = wstatus;
+	s->tl.owner = 0;	/* its pid may be someone else's now */
 	if (WIFSIGNALED(wstatus)) {
 		log_warn("MAIN (pid %d) was killed by %s", s->main_pid,
 			 sig_name(WTERMSIG(wstatus), name));
@@ -418,6 +419,7 @@ static int start_main(struct sup *s)
 {
 	struct spawn_req req = {
 		.argv = s->cfg->argv, .mask = s->orig, .who = "MAIN",
+		.ignore_chld = s->ignore_chld,
 	};
 
 	sup_ambient(s, 1);
@@ -453,6 +455,8 @@ static int setup_rest(struct sup *s)
 				 c->termlog_max) < 0)
 			return -1;
 		s->termlog_on = 1;
+		s->tl.owner = s->main_pid;
+		s->tl.owner_name = "MAIN";
 	}
 	s->qemud_env = qemud_env(c->auth_pid < 0 ? s->main_pid : c->auth_pid);
 	if (c->auth_pid && !s->qemud_env) {
@@ -477,6 +481,12 @@ int supervise(const struct config *cfg, const sigset_t *orig)
 	s.self = getpid();
 	if (become_reaper() < 0)
 		return EXIT_SETUP;
+	/* An inherited SIG_IGN would have the kernel reap MAIN unseen; the
+	 * children get it back (spawn_req.ignore_chld). */
+	if ((s.ignore_chld = sig_chld_default()) < 0) {
+		log_error("resetting SIGCHLD: %m");
+		return EXIT_SETUP;
+	}
 	if (prepare(cfg) < 0)
 		return EXIT_PREPARE;
 	caps_setup(&s);

@@ -52,6 +52,7 @@ struct sup {
 	enum phase phase;
 	int fatal;		/* our own exit code when we ended the pod */
 	int nbs;		/* CAP_NET_BIND_SERVICE is permitted */
+	int ignore_chld;	/* SIGCHLD was inherited ignored */
 	int ambient_on;
 	char **qemud_env;
 	struct grace main_grace, qemu_grace, rest_grace;

@@ -1,6 +1,7 @@
 #include "termlog.h"
 #include "buf.h"
 #include "event.h"
+#include "fd.h"
 #include "log.h"
 #include "prepare.h"
 #include "sock.h"
@@ -12,123 +13,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_EVENT 4096		/* bytes of one datagram */
-#define REPLY_TIMEOUT_S 5
-
-/* What the file holds, as whole lines: the kept tail is rewritten from
- * here, so the file need not be readable (kubelet's is, but a log that
- * is write-only for our uid still works). */
-static char mirror[(1 << 20) + 1];
-static size_t mirror_len;
-
-/* Keeps only the whole lines of the last `keep` bytes of the mirror. */
-static void mirror_trim(size_t keep)
-{
-	char *start, *nl;
-
-	if (mirror_len <= keep)
-		return;
-	start = mirror + mirror_len - keep;
-	if (start[-1] != '\n') {
-		nl = memchr(start, '\n', keep);
-		start = nl ? nl + 1 : mirror + mirror_len;
-	}
-	mirror_len = mirror + mirror_len - start;
-	memmove(mirror, start, mirror_len);
-}
-
-static void mirror_load(struct termlog *t, off_t size)
-{
-	off_t from = size > t->max ? size - t->max : 0;
-	ssize_t n = pread(t->fd, mirror, size - from, from);
-
-	if (n < 0) {
-		log_warn("%s is not readable (%m): its older lines will be dropped when it is full", t->path);
-		return;
-	}
-	mirror_len = n;
-	if (from > 0 && mirror_len) {
-		/* Make the first kept byte the start of a line. */
-		char *nl = memchr(mirror, '\n', mirror_len);
-		size_t skip = nl ? (size_t)(nl + 1 - mirror) : mirror_len;
-		memmove(mirror, mirror + skip, mirror_len - skip);
-		mirror_len -= skip;
-	}
-}
-
-static int open_log(struct termlog *t)
-{
-	struct stat st;
-
-	if (t->fd >= 0)
-		return 0;
-	t->fd = open(t->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (t->fd < 0 && errno == EACCES)
-		t->fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (t->fd < 0 || fstat(t->fd, &st) < 0) {
-		log_error("open %s: %m", t->path);
-		if (t->fd >= 0)
-			close(t->fd);
-		t->fd = -1;
-		return -1;
-	}
-	t->regular = S_ISREG(st.st_mode);
-	mirror_len = 0;
-	if (t->regular && st.st_size > 0)
-		mirror_load(t, st.st_size);
-	return 0;
-}
-
-static int write_once(struct termlog *t, const char *p, size_t n)
-{
-	ssize_t w;
-
-	do
-		w = write(t->fd, p, n);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)n)
-		return 0;
-	if (w >= 0)
-		errno = EIO;
-	log_error("write %s: %m", t->path);
-	return -1;
-}
-
-int termlog_append(struct termlog *t, const char *line, size_t len)
-{
-	if (open_log(t) < 0)
-		return -1;
-	if ((long)len > t->max / 4) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (!t->regular || mirror_len + len <= (size_t)t->max) {
-		if (write_once(t, line, len) < 0)
-			return -1;
-	} else {
-		/* The file is a kubelet bind mount, so it cannot be replaced
-		 * by rename: its only writer truncates it in place and writes
-		 * the kept lines and the new one with one write. */
-		mirror_trim(t->max - len);
-		memcpy(mirror + mirror_len, line, len);
-		if (ftruncate(t->fd, 0) < 0) {
-			log_error("truncate %s: %m", t->path);
-			return -1;
-		}
-		if (write_once(t, mirror, mirror_len + len) < 0)
-			return -1;
-		mirror_len += len;
-		return 0;
-	}
-	if (t->regular) {
-		memcpy(mirror + mirror_len, line, len);
-		mirror_len += len;
-	}
-	return 0;
-}
+#define REPLY_TIMEOUT_MS 5000	/* --send-event: the whole exchange */
+/* Datagrams read per wake-up: a flood of events must never keep the loop
+ * from its signals and children (container-disk's holder does the same). */
+#define EVENT_BATCH 64
 
 void termlog_own(struct termlog *t, const char *details_json)
 {
@@ -154,62 +47,112 @@ static void reply(int fd, const struct sockaddr_un *to, socklen_t tolen,
 		log_debug("reply to an event sender: %m");
 }
 
+/* The real uid of a process (its /proc/PID/status), or -1. */
+static long proc_uid(pid_t pid)
+{
+	char path[48], text[2048], *p;
+	struct buf b = BUF_INIT(path);
+	long uid;
+
+	buf_printf(&b, "/proc/%d/status", (int)pid);
+	if (read_small(AT_FDCWD, buf_cstr(&b), text, sizeof(text)) < 0)
+		return -1;
+	for (p = text; *p && memcmp(p, "\nUid:\t", 6); p++)
+		;
+	if (!*p)
+		return -1;
+	p += 6;
+	p[strcspn(p, "\t\n")] = '\0';
+	return parse_long(p, 0, 0xfffffffe, &uid) ? -1 : uid;
+}
+
+/* Who may write the log: root, our own uid (which MAIN and the parent
+ * normally have), or the owner's uid if it has another. */
+static int allowed(const struct termlog *t, uid_t uid)
+{
+	return uid == 0 || uid == t->uid ||
+	       (t->owner > 0 && (long)uid == proc_uid(t->owner));
+}
+
 static void one_event(struct termlog *t, const char *in, ssize_t n,
-		      const struct sockaddr_un *from, socklen_t fromlen)
+		      const struct ucred *cred, const struct sockaddr_un *from,
+		      socklen_t fromlen)
 {
 	static char line[MAX_EVENT * 8];
 	char err[200], msg[256];
-	struct buf m = BUF_INIT(msg);
-	long len;
+	struct buf m = BUF_INIT(msg), e = BUF_INIT(err);
+	long len = -1;
 
-	if (n > MAX_EVENT) {
-		log_warn("event rejected: %zd bytes, more than %d", n, MAX_EVENT);
-		reply(t->w.fd, from, fromlen, "rejected: event longer than 4096 bytes");
-		return;
-	}
-	len = event_line(in, n, line, sizeof(line), err, sizeof(err));
-	if (len > t->max / 4) {
-		len = -1;
-		struct buf e = BUF_INIT(err);
-
-		buf_printf(&e, "the line would be longer than %ld bytes (a quarter of the log)", t->max / 4);
-		buf_cstr(&e);
+	if (!cred) {
+		buf_str(&e, "no sender credentials");
+	} else if (!allowed(t, cred->uid)) {
+		buf_printf(&e, "sender uid %u (pid %d) is neither root nor %s's uid",
+			   (unsigned)cred->uid, (int)cred->pid, t->owner_name);
+	} else if (n > MAX_EVENT) {
+		buf_printf(&e, "event longer than %d bytes", MAX_EVENT);
+	} else {
+		len = event_line(in, n, line, sizeof(line), err, sizeof(err));
+		if (len > t->max / 4) {
+			len = -1;
+			buf_printf(&e, "the line would be longer than %ld bytes (a quarter of the log)", t->max / 4);
+		}
 	}
 	if (len < 0) {
+		if (e.len)
+			buf_cstr(&e);
 		log_warn("event rejected: %s", err);
 		buf_printf(&m, "rejected: %s", err);
 		reply(t->w.fd, from, fromlen, buf_cstr(&m));
 		return;
 	}
 	if (termlog_append(t, line, len) < 0) {
-		reply(t->w.fd, from, fromlen, "failed: could not write the termination log");
+		/* %m: the errno saved when buf_printf begins */
+		buf_printf(&m, "failed: could not write the termination log: %m");
+		reply(t->w.fd, from, fromlen, buf_cstr(&m));
 		return;
 	}
 	log_info("termination log: %.*s", (int)len - 1, line);
 	reply(t->w.fd, from, fromlen, "ok");
 }
 
+static const struct ucred *creds_of(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
+			return (const struct ucred *)CMSG_DATA(c);
+	return 0;
+}
+
 static void on_event(struct watch *w, uint32_t events)
 {
 	struct termlog *t = w->ctx;
 	static char in[MAX_EVENT + 1];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
 	struct sockaddr_un from;
-	socklen_t fromlen;
+	struct iovec iov = { in, sizeof(in) };
+	struct msghdr mh;
 	ssize_t n;
 
 	(void)events;
-	for (;;) {
-		fromlen = sizeof(from);
-		n = recvfrom(w->fd, in, sizeof(in), MSG_TRUNC | MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &fromlen);
+	for (int i = 0; i < EVENT_BATCH; i++) {
+		mh = (struct msghdr){
+			.msg_name = &from, .msg_namelen = sizeof(from),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		n = recvmsg(w->fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			if (errno != EAGAIN)
-				log_warn("recvfrom %s: %m", t->sock_path);
+				log_warn("recvmsg %s: %m", t->sock_path);
 			return;
 		}
-		one_event(t, in, n, &from, fromlen);
+		one_event(t, in, n, creds_of(&mh), &from, mh.msg_namelen);
 	}
 }
 
@@ -230,6 +173,8 @@ static int make_parent(const char *path)
 int termlog_open(struct termlog *t, struct loop *l, const char *path,
 		 const char *sock_path, long max)
 {
+	int on = 1;
+
 	t->loop = l;
 	t->path = path;
 	t->sock_path = sock_path;
@@ -238,8 +183,10 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 	t->w.ctx = t;
 	t->w.fn = on_event;
 	t->w.fd = -1;
+	t->uid = getuid();
 	if (make_parent(sock_path) < 0 ||
-	    (t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0)) < 0) {
+	    (t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0)) < 0 ||
+	    setsockopt(t->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
 		log_error("event socket %s: %m", sock_path);
 		return -1;
 	}
@@ -267,17 +214,42 @@ void termlog_close(struct termlog *t)
 	}
 }
 
+/* The time left until end, for SO_SNDTIMEO / SO_RCVTIMEO (at least 1 ms:
+ * zero would mean no bound). */
+static struct timeval left(const struct timespec *end)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 1)
+		ms = 1;
+	return (struct timeval){ ms / 1000, ms % 1000 * 1000 };
+}
+
+static int timeout_opt(int fd, int opt, const struct timespec *end)
+{
+	struct timeval tv = left(end);
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* The whole exchange (hand-over and answer) within REPLY_TIMEOUT_MS: a
+ * supervisor that is stopped or flooded has a full queue, and send()
+ * would wait for room for ever. */
 int termlog_send(const char *sock_path, const char *json)
 {
 	struct sockaddr_un self = { .sun_family = AF_UNIX };
-	struct timeval tv = { REPLY_TIMEOUT_S, 0 };
+	struct timespec end;
 	char answer[256];
 	ssize_t n;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += REPLY_TIMEOUT_MS / 1000;
 	/* Autobind gives an abstract address the answer can come back to. */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) < 0) {
 		log_error("event socket: %m");
 		return 111;
 	}
@@ -285,15 +257,31 @@ int termlog_send(const char *sock_path, const char *json)
 		log_error("connect %s: %m", sock_path);
 		return 111;
 	}
-	if (send(fd, json, strlen(json), 0) < 0) {
+	if (timeout_opt(fd, SO_SNDTIMEO, &end) < 0) {
+		log_error("setsockopt SO_SNDTIMEO: %m");
+		return 111;
+	}
+	do
+		n = send(fd, json, strlen(json), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN) {
+		log_error("send to %s: its queue stayed full for %d s (the supervisor is stopped or flooded)",
+			  sock_path, REPLY_TIMEOUT_MS / 1000);
+		return 111;
+	}
+	if (n < 0) {
 		log_error("send to %s: %m", sock_path);
 		return errno == EMSGSIZE ? 1 : 111;
+	}
+	if (timeout_opt(fd, SO_RCVTIMEO, &end) < 0) {
+		log_error("setsockopt SO_RCVTIMEO: %m");
+		return 111;
 	}
 	do
 		n = recv(fd, answer, sizeof(answer) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		log_error("no answer from %s: %m", sock_path);
+		log_error("no answer from %s within %d s: %m", sock_path, REPLY_TIMEOUT_MS / 1000);
 		return 111;
 	}
 	answer[n] = '\0';

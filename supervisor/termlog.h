@@ -5,6 +5,7 @@
 #include "loop.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct termlog {
 	struct watch w;		/* the event socket */
@@ -14,6 +15,9 @@ struct termlog {
 	long max;		/* the file never grows past this */
 	int fd;			/* the log, opened at the first line */
 	int regular;		/* a regular file: kept under max */
+	uid_t uid;		/* ours: senders of this uid are accepted */
+	pid_t owner;		/* MAIN or the parent: its uid is accepted too */
+	const char *owner_name;
 };
 
 /* Binds the event socket and adds it to the loop.  The log file itself
@@ -21,7 +25,8 @@ struct termlog {
 int termlog_open(struct termlog *t, struct loop *l, const char *path,
 		 const char *sock_path, long max);
 /* Appends one formed line (ending in '\n'), keeping the file at most
- * t->max bytes by dropping its oldest whole lines. */
+ * t->max bytes by dropping its oldest whole lines (tlfile.c).  -1 with
+ * errno, the file as it was, when the line could not be written. */
 int termlog_append(struct termlog *t, const char *line, size_t len);
 /* tether-supervise's own reason for ending (details: a JSON object). */
 void termlog_own(struct termlog *t, const char *details_json);

@@ -107,16 +107,9 @@ say "virtiofs-sockets/shared.sock → pid $ph (tether as virtiofs-placeholder, u
 v=
 if [ -x "$TETHER_BUILD/tether-enter" ] && [ -e "/proc/$ph/root/usr/libexec/virtiofsd" ]; then
 	ln -sfn "$TETHER_BUILD/tether-enter" "$WORK/virtiofs-dispatcher"
-	if "$WORK/virtiofs-dispatcher" --pid "$ph" --socket-path /var/run/kubevirt/virtiofs-containers/shared.sock \
-		--shared-dir /shared 2>"$WORK/enter.log"; then
-		say "virtiofs-dispatcher --pid $ph --socket-path ... --shared-dir /shared: exit code 0"
-	else
-		say "(tether-enter does not take the dispatcher's command line yet: today's equivalent)"
-		"$TETHER_BUILD/tether-enter" --pid "$ph" --lock-file /var/run/kubevirt/virtiofs-containers/shared.lock \
-			--virtiofsd --virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
-			--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock 2>"$WORK/enter.log"
-		say "tether-enter exit code $?"
-	fi
+	"$WORK/virtiofs-dispatcher" --pid "$ph" --socket-path /var/run/kubevirt/virtiofs-containers/shared.sock \
+		--shared-dir /shared 2>"$WORK/enter.log"
+	say "virtiofs-dispatcher --pid $ph --socket-path ... --shared-dir /shared: exit code $?"
 	ctr_wait_log "$POD-virtiofs-shared" 'Waiting for vhost-user' 10
 	v=$(pgrep -P "$ph")
 	if [ -n "$v" ]; then

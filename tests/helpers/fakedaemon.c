@@ -112,6 +112,8 @@ static void record_start(int argc, char **argv)
 	buf_printf(&b, "start pid=%d ppid=%d auth=%s capamb=", getpid(), getppid(),
 		   auth ? auth : "-");
 	status_field("CapAmb:", &b);
+	buf_str(&b, " sigign=");
+	status_field("SigIgn:", &b);
 	if (check)
 		buf_printf(&b, " check=%d", stat(check, &st) == 0);
 	buf_str(&b, " argv=");

@@ -90,3 +90,41 @@ wait_log() {
 	kill "$tpid" 2>/dev/null
 	return $rc
 }
+
+# send_each SOCKET < EVENTS: sends each line of stdin as one event from a
+# bound socket and prints each answer on its own line ("<none>" after 5 s).
+send_each() {
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0tether-test-%d" % os.getpid())
+s.settimeout(5)
+for line in sys.stdin.read().splitlines():
+    s.sendto(line.encode(), sys.argv[1])
+    try:
+        print(s.recv(300).decode())
+    except socket.timeout:
+        print("<none>")
+' "$1"
+}
+
+# all_json FILE: every line of FILE is a JSON object with "event" and
+# "details" strings (what kubelet and KubeVirt will parse).
+all_json() {
+	python3 -c '
+import json, sys
+data = open(sys.argv[1], "rb").read()
+assert data == b"" or data.endswith(b"\n"), "no newline at the end"
+for i, l in enumerate(data.split(b"\n")[:-1]):
+    o = json.loads(l)
+    assert isinstance(o["event"], str) and isinstance(o["details"], str), i
+' "$1"
+}
+
+# events N PREFIX: N events named PREFIX1..PREFIXN with a 150-byte pad.
+events() {
+	local i
+	for i in $(seq "$1"); do
+		printf '{"event":"%s%d","data":{"pad":"%0150d"}}\n' "$2" "$i" 0
+	done
+}

@@ -298,4 +298,28 @@ test_runs_as_pid1() {
 	assertEquals 0 "$RC"
 }
 
+# An inherited SIG_IGN for SIGCHLD would have the kernel reap MAIN unseen
+# (the audit's command hung for ever); MAIN and the daemons get it back.
+test_inherited_ignored_sigchld() {
+	mkdir "$T/x"
+	timeout -s KILL 10 bash -c "(trap '' CHLD; exec $SUP --no-virtlogd --no-virtqemud --no-termination-log \
+		--no-prepare --no-seed --no-cleanup --event-socket $T/x/ev.sock \
+		-- sh -c 'exit 7')" 2>"$T/log"
+	assertEquals "MAIN's code" 7 $?
+	local mask
+	( trap '' CHLD; exec "$SUP" "${SUP_OPTS[@]}" -- "$T/bin/main" 2>"$T/log" ) &
+	SUP_PID=$!
+	wait_ready || fail "not ready"
+	mask=$(field virtqemud sigign)
+	assertEquals "virtqemud inherits SIGCHLD ignored ($mask)" 1 $(((0x$mask >> 16) & 1))
+	mask=$(field main sigign)
+	assertEquals "MAIN too" 1 $(((0x$mask >> 16) & 1))
+	kill -TERM "$SUP_PID"
+	timeout 5 tail --pid="$SUP_PID" -f /dev/null
+	assertFalse "MAIN's exit was seen: the supervisor is gone" "kill -0 $SUP_PID 2>/dev/null"
+	kill -KILL "$SUP_PID" 2>/dev/null
+	sup_wait
+	assertEquals 0 "$RC"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

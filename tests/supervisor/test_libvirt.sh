@@ -52,7 +52,8 @@ test_real_daemons() {
 	assertTrue "virtlogd ready before libvirtd started" \
 		"grep -n 'virtlogd is ready\|started virtqemud' '$T/log' | head -1 | grep -q 'virtlogd is ready'"
 	in_ns virsh -c qemu:///system version >"$T/virsh" 2>&1
-	assertEquals "virsh version: $(cat "$T/virsh")" 0 $?
+	local rc=$?
+	assertEquals "virsh version: $(cat "$T/virsh")" 0 $rc
 	assertTrue "grep -q 'Running hypervisor: QEMU' '$T/virsh'"
 	assertTrue "libvirtd's output is in the JSON log" "grep -q '\"component\":\"virtqemud\".*libvirt version: 9' '$T/log'"
 

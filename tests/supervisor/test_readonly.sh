@@ -53,10 +53,13 @@ EOS
 check_run() {
 	wait_log "$T/log" 'virtqemud is ready' || fail "not ready: $(tail -3 "$T/log")"
 	assertEquals "seeded config used" "-f,/etc/libvirt/virtlogd.conf,--no-admin-srv" "$(sed -n 's/^start .*argv=\([^ ]*\).*/\1/p' "$T/out/virtlogd.log")"
-	# (LeakSanitizer cannot see this client in the chroot's /proc.)
-	ASAN_OPTIONS=detect_leaks=0 nsenter -t "$(pgrep -P "$UNSHARE_PID")" -m -r /mnt/bin/tether-supervise --send-event /var/run/kubevirt-private/tether-events.sock \
-		'{"event":"SHUTDOWN","data":{"guest":true,"reason":"guest-shutdown"}}' 2>"$T/send.err"
-	assertEquals "event accepted: $(cat "$T/send.err")" 0 $?
+	# Sent from outside through the container's root (a client inside
+	# would run in another PID namespace than the chroot's /proc, which a
+	# sanitizer build cannot live with); /run, as /var/run is a symlink
+	# that would resolve in our root.
+	echo '{"event":"SHUTDOWN","data":{"guest":true,"reason":"guest-shutdown"}}' |
+		send_each "/proc/$(pgrep -P "$UNSHARE_PID")/root/run/kubevirt-private/tether-events.sock" >"$T/answer"
+	assertEquals "event accepted" ok "$(cat "$T/answer")"
 	kill -TERM "$(pgrep -P "$UNSHARE_PID")"
 	wait "$UNSHARE_PID"
 	assertEquals "exit code" 0 $?

@@ -80,10 +80,6 @@ stop_and_leave_nothing() {
 	for d in "$@"; do
 		assertEquals "no socket left in $d" "" "$(find "$(emptydir "$UID_" "$d")/" -type s)"
 	done
-	pod_gone "$E2E/hp.yaml" 10
-	assertFalse "pod gone" "podman pod exists $POD"
-	assertEquals "its volumes gone" "" "$(podman volume ls -q | grep "^$POD-")"
-	for c in $pids; do
-		assertFalse "pid $c gone" "[ -d /proc/$c ]"
-	done
+	# shellcheck disable=SC2086 # one pid a word
+	assert_gone "$E2E/hp.yaml" "$POD" $pids
 }

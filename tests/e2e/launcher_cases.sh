@@ -48,7 +48,7 @@ start_pod() {
 	POD_UID=$(kubelet_view "$1" "$E2E/$1.yaml") || { POD_FAILED="no kubelet view of $1"; return 1; }
 	ctr_wait_log "$1-volumedisk0" 'listening on' 10 && ctr_wait_log "$1-volumedisk1" 'listening on' 10 ||
 		{ POD_FAILED="the disk holders never listened"; return 1; }
-	until_true 10 "$E2E_PEERCRED" "$(emptydir "$POD_UID" virtiofs-sockets)/shared.sock" >/dev/null 2>&1 ||
+	ctr_wait_log "$1-virtiofs-shared" "placeholder listening on /var/run/sockets/shared.sock" 10 ||
 		{ POD_FAILED="the placeholder never listened"; return 1; }
 	ctr_wait_log "$1-$COMPUTE" 'libvirt answers' 30 || { POD_FAILED="libvirt never answered the launcher"; return 1; }
 }
@@ -133,32 +133,41 @@ test_3_launcher_sock_leads_to_the_launcher() {
 	assertEquals "in compute's mount namespace" "$(readlink "/proc/$sup/ns/mnt")" "$(readlink "/proc/$pid/ns/mnt")"
 }
 
-# dispatch PID: tether-enter as virt-handler calls the dispatcher (PR #14115,
-# pkg/virt-handler/virtiofs/dispatcher.go:67-70), by that name; until tether-enter knows that
-# command line (BRIEF contract 3, the enter role), today's equivalent, said so on stdout.
+# dispatch PID: virt-handler's call of the dispatcher (PR #14115,
+# pkg/virt-handler/virtiofs/dispatcher.go:67-70), by that name and with exactly those arguments,
+# from a caller shaped like virt-handler's container: the host's PIDs (hostPID), a mount namespace
+# of its own, and no cgroupfs at /sys/fs/cgroup, so it reaches the host's through /proc/1/root as
+# virt-handler reaches the host (pkg/util/util.go:26). The lock is tether-enter's default, on the
+# host. Its stderr is in $E2E/dispatch.err.
+# Where the host's PID 1 refuses /proc/1/root even to root (this machine's, a sandbox's init:
+# EACCES), /proc/1 in the caller's mount namespace is a bind mount of /proc/<this suite's shell>,
+# a root process in the host's mount namespace: the node's init as a kind node would have it.
 dispatch() {
-	local out rc
+	local init=
+	ls /proc/1/root/ >/dev/null 2>&1 || init=/proc/$$
 	ln -sfn "$TETHER_BUILD/tether-enter" "$E2E/virtiofs-dispatcher"
-	out=$(timeout 30 "$E2E/virtiofs-dispatcher" --pid "$1" \
-		--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock --shared-dir /shared 2>&1)
-	rc=$?
-	if [ $rc -eq 2 ] && [[ $out == *--virtiofsd* ]]; then
-		echo "    INTERIM: tether-enter does not take the dispatcher's command line yet; calling" \
-			"tether-enter --pid N --lock-file ... --virtiofsd ... instead ($out)"
-		out=$(timeout 30 "$TETHER_BUILD/tether-enter" --pid "$1" \
-			--lock-file /var/run/kubevirt/virtiofs-containers/shared.lock --virtiofsd \
-			--virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
-			--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock 2>&1)
-		rc=$?
-	fi
-	[ $rc -eq 0 ] || echo "$out"
-	return $rc
+	timeout -s KILL 30 unshare --mount --propagation private sh -c '
+		init=$1
+		shift
+		umount -R /sys/fs/cgroup && mount -t tmpfs tmpfs /sys/fs/cgroup &&
+			! grep -q " - cgroup" /proc/self/mountinfo || { echo "cannot hide the cgroupfs" >&2; exit 99; }
+		[ -z "$init" ] || mount --bind "$init" /proc/1 || { echo "cannot stand in for /proc/1" >&2; exit 99; }
+		exec "$@"' sh "$init" "$E2E/virtiofs-dispatcher" --pid "$1" \
+		--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock --shared-dir /shared 2>"$E2E/dispatch.err"
+}
+
+# stop_channel PID: PID holds both ends of one pipe (the placeholder's stop channel, BRIEF
+# contract 1), read from its fd table on the host.
+stop_channel() {
+	local n
+	n=$(find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | grep '^pipe:' | sort | uniq -c | awk '$1 >= 2' | wc -l)
+	[ "$n" -ge 1 ]
 }
 
 test_4_the_dispatcher_puts_virtiofsd_in_the_placeholder_container() {
 	isSkipping && return 0
 	[ -x "$TETHER_BUILD/tether-enter" ] || { skip_test "tether-enter is not built"; return 0; }
-	local sock ph v ns out
+	local sock ph v ns out rc
 	sock=$(emptydir "$UID_" virtiofs-sockets)/shared.sock
 	ph=$(peer_pid "$sock")
 	assertEquals "the placeholder's socket names virtiofs-shared's PID 1" "$(ctr_pid "$POD-virtiofs-shared")" "$ph"
@@ -167,8 +176,17 @@ test_4_the_dispatcher_puts_virtiofsd_in_the_placeholder_container() {
 	assertEquals "no capabilities" 0000000000000000 "$(status_field "$ph" CapEff)"
 	[ -e "/proc/$ph/root/usr/libexec/virtiofsd" ] ||
 		{ skip_test "the launcher image has no virtiofsd (the host has no /usr/lib/qemu/virtiofsd)"; return 0; }
+	if [ "$RENDERING" = deckhouse ]; then
+		assertTrue "the virtiofs container's root is read-only" \
+			"awk '\$5 == \"/\" { split(\$6, o, \",\"); exit o[1] != \"ro\" }' /proc/$ph/mountinfo"
+	fi
 	dispatch "$ph"
-	assertEquals "the dispatcher's exit code" 0 $?
+	rc=$?
+	assertEquals "the dispatcher's exit code: $(cat "$E2E/dispatch.err")" 0 $rc
+	assertContains "it found the host's cgroups through PID 1" "$(cat "$E2E/dispatch.err")" \
+		"no cgroup hierarchy is mounted here: using PID 1's, through /proc/1/root"
+	assertTrue "its lock is on the host, named after the container's PID namespace" \
+		"[ -f /run/tether-enter/pidns-$(stat -L -c %i "/proc/$ph/ns/pid").lock ]"
 	assertTrue "virtiofsd waits for QEMU" \
 		"ctr_wait_log $POD-virtiofs-shared 'Waiting for vhost-user socket connection' 10"
 	v=$(pgrep -P "$ph")
@@ -176,6 +194,8 @@ test_4_the_dispatcher_puts_virtiofsd_in_the_placeholder_container() {
 	[ -n "$v" ] || return 0
 	seen "$v"
 	assertEquals "the image's virtiofsd" /usr/lib/qemu/virtiofsd "$(readlink "/proc/$v/exe")"
+	assertEquals "as root" 0 "$(status_field "$v" Uid)"
+	assertTrue "registered: the placeholder holds its stop channel (both ends of one pipe)" "stop_channel $ph"
 	assertEquals "in the container's cgroups" "$(cat "/proc/$ph/cgroup")" "$(cat "/proc/$v/cgroup")"
 	for ns in cgroup ipc mnt net pid uts user; do
 		assertEquals "in its $ns namespace" "$(readlink "/proc/$ph/ns/$ns")" "$(readlink "/proc/$v/ns/$ns")"
@@ -268,19 +288,25 @@ test_6_shutdown_event_then_ordered_stop_leaves_nothing() {
 	pod_stop "$POD" 10
 	c=$(ctr_exit_code "$POD-virtiofs-shared")
 	if [ -n "${VFS_STARTED:-}" ]; then
-		# SIGTERM reaches virtiofsd; the C virtiofsd (7.2) does not catch it and dies of it:
-		# 128 + 15, passed on by the placeholder as the container's code.
-		assertEquals "virtiofs exits with virtiofsd's status" 143 "$c"
+		# The placeholder (uid 107, no capabilities) may not signal the root virtiofsd: SIGTERM
+		# goes through the stop channel the dispatcher registered, virtiofsd ends on its own,
+		# and the container's status is virtiofsd's (without the channel: 143 at once, and the
+		# kernel SIGKILLs virtiofsd with the PID namespace).
+		log=$(ctr_logs "$POD-virtiofs-shared" 2>&1)
+		assertNotContains "the placeholder could signal virtiofsd" "$log" "exiting instead"
+		grep -q 'virtiofsd (pid [0-9]*) exited with code' <<<"$log"
+		assertTrue "virtiofsd's exit was seen" $?
+		assertEquals "the container's status is virtiofsd's" \
+			"$(sed -n 's/.*virtiofsd (pid [0-9]*) exited with code \([0-9]*\).*/\1/p' <<<"$log")" "$c"
+		assertNotEquals "not the placeholder giving up (143)" 143 "$c"
+		assertNotEquals "virtiofsd was not SIGKILLed" 137 "$c"
+		echo "    virtiofs-shared exited with virtiofsd's code $c"
 	else
 		assertEquals "the placeholder without virtiofsd exits 0" 0 "$c"
 	fi
 	assertEquals "the pod has exited" Exited "$(podman pod inspect --format '{{.State}}' "$POD")"
-	pod_gone "$E2E/$POD.yaml" 10
-	assertFalse "pod gone" "podman pod exists $POD"
-	assertEquals "its volumes gone (emptyDirs and the PVC's)" "" "$(podman volume ls -q | grep "^$POD-")"
-	for c in $PIDS_SEEN; do
-		assertFalse "pid $c gone" "[ -d /proc/$c ]"
-	done
+	# shellcheck disable=SC2086 # one pid a word
+	assert_gone "$E2E/$POD.yaml" "$POD" $PIDS_SEEN
 	for c in $ids $merged; do
 		assertFalse "no mount of $c left" "grep -q '$c' /proc/self/mountinfo"
 	done
@@ -303,9 +329,7 @@ test_7_sigterm_stops_the_pod_in_order() {
 	assertTrue "MAIN, then the daemons, in order" \
 		"after 'MAIN (pid [0-9]*) exited with code 0' 'stopping virtqemud' '$log' && after 'virtqemud exited' 'stopping virtlogd' '$log'"
 	assertTrue "no termination log line without an event" "[ ! -s '$E2E/$pod.tl' ]"
-	pod_gone "$E2E/$pod.yaml" 10
-	assertFalse "pod gone" "podman pod exists $pod"
-	assertEquals "its volumes gone" "" "$(podman volume ls -q | grep "^$pod-")"
+	assert_gone "$E2E/$pod.yaml" "$pod"
 }
 
 # shunit2 finds test functions in the file it runs, which only sources this one: name them.

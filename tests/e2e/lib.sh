@@ -79,6 +79,19 @@ peer_pid() {
 	"$E2E_PEERCRED" "$1" | awk '{ print $1 }'
 }
 
+# assert_gone YAML POD [PID...]: (in a suite) pod_gone of POD leaves no pod, no volume and none
+# of the PIDs.
+assert_gone() {
+	local yaml=$1 pod=$2 p
+	shift 2
+	pod_gone "$yaml" 10
+	assertFalse "pod $pod gone" "podman pod exists $pod"
+	assertEquals "its volumes gone (emptyDirs and the PVCs')" "" "$(podman volume ls -q | grep "^$pod-")"
+	for p in "$@"; do
+		assertFalse "pid $p gone" "[ -d /proc/$p ]"
+	done
+}
+
 # died_code CONTAINER: the exit code podman's event log recorded for CONTAINER (also for init
 # containers, which kube play removes once they ran), empty if none.
 died_code() {

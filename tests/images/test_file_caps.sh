@@ -51,7 +51,7 @@ suite_tearDown() {
 
 # bundle DIR CAPS ARGS...: an OCI bundle in DIR over the image's root (read-only), the process ARGS
 # as uid/gid 107 with no_new_privs, CAPS (a JSON list) in its bounding, effective and permitted
-# sets and nothing in ambient or inheritable; /tmp is a tmpfs.
+# sets and nothing in ambient or inheritable; /tmp is a tmpfs anyone may write to.
 bundle() {
 	local dir=$1 caps=$2
 	shift 2
@@ -67,21 +67,23 @@ bundle() {
 		| .process.args = $args
 		| .process.noNewPrivileges = true
 		| .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}
-		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"]}]
+		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]}]
 	' <"$dir/config.json" >"$dir/config.new" && mv "$dir/config.new" "$dir/config.json"
 }
 
 # run_pid1 NAME CAPS ARGS...: runs ARGS as PID 1 of a runc container NAME; PID1 is its host pid,
 # empty if it did not start (its stderr in $WORK/NAME.err).
 run_pid1() {
-	local name=tether-caps-$1-$$ caps=$2
+	local tag=$1 name=tether-caps-$1-$$ caps=$2
 	shift 2
 	PID1=
-	bundle "$WORK/$1" "$caps" "$@" || return 1
+	bundle "$WORK/$tag" "$caps" "$@" || return 1
 	CTRS+=("$name")
-	runc run --detach --bundle "$WORK/$1" "$name" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err" || return 1
+	runc run --detach --bundle "$WORK/$tag" "$name" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err" || return 1
+	# A process that could not be executed leaves a stopped container with pid 0.
 	PID1=$(runc state "$name" | jq -r .pid)
-	[ -n "$PID1" ] && [ "$PID1" != 0 ]
+	[ "$PID1" != 0 ] || PID1=
+	[ -n "$PID1" ]
 }
 
 cap_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
@@ -113,9 +115,10 @@ test_a_non_root_pid1_gets_the_capability_from_its_file() {
 
 test_without_the_file_capability_it_does_not() {
 	isSkipping && return 0
-	# The same tether, as the placeholder: the file without the capability.
-	run_pid1 plain '["CAP_NET_BIND_SERVICE"]' /usr/bin/virtiofs-placeholder --socket /tmp/p.sock
-	assertTrue "the placeholder started: $(cat "$WORK/plain.err" 2>/dev/null)" "[ -n '$PID1' ]"
+	# A binary without a file capability that keeps what it gets (the launcher; the placeholder
+	# would drop it itself and prove nothing).
+	run_pid1 plain '["CAP_NET_BIND_SERVICE"]' /usr/bin/virt-launcher --config-dir /tmp --socket /tmp/libvirt-sock
+	assertTrue "the launcher started: $(cat "$WORK/plain.err" 2>/dev/null)" "[ -n '$PID1' ]"
 	[ -n "$PID1" ] || return 0
 	assertEquals "the capability is in the bounding set" $NET_BIND "$(cap_of "$PID1" CapBnd)"
 	assertEquals "but not effective" $NONE "$(cap_of "$PID1" CapEff)"
@@ -125,8 +128,11 @@ test_without_the_file_capability_it_does_not() {
 test_tether_supervise_passes_it_on_to_main() {
 	isSkipping && return 0
 	local main
+	# MAIN: the launcher, which keeps the capabilities it is given (the placeholder drops them),
+	# waiting for a libvirt socket that never comes.
 	run_pid1 sup '["CAP_NET_BIND_SERVICE"]' /usr/bin/tether-supervise --no-virtlogd --no-virtqemud \
-		--no-termination-log --no-prepare --no-seed --no-cleanup -- /usr/bin/virtiofs-placeholder --socket /tmp/p.sock
+		--no-termination-log --no-prepare --no-seed --no-cleanup -- \
+		/usr/bin/virt-launcher --config-dir /tmp --socket /tmp/libvirt-sock
 	assertTrue "tether-supervise started: $(cat "$WORK/sup.err" 2>/dev/null)" "[ -n '$PID1' ]"
 	[ -n "$PID1" ] || return 0
 	assertEquals "tether-supervise's own, from its file" $NET_BIND "$(cap_of "$PID1" CapEff)"

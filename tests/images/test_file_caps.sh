@@ -51,7 +51,8 @@ suite_tearDown() {
 
 # bundle DIR CAPS ARGS...: an OCI bundle in DIR over the image's root (read-only), the process ARGS
 # as uid/gid 107 with no_new_privs, CAPS (a JSON list) in its bounding, effective and permitted
-# sets and nothing in ambient or inheritable; /tmp is a tmpfs anyone may write to.
+# sets and nothing in ambient or inheritable; /tmp is a tmpfs owned by 107 (runc gives a
+# tmpfs the mode of the directory it covers, so mode=1777 would not do).
 bundle() {
 	local dir=$1 caps=$2
 	shift 2
@@ -67,7 +68,7 @@ bundle() {
 		| .process.args = $args
 		| .process.noNewPrivileges = true
 		| .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}
-		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]}]
+		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "uid=107", "gid=107"]}]
 	' <"$dir/config.json" >"$dir/config.new" && mv "$dir/config.new" "$dir/config.json"
 }
 

@@ -174,14 +174,23 @@ child_named() {
 
 # orphan [setpriv-args --] CMD...: starts CMD inside the container as an
 # orphan (so its parent becomes the placeholder); prints its host pid.
+# CMD waits on a FIFO until nsenter's shell has exited: a CMD that ended
+# while that shell still ran would be reaped by the shell, and the
+# placeholder would never see it (this happened under load).
 orphan() {
-	local ns host p
-	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c '"$@" </dev/null >/dev/null 2>&1 & echo $!' sh "$@")
+	local ns host p go
+	go=$(mktemp -u "$T/orphan.XXXXXX") && mkfifo -m 0666 "$go" || return 1
+	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c \
+		'go=$1; shift; { read -r _ <"$go"; exec "$@"; } </dev/null >/dev/null 2>&1 & echo $!' \
+		sh "$go" "$@")
 	for p in $(pgrep -P "$PH"); do
 		host=$(awk '/^NSpid:/ {print $NF}' /proc/$p/status 2>/dev/null)
-		[ "$host" = "$ns" ] && { echo "$p"; return 0; }
+		[ "$host" = "$ns" ] && break
+		host=
 	done
-	return 1
+	timeout 5 sh -c 'echo go >"$1"' sh "$go"
+	rm -f "$go"
+	[ -n "$host" ] && echo "$p"
 }
 
 # rogue_listener PATH: a process of the container (uid 107) listening on

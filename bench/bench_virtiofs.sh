@@ -28,6 +28,9 @@ for c in $CTRLS; do mkdir -p /sys/fs/cgroup/$c/$CG; done
 
 # container CMD...: an unshare'd container in the bench cgroups; U, PH.
 container() {
+	# Emptied here, before tail starts: the shell's own truncation of
+	# the file may come after tail has read the last run's ready line.
+	: >"$T/err"
 	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; shift 2; exec "$@"' sh "$CTRLS" "$CG" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup "$@" 2>"$T/err" &
 	U=$!

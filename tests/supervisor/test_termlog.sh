@@ -177,6 +177,18 @@ test_no_termination_log() {
 }
 
 
+# bounded_and_whole FILE: at most 4096 bytes of whole JSON lines.
+bounded_and_whole() {
+	local size
+	size=$(stat -c %s "$1")
+	assertTrue "size $size <= 4096" "[ $size -le 4096 ]"
+	assertTrue "whole lines" "all_json '$1'"
+}
+
+last_event() {
+	tail -n 1 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])'
+}
+
 # F6: a short write on a full disk is rolled back, and its errno reported.
 test_full_disk_never_leaves_half_a_line() {
 	mkdir "$T/full"
@@ -256,11 +268,8 @@ with open(sys.argv[1], "w") as f:
 	done | send_each "$T/nb/ev.sock" >"$T/answers"
 	assertEquals "all accepted" 30 "$(grep -c '^ok$' "$T/answers")"
 	stop
-	local size
-	size=$(stat -c %s "$T/nb/tl")
-	assertTrue "size $size <= 4096" "[ $size -le 4096 ]"
-	assertTrue "whole lines" "all_json '$T/nb/tl'"
-	assertEquals "the newest is last" NEW30 "$(tail -n 1 "$T/nb/tl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])')"
+	bounded_and_whole "$T/nb/tl"
+	assertEquals "the newest is last" NEW30 "$(last_event "$T/nb/tl")"
 	assertTrue "the warning says what happens" "grep -q 'not readable.*given up at the first trim' '$T/log'"
 }
 
@@ -354,15 +363,11 @@ test_flood_never_evicts_the_shutdown_line() {
 	events 200 FLOOD | send_each "$T/ev.sock" >"$T/answers"
 	assertEquals "all accepted" 200 "$(grep -c '^ok$' "$T/answers")"
 	stop
-	local size
-	size=$(stat -c %s "$T/tl")
-	assertTrue "size $size <= 4096" "[ $size -le 4096 ]"
-	assertTrue "whole lines" "all_json '$T/tl'"
+	bounded_and_whole "$T/tl"
 	assertEquals "the newest SHUTDOWN line is kept, once" \
 		'{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-reset\"}"}' \
 		"$(grep SHUTDOWN "$T/tl")"
-	assertEquals "the newest event is last" FLOOD200 \
-		"$(tail -n 1 "$T/tl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])')"
+	assertEquals "the newest event is last" FLOOD200 "$(last_event "$T/tl")"
 	python3 -c '
 import json, sys
 names = [json.loads(l)["event"] for l in open(sys.argv[1])]

@@ -64,7 +64,7 @@ container "$TETHER" --pause -vv --log-format text
 enter=() base=()
 for i in $(seq "$N"); do
 	t0=$(us)
-	"$ENTER" -q --pid "$PH" --lock-file "$T/lock" -- /bin/true || echo "tether-enter failed" >&2
+	"$ENTER" -q --pid "$PH" --lock-dir "$T/locks" -- /bin/true || echo "tether-enter failed" >&2
 	t1=$(us)
 	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; exec nsenter -t "$3" -p -m -n -i -u -C /bin/true' \
 		sh "$CTRLS" "$CG" "$PH"

@@ -61,12 +61,14 @@ static int fields(char *line, char *f[4])
 	return 0;
 }
 
-static void match(struct target *t, char *mline)
+/* 1 if the line is a cgroup mount (then matched to the target's lines,
+ * with prefix before its mount point), 0 if not. */
+static int match(struct target *t, char *mline, const char *prefix)
 {
 	char *f[4];
 
-	if (fields(mline, f) < 0)
-		return;
+	if (fields(mline, f) < 0 || (strcmp(f[2], "cgroup2") && strcmp(f[2], "cgroup")))
+		return 0;
 	for (int i = 0; i < t->ncg; i++) {
 		struct cgline *c = &t->cgs[i];
 		char *ctrls = strchr(c->line, ':') + 1, *path = strchr(ctrls, ':') + 1;
@@ -81,17 +83,19 @@ static void match(struct target *t, char *mline)
 			rlen = 0;
 		else if (strncmp(path, f[0], rlen) || (path[rlen] && path[rlen] != '/'))
 			continue;	/* a bind mount of another part of the tree */
-		buf_printf(&b, "%s%s", f[1], path + rlen);
+		buf_printf(&b, "%s%s%s", prefix, f[1], path + rlen);
 		buf_cstr(&b);
 	}
+	return 1;
 }
 
-static int scan_mounts(struct target *t)
+/* How many cgroup mounts the mountinfo file has, or -1. */
+static int scan_mounts(struct target *t, const char *file, const char *prefix)
 {
 	char buf[8192];
 	size_t have = 0;
 	ssize_t n;
-	int fd = openat(t->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	int fd = openat(t->procfd, file, O_RDONLY | O_CLOEXEC), found = 0;
 
 	if (fd < 0)
 		return -1;
@@ -102,7 +106,7 @@ static int scan_mounts(struct target *t)
 		buf[have] = '\0';
 		while ((nl = strchr(start, '\n'))) {
 			*nl = '\0';
-			match(t, start);
+			found += match(t, start, prefix);
 			start = nl + 1;
 		}
 		have -= start - buf;
@@ -111,12 +115,13 @@ static int scan_mounts(struct target *t)
 			have = 0;	/* an absurd line: skipped */
 	}
 	close(fd);
-	return n < 0 ? -1 : 0;
+	return n < 0 ? -1 : found;
 }
 
 int cg_resolve(struct target *t)
 {
 	char *p = lines;
+	int found;
 
 	memcpy(lines, t->cg, sizeof(lines));
 	t->v2 = -1;
@@ -146,9 +151,18 @@ int cg_resolve(struct target *t)
 		t->ncg++;
 		p = nl ? nl + 1 : p + strlen(p);
 	}
-	if (scan_mounts(t) < 0) {
+	if ((found = scan_mounts(t, "self/mountinfo", "")) < 0) {
 		log_error("reading /proc/self/mountinfo: %m");
 		return -1;
+	}
+	/* In a caller's own mount namespace without any cgroupfs (a
+	 * virt-handler-like container), the host's, as PID 1 sees them. */
+	if (found == 0) {
+		log_info("no cgroup hierarchy is mounted here: using PID 1's, through /proc/1/root");
+		if (scan_mounts(t, "1/mountinfo", "/proc/1/root") < 0) {
+			log_error("reading /proc/1/mountinfo: %m");
+			return -1;
+		}
 	}
 	for (int i = 0; i < t->ncg; i++) {
 		struct cgline *c = &t->cgs[i];

@@ -10,30 +10,35 @@
 enum {
 	ENTER_OK = 0,		/* started, already running, or --dry-run */
 	ENTER_USAGE = 2,		/* bad command line */
-	ENTER_TARGET = 3,		/* target not found, gone, or refused */
+	ENTER_TARGET = 3,		/* target not found or gone: not ready yet */
 	ENTER_CGROUP = 4,		/* joining the target's cgroups */
 	ENTER_NS = 5,		/* joining its namespaces */
 	ENTER_LOCK = 6,		/* the single-instance lock */
 	ENTER_STDIO = 7,		/* the container's stdout/stderr */
 	ENTER_EXEC = 8,		/* preparing or exec'ing the program */
 	ENTER_SYS = 9,		/* fork, pipes: the launcher itself */
+	ENTER_REFUSED = 10,	/* not a container init we may enter */
+	ENTER_REGISTER = 11,	/* the placeholder did not answer OK */
 };
 
 enum stdio_mode { STDIO_CONTAINER, STDIO_INHERIT, STDIO_NULL };
 enum flavor { FLAVOR_AUTO, FLAVOR_RUST, FLAVOR_C };
 
 #define MAX_ENV 32
-#define MAX_ARGV 64
+#define MAX_ARGV 64		/* PROGRAM and its arguments */
+#define PRESET_WORDS 16		/* the most the virtiofsd preset adds */
 #define MAX_CG 16
 #define NNS 6
 /* How long the placeholder may take to accept us, and to answer a
  * registration: it answers at once unless stopped or wedged. */
 #define PEER_TIMEOUT_S 2
+/* How long `virtiofsd --version` may run. */
+#define PROBE_TIMEOUT_MS 5000
 
 struct opts {
 	pid_t pid;
 	const char *target_socket;
-	const char *lock;		/* in the container */
+	const char *lock_dir;		/* on the host */
 	char *env[MAX_ENV + 1];
 	int nenv;
 	uint64_t caps;
@@ -42,7 +47,9 @@ struct opts {
 	int dry_run;
 	int verbosity;
 	int logfmt;			/* enum log_format */
-	int preset;			/* --virtiofsd */
+	int preset;			/* --virtiofsd, or the dispatcher's call */
+	int new_privs;			/* --allow-new-privs */
+	int no_register;
 	const char *bin, *shared_dir, *socket_path;
 	long uid;
 	enum flavor flavor;
@@ -62,31 +69,43 @@ struct cgline {
 struct target {
 	pid_t pid;
 	int pidfd;
-	int conn;			/* connection to its socket, or -1 */
+	int procfd;			/* this host's /proc */
+	int piddir;			/* /proc/PID: dead once the process is */
+	int rootfd;			/* its root (O_PATH), for the chroot */
+	int conn;			/* connection to the placeholder, or -1 */
 	char cg[4096];			/* its /proc/PID/cgroup */
 	struct cgline cgs[MAX_CG];
 	int ncg;
 	int v2;				/* index of the v2 line, or -1 */
 	int nsfd[NNS];			/* -1 where it shares ours */
-	int procfd;			/* this host's /proc */
+	uint64_t nsino[NNS];		/* what was checked, for after the join */
+	uint64_t nsdev;
+	uint64_t userns;		/* ours (and the target's) */
 	int oom;
 	struct rlimit lim[RLIM_NLIMITS];
 	int in, out, err;		/* the program's stdio */
-	int lockfd;
+	int lockdir, lockfd;
+	char lockname[40];
 };
 
 extern const char *const ns_names[NNS];
 extern const int ns_flags[NNS];
+enum { NS_CGROUP, NS_IPC, NS_MNT, NS_NET, NS_PID, NS_UTS };
 
 int opts_parse(struct opts *o, int argc, char **argv);
-int target_open(const struct opts *o, struct target *t);
-int target_read(const struct opts *o, struct target *t);
+int target_find(const struct opts *o, struct target *t);
 int target_stdio(const struct opts *o, struct target *t);
-int target_lock(const struct opts *o, struct target *t);
+int lock_take(const struct opts *o, struct target *t);
+void lock_sweep(const struct opts *o, const struct target *t);
 int cg_resolve(struct target *t);
 int cg_move(const struct target *t, int skip_v2, char *msg, size_t len);
 int cg_verify(const struct target *t, char *msg, size_t len);
-int preset_build(struct opts *o, const struct target *t);
-int launch(const struct opts *o, struct target *t);
+int preset_argv(struct opts *o, enum flavor f, long ver);
+int preset_flavor(const struct opts *o, const char *text, enum flavor *f, long *ver);
+int program_argv(struct opts *o, const struct target *t);
+int launch(const struct opts *o, const struct target *t);
+int probe(const struct opts *o, const struct target *t, char *text, size_t len);
+int reg_find(const struct opts *o, struct target *t);
+int reg_register(const struct target *t, int pidfd);
 
 #endif

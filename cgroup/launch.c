@@ -1,17 +1,25 @@
 /* The launch: a chain of three processes so that the program ends up a
  * child of the container's init, inside its cgroups and namespaces.
  *
- *   tether-enter (host)   waits on a close-on-exec status socket
+ *   tether-enter (host)   reads the chain's records on a SOCK_SEQPACKET
  *    └ A (host PID ns)    joins the v1 cgroups and every namespace but
- *                         cgroup; clone3(CLONE_INTO_CGROUP) into v2
+ *                         cgroup, checks what it joined;
+ *                         clone3(CLONE_INTO_CGROUP) into v2
  *       └ C (container)   verifies the cgroups, joins the cgroup ns
- *          └ B            exits C's parent: re-parented to the
- *                         container's init; tidies up; sends its pidfd;
- *                         execs.  EOF on the socket = exec succeeded.
+ *          └ B            chroots to the target's root, tidies up, sends
+ *                         its pidfd, execs
  *
- * A is in our PID namespace and reaps C, so C never becomes a child of
- * the container's init (which must see only virtiofsd as a root child).  Every failure is one record (exit code + message) on the
- * status socket. */
+ * C stays B's parent until B's exec: a B that fails before it is reaped
+ * by C, never by the container's init (which takes a root child's exit
+ * for virtiofsd's).  A is in our PID namespace and reaps C, so no helper
+ * of ours ever becomes the init's child.  EOF on the records after B's
+ * pidfd = the exec succeeded.
+ *
+ * The flavour probe (`virtiofsd --version`) goes through the same chain,
+ * confined exactly as the program will be, except that C first moves its
+ * children to a PID namespace of their own: the probe P is its init (so
+ * everything it starts dies with it), C waits for it with a deadline, and
+ * its output comes back through a pipe. */
 #include "enter.h"
 #include "buf.h"
 #include "caps.h"
@@ -24,10 +32,12 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,18 +57,24 @@
 	(1ULL << 4) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (1ULL << 18) | \
 	(1ULL << 27) | (1ULL << 31))
 
+/* One record of the chain: 'F' a failure (code, msg), 'P' B's pidfd
+ * (attached), 'S' the probe's wait status
+ * (code: ETIMEDOUT when it was killed for taking too long). */
 struct rec {
+	char kind;
 	int code;
-	char msg[252];
+	int status;
+	char msg[240];
 };
 
 static int status_fd = -1;
-static int in_b;
+static int exec_w = -1;		/* B → C: a byte if B fails before its exec */
+static int probe_out = -1;	/* the probe's stdout, in probe mode */
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 fail(int code, const char *fmt, ...)
 {
-	struct rec r = { code, "" };
+	struct rec r = { 'F', code, 0, "" };
 	struct buf b = BUF_INIT(r.msg);
 	va_list ap;
 
@@ -67,34 +83,63 @@ fail(int code, const char *fmt, ...)
 	va_end(ap);
 	buf_cstr(&b);
 	send(status_fd, &r, sizeof(r), MSG_NOSIGNAL);
-	/* B is by now a root child of the container's init, which takes the
-	 * first root child to exit for virtiofsd: a failed launch must not end
-	 * the container, so B leaves as nobody. */
-	if (in_b && (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0))
-		code = ENTER_SYS;	/* still root (no CAP_SETUID kept) */
+	if (exec_w >= 0 && write(exec_w, "F", 1) < 0)
+		code = ENTER_SYS;
 	_exit(code);
 }
 
-/* setns on the pidfd joins them all at once (5.8+); per namespace, with
- * the fds opened earlier, on older kernels or when that fails, so the
- * error names the namespace. */
+
+/* The namespace each of ours must now be, after a join: what was checked
+ * (for those the target shares with us, that is ours, unchanged).  A
+ * target that swapped a namespace between the check and the join (it
+ * may unshare a user and mount namespace) is caught here. */
+static void verify_ns(const struct target *t, int mask, int pid_children)
+{
+	struct stat st;
+
+	if (fstatat(t->procfd, "self/ns/user", &st, 0) < 0 || st.st_ino != t->userns)
+		fail(ENTER_REFUSED, "our user namespace changed: refused");
+	for (int i = 0; i < NNS; i++) {
+		char path[40];
+		struct buf b = BUF_INIT(path);
+
+		if (!(ns_flags[i] & mask))
+			continue;
+		buf_printf(&b, "self/ns/%s", i == NS_PID && pid_children ? "pid_for_children" : ns_names[i]);
+		if (fstatat(t->procfd, buf_cstr(&b), &st, 0) < 0)
+			fail(ENTER_NS, "checking the %s namespace joined: %m", ns_names[i]);
+		if (st.st_ino != t->nsino[i] || st.st_dev != t->nsdev)
+			fail(ENTER_REFUSED, "the target's %s namespace changed after it was checked: refused",
+			     ns_names[i]);
+	}
+}
+
+/* setns on the pidfd joins several at once (5.8+); one by one, with the
+ * fds opened when they were checked, on older kernels or when that
+ * fails, so the error names the namespace.  A single namespace always
+ * goes by its fd. */
 static void join_ns(const struct target *t, int mask)
 {
-	int flags = 0;
+	int flags = 0, n = 0;
 
 	for (int i = 0; i < NNS; i++)
 		if (t->nsfd[i] >= 0 && (ns_flags[i] & mask))
-			flags |= ns_flags[i];
-	if (!flags || setns(t->pidfd, flags) == 0)
+			flags |= ns_flags[i], n++;
+	if (!flags)
 		return;
-	if (errno == ESRCH)
-		fail(ENTER_TARGET, "target pid %d exited before its namespaces were joined", t->pid);
+	if (n > 1) {
+		if (setns(t->pidfd, flags) == 0)
+			return;
+		if (errno == ESRCH)
+			fail(ENTER_TARGET, "target pid %d exited before its namespaces were joined", t->pid);
+		log_debug("setns on the pidfd of pid %d: %m; joining its namespaces one by one", t->pid);
+	}
 	for (int i = 0; i < NNS; i++)
 		if ((flags & ns_flags[i]) && setns(t->nsfd[i], ns_flags[i]) < 0)
 			fail(ENTER_NS, "setns %s namespace of pid %d: %m", ns_names[i], t->pid);
 }
 
-static void set_limits(const struct target *t)
+static void set_limits(const struct target *t, int procfd)
 {
 	char text[16];
 	struct buf b = BUF_INIT(text);
@@ -104,7 +149,7 @@ static void set_limits(const struct target *t)
 		if (setrlimit(r, &t->lim[r]) < 0)
 			fail(ENTER_EXEC, "setrlimit %d like the target's: %m", r);
 	buf_long(&b, t->oom);
-	fd = openat(t->procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	fd = openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
 		fail(ENTER_EXEC, "oom_score_adj %d like the target's: %m", t->oom);
 	close(fd);
@@ -119,16 +164,16 @@ static int high(int fd)
 	return n;
 }
 
-/* Exactly 0, 1, 2 and the lock at 3 survive the exec. */
-static void set_fds(const struct target *t)
+/* Exactly 0, 1, 2 and (when lock >= 0) the lock at 3 survive the exec. */
+static void set_fds(int in, int out, int err, int lock)
 {
-	int in = high(t->in), out = high(t->out), err = high(t->err);
-	int lock = high(t->lockfd);
-
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(lock, 3) < 0)
+	in = high(in), out = high(out), err = high(err);
+	if (lock >= 0)
+		lock = high(lock);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || (lock >= 0 && dup2(lock, 3) < 0))
 		fail(ENTER_STDIO, "dup2 of the program's stdio: %m");
-	if (syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
-	    fd_close_from(4) < 0 && errno != EBADF)
+	if (syscall(SYS_close_range, lock >= 0 ? 4 : 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
+	    fd_close_from(lock >= 0 ? 4 : 3) < 0 && errno != EBADF)
 		fail(ENTER_EXEC, "closing fds: %m");
 }
 
@@ -151,29 +196,45 @@ static void default_signals(void)
 			syscall(SYS_rt_sigaction, s, &dfl, 0, sizeof(dfl.mask));
 }
 
-static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct target *t)
+/* What B and the probe share: the target's root, session, limits and
+ * signal state; the capabilities asked for; no_new_privs. */
+static void confine(const struct opts *o, const struct target *t, int out, int err, int lock)
 {
 	uint64_t keep = o->caps_set ? o->caps : o->preset ? VIRTIOFSD_CAPS : ~0ULL;
-	sigset_t none;
-	int me;
+	int procfd;
 
-	in_b = 1;
 	/* Its own session: no signal meant for our caller's process group
 	 * or terminal reaches it. */
 	if (setsid() < 0)
 		fail(ENTER_EXEC, "setsid: %m");
 	umask(022);
-	if (chdir("/") < 0)
-		fail(ENTER_EXEC, "chdir / in the container: %m");
+	/* The target's own root, not whatever root its mount namespace
+	 * has: a runtime need not have used pivot_root. */
+	if (fchdir(t->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		fail(ENTER_EXEC, "chroot to the target's root: %m");
 	/* fds first: a low RLIMIT_NOFILE of the target would refuse the
 	 * high fd numbers used while shuffling them. */
 	status_fd = high(status_fd);
-	set_fds(t);
-	set_limits(t);
+	procfd = high(t->procfd);
+	if (exec_w >= 0)
+		exec_w = high(exec_w);
+	set_fds(t->in, out, err, lock);
+	set_limits(t, procfd);
 	default_signals();
 	if (keep != ~0ULL && caps_limit(keep) < 0)
 		fail(ENTER_EXEC, "limiting capabilities: %m");
-	if ((me = pidfd_open_pid(getpid())) < 0 || fd_send(status_fd, "P", 1, me) < 0)
+	if (!o->new_privs && no_new_privs() < 0)
+		fail(ENTER_EXEC, "no_new_privs: %m");
+}
+
+static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct target *t)
+{
+	struct rec r = { 'P', 0, 0, "" };
+	sigset_t none;
+	int me;
+
+	confine(o, t, t->out, t->err, t->lockfd);
+	if ((me = pidfd_open_pid(getpid())) < 0 || fd_send(status_fd, &r, sizeof(r), me) < 0)
 		fail(ENTER_SYS, "sending our pidfd: %m");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, 0);
@@ -181,19 +242,82 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	fail(ENTER_EXEC, "exec %s in the container: %m", o->argv[0]);
 }
 
+/* B's exec, seen from C, which stays its parent until then: a byte = it
+ * failed, and C reaps it (it never reaches the container's init, which
+ * would take a root child's exit for virtiofsd's); EOF = it exec'd, and
+ * C exits, so the program is re-parented to the container's init. */
+static void __attribute__((noreturn)) launch_c(const struct opts *o, const struct target *t)
+{
+	char c;
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		fail(ENTER_SYS, "fork in the container: %m");
+	if (pid == 0) {
+		close(p[0]);
+		exec_w = p[1];
+		stage_b(o, t);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 0)
+		while (waitpid(pid, 0, 0) < 0 && errno == EINTR)
+			;
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) probe_p(const struct opts *o, const struct target *t, int err)
+{
+	char *argv[] = { (char *)o->bin, "--version", 0 };
+	sigset_t none;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		fail(ENTER_SYS, "PR_SET_PDEATHSIG: %m");
+	confine(o, t, probe_out, err, -1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, 0);
+	execve(o->bin, argv, o->env);
+	fail(ENTER_EXEC, "exec %s --version in the container: %m", o->bin);
+}
+
+static void __attribute__((noreturn)) probe_c(const struct opts *o, const struct target *t)
+{
+	struct pollfd pf = { .events = POLLIN };
+	int st = 0, code = 0, err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (err < 0 || unshare(CLONE_NEWPID) < 0 || (pid = fork()) < 0)
+		fail(ENTER_SYS, "a PID namespace for %s --version: %m", o->bin);
+	if (pid == 0)
+		probe_p(o, t, err);
+	if ((pf.fd = pidfd_open_pid(pid)) < 0)
+		fail(ENTER_SYS, "pidfd of the probe: %m");
+	if (poll(&pf, 1, PROBE_TIMEOUT_MS) == 0) {
+		code = ETIMEDOUT;
+		pidfd_signal(pf.fd, SIGKILL);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	send(status_fd, &(struct rec){ 'S', code, st, "" }, sizeof(struct rec), MSG_NOSIGNAL);
+	_exit(0);
+}
+
+/* The move counts only if our namespaces and cgroups are now the
+ * target's, as checked. */
 static void __attribute__((noreturn)) stage_c(const struct opts *o, const struct target *t)
 {
 	char msg[240];
-	pid_t pid;
 
 	if (cg_verify(t, msg, sizeof(msg)) < 0)
 		fail(ENTER_CGROUP, "%s", msg);
 	join_ns(t, CLONE_NEWCGROUP);
-	if ((pid = fork()) < 0)
-		fail(ENTER_SYS, "fork in the container: %m");
-	if (pid == 0)
-		stage_b(o, t);
-	_exit(0);
+	verify_ns(t, CLONE_NEWCGROUP | CLONE_NEWPID, 0);
+	if (probe_out >= 0)
+		probe_c(o, t);
+	launch_c(o, t);
 }
 
 static pid_t clone_into(const struct target *t, int *into)
@@ -225,6 +349,7 @@ static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct
 	if (cg_move(t, 1, msg, sizeof(msg)) < 0)
 		fail(ENTER_CGROUP, "%s", msg);
 	join_ns(t, ~CLONE_NEWCGROUP);
+	verify_ns(t, ~CLONE_NEWCGROUP, 1);
 	if ((pid = clone_into(t, &into)) < 0)
 		fail(into ? ENTER_CGROUP : ENTER_SYS, "%s: %m", into ? "clone3 into the target's cgroup" : "fork");
 	if (pid == 0)
@@ -237,80 +362,136 @@ static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct
 	_exit(0);
 }
 
-/* Waits for the chain's verdict: a pidfd (the program is about to exec)
- * then EOF, or a failure record. */
-static int verdict(int fd, int *pidfd)
+/* Starts A; *sock is our end of the chain's records. */
+static int chain_start(const struct opts *o, const struct target *t, int *sock, pid_t *a)
 {
-	struct rec r;
-	int got, code = ENTER_SYS;
-	ssize_t n;
+	int s[2];
 
-	*pidfd = -1;
-	while ((n = fd_recv(fd, &r, sizeof(r), &got)) > 0) {
-		if (got >= 0) {
-			if (*pidfd >= 0)
-				close(*pidfd);
-			*pidfd = got;
-			code = ENTER_OK;
-			continue;
-		}
-		if ((size_t)n == sizeof(r)) {
-			r.msg[sizeof(r.msg) - 1] = '\0';
-			log_error("%s", r.msg);
-			return r.code;
-		}
-	}
-	if (n < 0)
-		log_error("reading the launch status: %m");
-	else if (code != ENTER_OK)
-		log_error("the launcher died before the program was started");
-	return n < 0 ? ENTER_SYS : code;
-}
-
-static void register_with(const struct target *t, int pidfd, pid_t pid)
-{
-	char answer[64];
-	struct timeval tv = { PEER_TIMEOUT_S, 0 };
-	ssize_t n;
-
-	if (setsockopt(t->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    fd_send(t->conn, "REGISTER\n", 9, pidfd) < 0 ||
-	    (n = recv(t->conn, answer, sizeof(answer) - 1, 0)) <= 0) {
-		log_warn("registering pid %d with the placeholder: %m", pid);
-		return;
-	}
-	answer[n] = '\0';
-	answer[strcspn(answer, "\n")] = '\0';
-	if (strncmp(answer, "OK", 2))
-		log_warn("the placeholder refused pid %d: '%s'", pid, answer);
-	else
-		log_info("registered with the placeholder: %s", answer);
-}
-
-int launch(const struct opts *o, struct target *t)
-{
-	int s[2], code, pidfd, st;
-	pid_t a, pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0 || (a = fork()) < 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0 || (*a = fork()) < 0) {
 		log_error("starting the launcher: %m");
 		return ENTER_SYS;
 	}
-	if (a == 0) {
+	if (*a == 0) {
 		close(s[0]);
 		status_fd = s[1];
 		stage_a(o, t);
 	}
 	close(s[1]);
-	code = verdict(s[0], &pidfd);
-	close(s[0]);
-	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
+	*sock = s[0];
+	return 0;
+}
+
+static void chain_end(int sock, pid_t a)
+{
+	close(sock);
+	while (waitpid(a, 0, 0) < 0 && errno == EINTR)
 		;
+}
+
+/* Reads records until `want` ('S'), a failure, or EOF, which for the
+ * launch (want 0) after B's pidfd means its exec succeeded: only the
+ * chain holds the other end, close-on-exec, and none of it lives on. */
+static int verdict(int fd, char want, int *pidfd, struct rec *out)
+{
+	struct rec r;
+	int got;
+	ssize_t n;
+
+	while ((n = fd_recv(fd, &r, sizeof(r), &got)) > 0) {
+		if ((size_t)n != sizeof(r)) {
+			if (got >= 0)
+				close(got);
+			continue;
+		}
+		if (r.kind == 'P' && got >= 0 && pidfd) {
+			if (*pidfd >= 0)
+				close(*pidfd);
+			*pidfd = got;
+			continue;
+		}
+		if (got >= 0)
+			close(got);
+		if (r.kind == 'F') {
+			r.msg[sizeof(r.msg) - 1] = '\0';
+			log_error("%s", r.msg);
+			return r.code > 0 ? r.code : ENTER_SYS;
+		}
+		if (want && r.kind == want) {
+			*out = r;
+			return ENTER_OK;
+		}
+	}
+	if (n < 0)
+		log_error("reading the launch status: %m");
+	else if (!want && pidfd && *pidfd >= 0)
+		return ENTER_OK;
+	else
+		log_error("the launcher died before the program was started");
+	return ENTER_SYS;
+}
+
+int launch(const struct opts *o, const struct target *t)
+{
+	struct rec r;
+	int sock, code, pidfd = -1;
+	pid_t a, pid;
+
+	if ((code = chain_start(o, t, &sock, &a)) != 0)
+		return code;
+	code = verdict(sock, 0, &pidfd, &r);
+	chain_end(sock, a);
 	if (code != ENTER_OK)
 		return code;
 	pid = pidfd_pid(pidfd);
 	log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
-	if (t->conn >= 0)
-		register_with(t, pidfd, pid);
-	return ENTER_OK;
+	if ((code = reg_register(t, pidfd)) == ENTER_OK)
+		return code;
+	/* Not registered: it is not virtiofsd for the placeholder (which,
+	 * after BUSY, has its registered one). */
+	if (pidfd_signal(pidfd, SIGKILL) == 0)
+		log_info("killed pid %d", pid);
+	else if (errno == ESRCH)
+		log_info("pid %d had already exited", pid);
+	return code;
+}
+
+/* Runs `BIN --version` confined as the program will be; text gets up to
+ * len - 1 bytes of its output. */
+int probe(const struct opts *o, const struct target *t, char *text, size_t len)
+{
+	struct rec r;
+	int p[2], sock, code;
+	ssize_t n, got = 0;
+	pid_t a;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+		log_error("a pipe for %s --version: %m", o->bin);
+		return ENTER_SYS;
+	}
+	probe_out = p[1];
+	code = chain_start(o, t, &sock, &a);
+	probe_out = -1;
+	close(p[1]);
+	if (code == 0) {
+		code = verdict(sock, 'S', 0, &r);
+		chain_end(sock, a);
+	}
+	/* Whatever it wrote before it ended; never waiting for EOF, which a
+	 * copy of the pipe passed elsewhere could hold off for ever. */
+	while (code == 0 && got < (ssize_t)len - 1 && (n = read(p[0], text + got, len - 1 - got)) > 0)
+		got += n;
+	close(p[0]);
+	text[got] = '\0';
+	if (code != 0)
+		return code;
+	if (r.code == ETIMEDOUT) {
+		log_error("%s --version in the container took more than %d ms: killed", o->bin, PROBE_TIMEOUT_MS);
+		return ENTER_EXEC;
+	}
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+		log_error("%s --version in the container failed (status %d): is it virtiofsd?", o->bin,
+			  WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 128 + WTERMSIG(r.status));
+		return ENTER_EXEC;
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "sig.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,33 +17,40 @@ static const char usage[] =
 "usage: tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]\n"
 "       tether-enter [OPTIONS] (--pid PID | --target-socket PATH) --virtiofsd\n"
 "                    --shared-dir DIR --socket-path PATH [-- EXTRA-ARGS...]\n"
+"       virtiofs-dispatcher --pid PID --socket-path PATH --shared-dir DIR\n"
 "\n"
-"Starts PROGRAM (a path in the container) in the target's cgroups and its\n"
+"Starts PROGRAM (a path in the container) in the target's cgroups, root and\n"
 "cgroup, ipc, mnt, net, pid and uts namespaces (never its user namespace),\n"
 "as a child of the container's init; exits 0 once PROGRAM's exec succeeded.\n"
+"The target must be the init of a container in our user namespace.\n"
 "\n"
 "  -p, --pid PID            the target process (the container's init)\n"
-"  -t, --target-socket PATH the placeholder's socket: its peer is the target,\n"
-"                           and the program is registered with it\n"
-"      --lock-file PATH     single-instance lock in the container\n"
-"                           (default /var/run/virtiofsd.lock)\n"
+"  -t, --target-socket PATH the placeholder's socket: its listener is the\n"
+"                           target (with --pid too, it must be PID)\n"
+"      --lock-dir DIR       single-instance locks, on the host\n"
+"                           (default /run/tether-enter)\n"
 "  -e, --env KEY=VALUE      the program's environment (empty otherwise)\n"
 "      --caps LIST          capabilities kept (comma list, or none); default\n"
 "                           all, or virtiofsd's set with --virtiofsd\n"
+"      --allow-new-privs    do not set no_new_privs (setuid binaries and file\n"
+"                           capabilities then work in the program)\n"
 "      --stdio MODE         container (its init's stdout/stderr, default),\n"
 "                           inherit or null\n"
+"      --no-register        with --pid, never register with a placeholder\n"
 "  -n, --dry-run            print what would be done; change nothing\n"
 "      --virtiofsd          build virtiofsd's argv (KubeVirt's flags)\n"
 "      --virtiofsd-bin PATH default /usr/libexec/virtiofsd\n"
 "  -d, --shared-dir DIR     the directory to share\n"
-"  -s, --socket-path PATH   virtiofsd's vhost-user socket\n"
+"  -s, --socket-path PATH   virtiofsd's vhost-user socket (< 108 bytes)\n"
 "      --uid UID            host uid guest files are squashed to (107)\n"
 "      --flavor F           auto (from --version), rust (>= 1.13) or c (7.2)\n"
 "      --strict             refuse what the flavour cannot honour\n"
 "  -v, --verbose / -q, --quiet / --log-format json|text\n"
 "\n"
-"Exit codes: 0 started, already running, or dry run; 2 usage; 3 target;\n"
-"4 cgroup; 5 namespace; 6 lock; 7 stdio; 8 exec; 9 the launcher itself.\n";
+"Exit codes: 0 started, already running, or dry run; 2 usage; 3 target not\n"
+"ready; 4 cgroup; 5 namespace; 6 lock; 7 stdio; 8 exec; 9 the launcher;\n"
+"10 refused: not a container init we may enter; 11 the placeholder did not\n"
+"accept the registration (the program was killed).\n";
 
 static void out(struct buf *b)
 {
@@ -51,10 +59,11 @@ static void out(struct buf *b)
 	b->len = 0;
 }
 
-static void dry_run(const struct opts *o, const struct target *t)
+static void dry_run(struct opts *o, const struct target *t)
 {
 	static char text[8192];
 	struct buf b = BUF_INIT(text);
+	int known = !o->preset || o->flavor != FLAVOR_AUTO;
 
 	buf_printf(&b, "target pid %d\n", t->pid);
 	for (int i = 0; i < t->ncg; i++)
@@ -63,11 +72,16 @@ static void dry_run(const struct opts *o, const struct target *t)
 	for (int i = 0; i < NNS; i++)
 		if (t->nsfd[i] >= 0)
 			buf_printf(&b, "namespace %s\n", ns_names[i]);
-	buf_printf(&b, "lock %s\noom_score_adj %d\nstdio %s\n", o->lock, t->oom,
-		   o->stdio == STDIO_CONTAINER ? "container" : o->stdio == STDIO_NULL ? "null" : "inherit");
+	buf_printf(&b, "lock %s/%s\noom_score_adj %d\nstdio %s\nregister %s\nno_new_privs %s\n",
+		   o->lock_dir, t->lockname, t->oom,
+		   o->stdio == STDIO_CONTAINER ? "container" : o->stdio == STDIO_NULL ? "null" : "inherit",
+		   t->conn >= 0 ? "yes" : "no", o->new_privs ? "no" : "yes");
 	for (int i = 0; i < o->nenv; i++)
 		buf_printf(&b, "env %s\n", o->env[i]);
-	for (int i = 0; o->argv[i]; i++)
+	if (!known)
+		buf_str(&b, "flavor unknown: --dry-run runs nothing in the container, so virtiofsd --version was not asked (give --flavor rust or c)\n"
+			"argv unknown\n");
+	for (int i = 0; known && o->argv[i]; i++)
 		buf_printf(&b, "argv %s\n", o->argv[i]);
 	out(&b);
 }
@@ -77,20 +91,25 @@ static int run(struct opts *o)
 	static struct target t;
 	int rc;
 
-	if (target_open(o, &t) < 0 || target_read(o, &t) < 0)
-		return ENTER_TARGET;
+	if ((rc = target_find(o, &t)) != 0)
+		return rc;
 	if (cg_resolve(&t) < 0)
 		return ENTER_CGROUP;
-	if (preset_build(o, &t) < 0)
-		return ENTER_EXEC;
+	if ((rc = reg_find(o, &t)) != 0)
+		return rc;
 	if (o->dry_run) {
+		if ((!o->preset || o->flavor != FLAVOR_AUTO) && preset_argv(o, o->flavor, 1013) < 0)
+			return ENTER_EXEC;
 		dry_run(o, &t);
 		return ENTER_OK;
 	}
-	if ((rc = target_lock(o, &t)) != 0)
+	if ((rc = lock_take(o, &t)) != 0)
 		return rc < 0 ? ENTER_OK : rc;
+	lock_sweep(o, &t);
 	if (target_stdio(o, &t) < 0)
 		return ENTER_STDIO;
+	if ((rc = program_argv(o, &t)) != 0)
+		return rc;
 	return launch(o, &t);
 }
 
@@ -102,13 +121,20 @@ int main(int argc, char **argv)
 
 	if (sig_block_all(&orig) < 0)
 		return ENTER_SYS;
+	/* A closed 0, 1 or 2 would be taken by the first fd we open (the
+	 * placeholder's connection), and log lines would go into it. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+			return ENTER_SYS;
 	r = opts_parse(&o, argc, argv);
-	log_setup("tether-enter", o.verbosity <= 0 ? LOG_ERROR : o.verbosity == 1 ? LOG_INFO : LOG_DEBUG,
-		  o.logfmt);
 	if (r < 0) {
+		/* One text line, as the other binaries print theirs. */
+		log_setup("tether-enter", LOG_ERROR, LOG_TEXT);
 		log_error("%s (see tether-enter --help)", o.err);
 		return ENTER_USAGE;
 	}
+	log_setup("tether-enter", o.verbosity <= 0 ? LOG_ERROR : o.verbosity == 1 ? LOG_INFO : LOG_DEBUG,
+		  o.logfmt);
 	if (r > 0) {
 		const char *s = r == 1 ? usage : "tether-enter " TETHER_VERSION "\n";
 

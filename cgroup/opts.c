@@ -9,15 +9,16 @@
 #include <string.h>
 
 enum {
-	O_PID = 1, O_TSOCK, O_LOCK, O_ENV, O_CAPS, O_STDIO, O_DRY, O_VERBOSE,
-	O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID, O_FLAVOR,
-	O_STRICT, O_LOGFMT, O_HELP, O_VERSION,
+	O_PID = 1, O_TSOCK, O_LOCK, O_LOCKDIR, O_ENV, O_CAPS, O_STDIO, O_DRY,
+	O_VERBOSE, O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID,
+	O_FLAVOR, O_STRICT, O_NEWPRIVS, O_NOREG, O_LOGFMT, O_HELP, O_VERSION,
 };
 
 static const struct opt options[] = {
 	{ "pid", 'p', 1, O_PID },
 	{ "target-socket", 't', 1, O_TSOCK },
 	{ "lock-file", 0, 1, O_LOCK },
+	{ "lock-dir", 0, 1, O_LOCKDIR },
 	{ "env", 'e', 1, O_ENV },
 	{ "caps", 0, 1, O_CAPS },
 	{ "stdio", 0, 1, O_STDIO },
@@ -31,6 +32,8 @@ static const struct opt options[] = {
 	{ "uid", 0, 1, O_UID },
 	{ "flavor", 0, 1, O_FLAVOR },
 	{ "strict", 0, 0, O_STRICT },
+	{ "allow-new-privs", 0, 0, O_NEWPRIVS },
+	{ "no-register", 0, 0, O_NOREG },
 	{ "log-format", 0, 1, O_LOGFMT },
 	{ "help", 'h', 0, O_HELP },
 	{ "version", 0, 0, O_VERSION },
@@ -46,28 +49,31 @@ static int bad(struct opts *o, const char *what, const char *arg)
 	return -1;
 }
 
+/* A comma list of names or numbers, or "none"; nothing empty. */
 static int parse_caps(struct opts *o, const char *list)
 {
+	const char *all = list;
 	char name[32];
 
 	o->caps = 0;
 	o->caps_set = 1;
 	if (!strcmp(list, "none"))
 		return 0;
-	while (*list) {
+	for (;;) {
 		size_t n = strcspn(list, ",");
 		int cap;
 
 		if (n == 0 || n >= sizeof(name))
-			return bad(o, "--caps: bad capability list", list);
+			return bad(o, "--caps takes a comma list of capabilities (or none), not", all);
 		memcpy(name, list, n);
 		name[n] = '\0';
 		if ((cap = cap_parse(name)) < 0)
 			return bad(o, "--caps: unknown capability", name);
 		o->caps |= 1ULL << cap;
-		list += n + (list[n] == ',');
+		if (!list[n])
+			return 0;
+		list += n + 1;
 	}
-	return 0;
 }
 
 static int absolute(struct opts *o, const char *opt, const char *path)
@@ -92,9 +98,18 @@ static int one(struct opts *o, int id, const char *arg)
 		o->pid = n;
 		return 0;
 	case O_TSOCK: return absolute(o, "--target-socket", o->target_socket = arg);
-	case O_LOCK: return absolute(o, "--lock-file", o->lock = arg);
+	case O_LOCK:
+		return bad(o, "--lock-file is gone: the lock is on the host now, one file per container in --lock-dir DIR (default /run/tether-enter); refusing",
+			   arg);
+	case O_LOCKDIR: return absolute(o, "--lock-dir", o->lock_dir = arg);
 	case O_SHARED: return absolute(o, "--shared-dir", o->shared_dir = arg);
-	case O_SOCKPATH: return absolute(o, "--socket-path", o->socket_path = arg);
+	case O_SOCKPATH:
+		/* virtiofsd binds it: it must fit in sun_path. */
+		if (arg[0] != '/' || strlen(arg) >= 108)
+			return bad(o, "--socket-path takes an absolute path shorter than 108 bytes (a socket address), not",
+				   arg);
+		o->socket_path = arg;
+		return 0;
 	case O_BIN: return absolute(o, "--virtiofsd-bin", o->bin = arg);
 	case O_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')
@@ -129,17 +144,34 @@ static int one(struct opts *o, int id, const char *arg)
 	case O_QUIET: o->verbosity = 0; return 0;
 	case O_PRESET: o->preset = 1; return 0;
 	case O_STRICT: o->strict = 1; return 0;
+	case O_NEWPRIVS: o->new_privs = 1; return 0;
+	case O_NOREG: o->no_register = 1; return 0;
 	case O_HELP: return 1;
 	case O_VERSION: return 2;
 	}
 	return 0;
 }
 
+static int words(char **v)
+{
+	int n = 0;
+
+	while (v[n])
+		n++;
+	return n;
+}
+
 static int check(struct opts *o)
 {
-	if (!o->pid == !o->target_socket)
-		return bad(o, "give exactly one of --pid PID and --target-socket PATH; usage:",
+	int max = MAX_ARGV;
+	struct buf b = BUF_INIT(o->err);
+
+	if (!o->pid && !o->target_socket)
+		return bad(o, "give --pid PID, --target-socket PATH, or both; usage:",
 			   "tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]");
+	/* The dispatcher's own call: --pid, --socket-path, --shared-dir. */
+	if (!o->preset && !o->rest[0] && (o->shared_dir || o->socket_path))
+		o->preset = 1;
 	if (o->preset && (!o->shared_dir || !o->socket_path))
 		return bad(o, "--virtiofsd needs --shared-dir and --socket-path, missing",
 			   o->shared_dir ? "--socket-path" : "--shared-dir");
@@ -151,7 +183,23 @@ static int check(struct opts *o)
 			   "tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]");
 	if (!o->preset && o->rest[0][0] != '/')
 		return bad(o, "PROGRAM is a path in the container and must be absolute, not", o->rest[0]);
+	if (o->preset)
+		max -= PRESET_WORDS;
+	if (words(o->rest) > max) {
+		buf_printf(&b, "%s: %d words, more than %d", o->preset ? "extra virtiofsd arguments" :
+			   "PROGRAM and its arguments", words(o->rest), max);
+		buf_cstr(&b);
+		return -1;
+	}
 	return 0;
+}
+
+/* Called as virt-handler calls KubeVirt's dispatcher. */
+static int dispatcher(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : 0;
+
+	return argv0 && !strcmp(base ? base + 1 : argv0, "virtiofs-dispatcher");
 }
 
 /* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */
@@ -161,10 +209,11 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	int id, r;
 
 	memset(o, 0, sizeof(*o));
-	o->lock = "/var/run/virtiofsd.lock";
+	o->lock_dir = "/run/tether-enter";
 	o->bin = 0;
 	o->uid = 107;
 	o->verbosity = 1;
+	o->preset = dispatcher(argv[0]);
 	opt_start(&st, argc, argv);
 	while ((id = opt_next(&st, options)) > 0)
 		if ((r = one(o, id, st.arg)) != 0)

@@ -1,18 +1,13 @@
 /* The virtiofsd preset: KubeVirt's argv for the Rust virtiofsd >= 1.13,
  * or its nearest equivalent for the C virtiofsd 7.2 of Debian 12, chosen
- * from `virtiofsd --version` run inside the container's filesystem. */
+ * from `virtiofsd --version` (launch.c's probe: run in the container,
+ * confined as virtiofsd will be) unless --flavor names it. */
 #include "enter.h"
 #include "buf.h"
 #include "fd.h"
 #include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static char pool[8192];
 static struct buf store = BUF_INIT(pool);
@@ -25,48 +20,6 @@ static char *arg(const char *fmt, const char *a)
 	buf_printf(&store, fmt, a);
 	buf_char(&store, '\0');
 	return store.truncated ? 0 : s;
-}
-
-static void version_child(const struct opts *o, const struct target *t, int out)
-{
-	char *argv[] = { (char *)o->bin, "--version", 0 };
-	sigset_t none;
-	int null = open("/dev/null", O_WRONLY);
-
-	sigemptyset(&none);
-	if ((t->nsfd[2] >= 0 && setns(t->nsfd[2], CLONE_NEWNS) < 0) || chdir("/") < 0 ||
-	    dup2(out, 1) < 0 || null < 0 || dup2(null, 2) < 0)
-		_exit(126);
-	sigprocmask(SIG_SETMASK, &none, 0);
-	execve(o->bin, argv, (char **)o->env);
-	_exit(127);
-}
-
-/* Runs `BIN --version` in the container's mount namespace; text gets
- * its output. */
-static int version_of(const struct opts *o, const struct target *t, char *text, size_t len)
-{
-	int p[2], st;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		log_error("running %s --version: %m", o->bin);
-		return -1;
-	}
-	if (pid == 0)
-		version_child(o, t, p[1]);
-	close(p[1]);
-	while ((n = read(p[0], text + got, len - 1 - got)) > 0)
-		got += n;
-	close(p[0]);
-	text[got] = '\0';
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		log_error("%s --version in the container failed (status %d): is it virtiofsd?",
-			  o->bin, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		return -1;
-	}
-	return 0;
 }
 
 /* "virtiofsd version 7.2.22 (Debian ...)" is the C one (QEMU's version);
@@ -151,11 +104,20 @@ static int c_argv(struct opts *o, int *n)
 	return 0;
 }
 
-int preset_build(struct opts *o, const struct target *t)
+int preset_flavor(const struct opts *o, const char *text, enum flavor *f, long *ver)
 {
-	char text[512];
-	enum flavor f = o->flavor;
-	long ver = 1013;	/* --flavor rust: trusted to be recent */
+	if ((*f = classify(text, ver)) == FLAVOR_AUTO) {
+		log_error("%s --version: not a virtiofsd I know: '%.80s'", o->bin, text);
+		return -1;
+	}
+	log_info("%s is the %s virtiofsd (%.*s)", o->bin, *f == FLAVOR_C ? "C" : "Rust",
+		 (int)strcspn(text, "\n"), text);
+	return 0;
+}
+
+/* The argv for a known flavour (ver: major * 1000 + minor for Rust). */
+int preset_argv(struct opts *o, enum flavor f, long ver)
+{
 	int n = 0;
 
 	if (!o->preset) {
@@ -163,16 +125,6 @@ int preset_build(struct opts *o, const struct target *t)
 			if (add(o, &n, *a) < 0)
 				return -1;
 		return 0;
-	}
-	if (f == FLAVOR_AUTO) {
-		if (version_of(o, t, text, sizeof(text)) < 0)
-			return -1;
-		if ((f = classify(text, &ver)) == FLAVOR_AUTO) {
-			log_error("%s --version: not a virtiofsd I know: '%.80s'", o->bin, text);
-			return -1;
-		}
-		log_info("%s is the %s virtiofsd (%.*s)", o->bin, f == FLAVOR_C ? "C" : "Rust",
-			 (int)strcspn(text, "\n"), text);
 	}
 	if (f == FLAVOR_RUST && ver < 1013) {
 		log_error("virtiofsd %ld.%ld is older than 1.13: it lacks --translate-uid/--translate-gid (1.13), --migration-mode=file-handles (1.12)",
@@ -186,4 +138,21 @@ int preset_build(struct opts *o, const struct target *t)
 		if (add(o, &n, *a) < 0)
 			return -1;
 	return 0;
+}
+
+/* The argv to exec; with --virtiofsd and --flavor auto, after the probe. */
+int program_argv(struct opts *o, const struct target *t)
+{
+	char text[512];
+	enum flavor f = o->flavor;
+	long ver = 1013;	/* --flavor rust: trusted to be recent */
+	int rc;
+
+	if (o->preset && f == FLAVOR_AUTO) {
+		if ((rc = probe(o, t, text, sizeof(text))) != 0)
+			return rc;
+		if (preset_flavor(o, text, &f, &ver) < 0)
+			return ENTER_EXEC;
+	}
+	return preset_argv(o, f, ver) < 0 ? ENTER_EXEC : ENTER_OK;
 }

@@ -1,4 +1,5 @@
-/* The target: found, pinned by a pidfd, read once; its stdio and the lock. */
+/* The target: found, pinned by a pidfd, read once through one /proc/PID
+ * directory fd, and checked: the init of a container we may enter. */
 #include "enter.h"
 #include "buf.h"
 #include "fd.h"
@@ -8,14 +9,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#endif
 
 const char *const ns_names[NNS] = { "cgroup", "ipc", "mnt", "net", "pid", "uts" };
 const int ns_flags[NNS] = {
@@ -23,76 +26,172 @@ const int ns_flags[NNS] = {
 	CLONE_NEWUTS,
 };
 
-int target_open(const struct opts *o, struct target *t)
+/* What decides whether we may enter it, judged once it is known that
+ * everything read describes the process the pidfd pins. */
+struct facts {
+	long inner;		/* its pid in its own PID namespace */
+	uint64_t userns;	/* its user namespace */
+	int foreign;		/* a namespace to join owned by another user ns, or -1 */
+};
+
+static int by_pid(const struct opts *o, struct target *t)
 {
-	t->conn = -1;
-	if (o->pid) {
-		t->pid = o->pid;
-		if ((t->pidfd = pidfd_open_pid(o->pid)) < 0) {
-			log_error("target pid %d: %m", o->pid);
-			return -1;
-		}
-		return 0;
-	}
-	/* The placeholder's socket: connected (any path length), its peer
-	 * is the target; the connection stays open to register virtiofsd.
-	 * Bounded: a stopped or wedged placeholder never accepts, and once
-	 * its queue is full a plain connect would wait for ever. */
-	if ((t->conn = unix_connect_within(o->target_socket, SOCK_STREAM, PEER_TIMEOUT_S)) < 0) {
-		if (errno == EAGAIN)
-			log_error("target socket %s: the placeholder accepts no connection (its queue stayed full for %d s): %m",
-				  o->target_socket, PEER_TIMEOUT_S);
-		else
-			log_error("target socket %s: %m (is the placeholder ready?)", o->target_socket);
-		return -1;
-	}
-	if ((t->pidfd = pidfd_of_peer(t->conn)) < 0 || (t->pid = pidfd_pid(t->pidfd)) <= 0) {
-		log_error("target socket %s: no peer process: %m", o->target_socket);
-		return -1;
+	t->pid = o->pid;
+	if ((t->pidfd = pidfd_open_pid(o->pid)) < 0) {
+		log_error("target pid %d: %m", o->pid);
+		return ENTER_TARGET;
 	}
 	return 0;
 }
 
-static ino_t ns_ino(int dirfd, const char *path)
+static int connect_inode(const char *path, int fd, struct target *t)
 {
-	struct stat st;
+	char via[32];
+	struct buf b = BUF_INIT(via);
 
-	return fstatat(dirfd, path, &st, 0) < 0 ? 0 : st.st_ino;
+	/* Through the inode just checked, not the name: a swap after the
+	 * check cannot redirect us, and any path length works. */
+	buf_printf(&b, "/proc/self/fd/%d", fd);
+	t->conn = unix_connect_within(buf_cstr(&b), SOCK_STREAM, PEER_TIMEOUT_S);
+	if (t->conn >= 0)
+		return 0;
+	if (errno == EAGAIN)
+		log_error("target socket %s: the placeholder accepts no connection (its queue stayed full for %d s): %m",
+			  path, PEER_TIMEOUT_S);
+	else
+		log_error("target socket %s: %m (is the placeholder ready?)", path);
+	return ENTER_TARGET;
 }
 
-/* Opens the target's namespaces (the fallback of setns on the pidfd);
- * -1 where it shares ours: nothing to join.  Refuses a target on the
- * host: same mount and PID namespaces as ours. */
-static int read_ns(struct target *t, int piddir)
+/* The socket route: a way to find a pid, cross-checked.  The path must
+ * name the socket itself (a symlink is refused), and its listener must
+ * run as the socket file's owner and be --pid when that is given too. */
+static int by_socket(const struct opts *o, struct target *t)
 {
-	char path[16];
-	int same = 0;
+	const char *path = o->target_socket;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), rc;
 
-	for (int i = 0; i < NNS; i++) {
-		char self[24];
-		struct buf b = BUF_INIT(path), s = BUF_INIT(self);
-		ino_t theirs, ours;
-
-		buf_printf(&b, "ns/%s", ns_names[i]);
-		buf_printf(&s, "self/ns/%s", ns_names[i]);
-		theirs = ns_ino(piddir, buf_cstr(&b));
-		ours = ns_ino(t->procfd, buf_cstr(&s));
-		t->nsfd[i] = -1;
-		if (!theirs) {
-			log_error("target pid %d: namespace %s: %m", t->pid, ns_names[i]);
-			return -1;
-		}
-		if (theirs == ours) {
-			same |= ns_flags[i];
-			continue;
-		}
-		if ((t->nsfd[i] = openat(piddir, path, O_RDONLY | O_CLOEXEC)) < 0) {
-			log_error("target pid %d: namespace %s: %m", t->pid, ns_names[i]);
-			return -1;
-		}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("target socket %s: %m (is the placeholder ready?)", path);
+		return ENTER_TARGET;
 	}
-	if ((same & (CLONE_NEWNS | CLONE_NEWPID)) == (CLONE_NEWNS | CLONE_NEWPID)) {
-		log_error("target pid %d shares our mount and PID namespaces: refusing to launch on the host", t->pid);
+	if (!S_ISSOCK(st.st_mode)) {
+		close(fd);
+		log_error("target socket %s is %s: refused", path,
+			  S_ISLNK(st.st_mode) ? "a symlink" : "not a socket");
+		return ENTER_REFUSED;
+	}
+	rc = connect_inode(path, fd, t);
+	close(fd);
+	if (rc)
+		return rc;
+	if ((t->pidfd = pidfd_of_peer(t->conn)) < 0 || (t->pid = pidfd_pid(t->pidfd)) < 0 ||
+	    getsockopt(t->conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_error("target socket %s: no peer process: %m", path);
+		return ENTER_TARGET;
+	}
+	if (t->pid == 0) {
+		log_error("target socket %s: its listener is not in our PID namespace: refused", path);
+		return ENTER_REFUSED;
+	}
+	if (cred.uid != st.st_uid) {
+		log_error("target socket %s: its listener (pid %d) runs as uid %u, the socket file is uid %u's: refused",
+			  path, t->pid, (unsigned)cred.uid, (unsigned)st.st_uid);
+		return ENTER_REFUSED;
+	}
+	if (o->pid && t->pid != o->pid) {
+		log_error("target socket %s: its listener is pid %d, not --pid %d: refused", path, t->pid, o->pid);
+		return ENTER_REFUSED;
+	}
+	return 0;
+}
+
+static int ns_stat(int dirfd, const char *what, const char *name, struct stat *st)
+{
+	char path[40];
+	struct buf b = BUF_INIT(path);
+
+	buf_printf(&b, "%s/%s", what, name);
+	return fstatat(dirfd, buf_cstr(&b), st, 0);
+}
+
+/* 1 if the namespace behind fd is owned by the user namespace userns. */
+static int owned_by(int fd, uint64_t userns)
+{
+	struct stat st;
+	int owner = ioctl(fd, NS_GET_USERNS), ok;
+
+	if (owner < 0)
+		return 0;
+	ok = fstat(owner, &st) == 0 && st.st_ino == userns;
+	close(owner);
+	return ok;
+}
+
+/* Notes each namespace's identity (checked again after the join) and
+ * opens those that differ from ours (the per-namespace fallback of setns
+ * on the pidfd); -1 where it shares ours: nothing to join. */
+static int read_ns(struct target *t, int piddir, struct facts *f)
+{
+	struct stat theirs, ours;
+
+	if (ns_stat(piddir, "ns", "user", &theirs) < 0 || ns_stat(t->procfd, "self/ns", "user", &ours) < 0) {
+		log_error("target pid %d: user namespace: %m", t->pid);
+		return -1;
+	}
+	f->userns = theirs.st_ino;
+	t->userns = ours.st_ino;
+	t->nsdev = ours.st_dev;
+	for (int i = 0; i < NNS; i++) {
+		char path[16];
+		struct buf b = BUF_INIT(path);
+
+		if (ns_stat(piddir, "ns", ns_names[i], &theirs) < 0 ||
+		    ns_stat(t->procfd, "self/ns", ns_names[i], &ours) < 0) {
+			log_error("target pid %d: namespace %s: %m", t->pid, ns_names[i]);
+			return -1;
+		}
+		t->nsino[i] = theirs.st_ino;
+		if (theirs.st_ino == ours.st_ino)
+			continue;
+		buf_printf(&b, "ns/%s", ns_names[i]);
+		if ((t->nsfd[i] = openat(piddir, buf_cstr(&b), O_RDONLY | O_CLOEXEC)) < 0) {
+			log_error("target pid %d: namespace %s: %m", t->pid, ns_names[i]);
+			return -1;
+		}
+		if (f->foreign < 0 && !owned_by(t->nsfd[i], t->userns))
+			f->foreign = i;
+	}
+	return 0;
+}
+
+/* The last NSpid field: its pid in the innermost PID namespace. */
+static int read_inner(struct target *t, int piddir, struct facts *f)
+{
+	char text[4096], *p, *end;
+
+	if (read_small(piddir, "status", text, sizeof(text)) < 0) {
+		log_error("target pid %d: status: %m", t->pid);
+		return -1;
+	}
+	if (!(p = strstr(text, "\nNSpid:"))) {
+		errno = EINVAL;
+		log_error("target pid %d: status has no NSpid line: %m", t->pid);
+		return -1;
+	}
+	p += 7;
+	end = p + strcspn(p, "\n");
+	while (end > p && (end[-1] < '0' || end[-1] > '9'))
+		end--;
+	*end = '\0';
+	while (end > p && end[-1] >= '0' && end[-1] <= '9')
+		end--;
+	if (parse_long(end, 1, 1 << 30, &f->inner)) {
+		errno = EINVAL;
+		log_error("target pid %d: status: bad NSpid: %m", t->pid);
 		return -1;
 	}
 	return 0;
@@ -159,45 +258,91 @@ static int read_limits(struct target *t, int piddir)
 	return 0;
 }
 
-int target_read(const struct opts *o, struct target *t)
+/* Everything from the one /proc/PID directory fd, then the pidfd says
+ * whether it all describes the process it pins. */
+static int target_read(struct target *t, struct facts *f)
 {
 	char dir[24];
 	struct buf b = BUF_INIT(dir);
-	int piddir, rc = -1;
+	int piddir, ok = 0;
 
-	(void)o;
-	if ((t->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		log_error("open /proc: %m");
-		return -1;
-	}
 	buf_printf(&b, "%d", t->pid);
 	if ((piddir = openat(t->procfd, buf_cstr(&b), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		log_error("target pid %d: /proc/%d: %m", t->pid, t->pid);
-		return -1;
+		return ENTER_TARGET;
 	}
-	if (read_small(piddir, "cgroup", t->cg, sizeof(t->cg)) < 0)
+	t->piddir = piddir;
+	if (read_inner(t, piddir, f) < 0 || read_ns(t, piddir, f) < 0)
+		;
+	else if ((t->rootfd = openat(piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		log_error("target pid %d: its root: %m", t->pid);
+	else if (read_small(piddir, "cgroup", t->cg, sizeof(t->cg)) < 0)
 		log_error("target pid %d: cgroup: %m", t->pid);
-	else if (read_ns(t, piddir) == 0 && read_limits(t, piddir) == 0)
-		rc = 0;
-	close(piddir);
-	/* Everything read must describe the process the pidfd pins. */
-	if (rc == 0 && pidfd_signal(t->pidfd, 0) < 0) {
+	else
+		ok = read_limits(t, piddir) == 0;
+	if (pidfd_signal(t->pidfd, 0) < 0) {
 		log_error("target pid %d exited while being read: %m", t->pid);
-		rc = -1;
+		return ENTER_TARGET;
+	}
+	return ok ? 0 : ENTER_TARGET;
+}
+
+static int judge(const struct target *t, const struct facts *f)
+{
+	if (t->nsfd[NS_PID] < 0)
+		log_error("target pid %d is in our PID namespace: refusing to launch on the host", t->pid);
+	else if (f->inner != 1)
+		log_error("target pid %d is pid %ld in its PID namespace, not its init (1): refused",
+			  t->pid, f->inner);
+	else if (f->userns != t->userns)
+		log_error("target pid %d is in another user namespace: refused (no user namespace is ever joined)",
+			  t->pid);
+	else if (f->foreign >= 0)
+		log_error("target pid %d: its %s namespace is owned by another user namespace: refused",
+			  t->pid, ns_names[f->foreign]);
+	else
+		return 0;
+	return ENTER_REFUSED;
+}
+
+int target_find(const struct opts *o, struct target *t)
+{
+	struct facts f = { .foreign = -1 };
+	int rc;
+
+	t->conn = t->piddir = t->rootfd = t->lockfd = t->lockdir = -1;
+	for (int i = 0; i < NNS; i++)
+		t->nsfd[i] = -1;
+	if ((t->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_error("open /proc: %m");
+		return ENTER_TARGET;
+	}
+	rc = o->target_socket ? by_socket(o, t) : by_pid(o, t);
+	if (rc == 0)
+		rc = target_read(t, &f);
+	if (rc == 0)
+		rc = judge(t, &f);
+	if (rc == 0) {
+		struct buf b = BUF_INIT(t->lockname);
+
+		buf_printf(&b, "pidns-%llu.lock", (unsigned long long)t->nsino[NS_PID]);
+		buf_cstr(&b);
 	}
 	return rc;
 }
 
+/* Through the pidfd; else through the pinned /proc/PID directory, which
+ * stops resolving once that process is gone (never another's fd). */
 static int stdio_fd(const struct target *t, int which)
 {
-	char path[32];
+	char path[16];
 	struct buf b = BUF_INIT(path);
 	int fd = pidfd_dup(t->pidfd, which);
 
 	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return fd;
-	buf_printf(&b, "/proc/%d/fd/%d", t->pid, which);
-	return open(buf_cstr(&b), O_WRONLY | O_APPEND | O_CLOEXEC);
+	buf_printf(&b, "fd/%d", which);
+	return openat(t->piddir, buf_cstr(&b), O_WRONLY | O_APPEND | O_CLOEXEC);
 }
 
 int target_stdio(const struct opts *o, struct target *t)
@@ -210,7 +355,7 @@ int target_stdio(const struct opts *o, struct target *t)
 	switch (o->stdio) {
 	case STDIO_NULL:
 		t->out = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		t->err = t->out < 0 ? -1 : dup(t->out);
+		t->err = t->out < 0 ? -1 : fcntl(t->out, F_DUPFD_CLOEXEC, 0);
 		break;
 	case STDIO_INHERIT:
 		t->out = fcntl(1, F_DUPFD_CLOEXEC, 3);
@@ -229,39 +374,4 @@ int target_stdio(const struct opts *o, struct target *t)
 		return -1;
 	}
 	return 0;
-}
-
-/* The lock lives in the container's filesystem, reached through the
- * target's root without following a symlink out of it. */
-int target_lock(const struct opts *o, struct target *t)
-{
-	char dir[24];
-	struct buf b = BUF_INIT(dir);
-	struct open_how how = {
-		.flags = O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, .mode = 0600,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	struct stat st;
-	int root;
-
-	buf_printf(&b, "%d/root", t->pid);
-	if ((root = openat(t->procfd, buf_cstr(&b), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		log_error("target pid %d: its root: %m", t->pid);
-		return ENTER_TARGET;
-	}
-	t->lockfd = syscall(SYS_openat2, root, o->lock + 1, &how, sizeof(how));
-	close(root);
-	if (t->lockfd < 0 || fstat(t->lockfd, &st) < 0 ||
-	    (!S_ISREG(st.st_mode) && (errno = EINVAL))) {
-		log_error("lock file %s in the container: %m", o->lock);
-		return ENTER_LOCK;
-	}
-	if (flock(t->lockfd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK) {
-		log_info("already running: lock %s is held in the container; nothing to do", o->lock);
-		return -1;
-	}
-	log_error("lock file %s in the container: flock: %m", o->lock);
-	return ENTER_LOCK;
 }

@@ -12,7 +12,10 @@ enum {
 	O_PLACEHOLDER, O_SOCKET,
 };
 
+/* The placeholder parses from the first entry, so that -s there is KubeVirt's
+ * prototype's -s PATH; the other modes from the second (tini's -s flag). */
 static const struct opt options[] = {
+	{ 0, 's', 1, O_SOCKET },
 	{ 0, 's', 0, O_SUBREAPER },
 	{ 0, 'g', 0, O_GROUP },
 	{ 0, 'e', 1, O_REMAP },
@@ -102,8 +105,8 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_PAUSE: c->mode = MODE_PAUSE; break;
 	case O_PLACEHOLDER: c->mode = MODE_PLACEHOLDER; break;
 	case O_SOCKET:
-		if (!*arg)
-			return bad(c, "--socket takes a path, not", arg);
+		if (*arg != '/')
+			return bad(c, "--socket takes an absolute path, not", arg);
 		c->socket = arg;
 		break;
 	case O_LICENSE: c->action = ACT_LICENSE; break;
@@ -128,12 +131,28 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 			return bad(c, "--log-format takes json or text, not", arg);
 		break;
 	case O_FWDONLY:
-		if ((sig = sig_parse(arg)) < 0)
-			return bad(c, "--forward-only: unknown signal", arg);
+		if ((sig = sig_parse(arg)) < 0 || sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
+			return bad(c, "--forward-only takes a signal tether forwards (not KILL, STOP or CHLD), not", arg);
 		sigdelset(&c->stop_signals, sig);
 		break;
 	}
 	return PARSE_OK;
+}
+
+/* Called by another program's name: Deckhouse's temp_pod (print a line,
+ * exit 0) and an image holder's "sleep infinity" (pause).  Nothing else is
+ * accepted under those names. */
+static enum parse_result alias(struct config *c, int argc, char **argv)
+{
+	if (is_name(argv[0], "temp_pod")) {
+		c->action = ACT_TEMP_POD;
+		return argc > 1 ? bad(c, "as temp_pod, tether takes no arguments, not", argv[1]) : PARSE_DONE;
+	}
+	c->mode = MODE_PAUSE;
+	c->argv = argv + argc;
+	if (argc == 2 && !strcmp(argv[1], "infinity"))
+		return PARSE_OK;
+	return bad(c, "as sleep, tether only pauses; usage:", "sleep infinity");
 }
 
 enum parse_result config_parse(struct config *c, int argc, char **argv,
@@ -143,11 +162,13 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 	int id;
 
 	defaults(c, envp);
+	if (argc > 0 && (is_name(argv[0], "temp_pod") || is_name(argv[0], "sleep")))
+		return alias(c, argc, argv);
 	/* KubeVirt's prototype interface: the image runs it by this name. */
 	if (argc > 0 && is_name(argv[0], "virtiofs-placeholder"))
 		c->mode = MODE_PLACEHOLDER;
 	opt_start(&st, argc, argv);
-	while ((id = opt_next(&st, options)) > 0)
+	while ((id = opt_next(&st, options + (c->mode != MODE_PLACEHOLDER))) > 0)
 		if (one(c, id, st.arg) != PARSE_OK)
 			return PARSE_ERROR;
 	if (id == OPT_ERR) {
@@ -177,5 +198,5 @@ enum log_level config_log_level(const struct config *c)
 {
 	int v = c->verbosity;
 
-	return v <= 0 ? LOG_ERROR : v == 1 ? LOG_WARN : v == 2 ? LOG_INFO : LOG_DEBUG;
+	return v <= 0 ? LOG_ERROR : v == 1 ? LOG_NOTICE : v == 2 ? LOG_INFO : LOG_DEBUG;
 }

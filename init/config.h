@@ -15,7 +15,7 @@ enum {
 };
 
 enum mode { MODE_RUN, MODE_PAUSE, MODE_PLACEHOLDER };
-enum action { ACT_NONE, ACT_HELP, ACT_VERSION, ACT_LICENSE };
+enum action { ACT_NONE, ACT_HELP, ACT_VERSION, ACT_LICENSE, ACT_TEMP_POD };
 enum parse_result { PARSE_OK, PARSE_DONE, PARSE_ERROR };
 
 struct config {
@@ -25,7 +25,7 @@ struct config {
 	int group;		/* -g: signals go to the child's process group */
 	int warn_reap;		/* -w: log every reaped zombie */
 	int pdeathsig;		/* -p */
-	int verbosity;		/* 0 errors, 1 warnings (default), 2 info, 3 debug */
+	int verbosity;		/* 0 errors, 1 warnings and notices (default), 2 info, 3 debug */
 	long grace_ms;		/* --grace */
 	unsigned char remap[32];	/* -e: bit n set → exit code n becomes 0 */
 	sigset_t stop_signals;	/* signals that also start the stop */

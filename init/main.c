@@ -18,6 +18,7 @@ static const char usage[] =
 "usage: tether [OPTIONS] [--] PROGRAM [ARGS...]\n"
 "       tether --pause [OPTIONS]\n"
 "       tether --placeholder --socket PATH [OPTIONS]  (see PLACEHOLDER.md)\n"
+"       sleep infinity   (as --pause)       temp_pod   (prints a line)\n"
 "\n"
 "Runs PROGRAM as the child of PID 1: forwards signals to it, reaps every\n"
 "zombie, stops the whole tree TERM -> grace -> KILL when it exits, and\n"
@@ -26,8 +27,8 @@ static const char usage[] =
 "  --grace SECONDS        time between TERM and KILL when stopping (default 5)\n"
 "  --forward-only SIGNAL  forward SIGNAL without starting the stop (e.g. HUP)\n"
 "  --placeholder          virtiofs placeholder: live as long as virtiofsd\n"
-"  --socket PATH          its socket (also --socket-path)\n"
-"  -P, --pause            run no program; reap; exit 0 on SIGTERM or SIGINT\n"
+"  --socket PATH          its socket (also --socket-path, -s)\n"
+"  -P, --pause            run no program; reap; exit 0 on TERM, INT, HUP, QUIT\n"
 "  --log-format FORMAT    json (default) or text, on stderr\n"
 "  -g                     send signals to the child's process group\n"
 "  -e CODE                report exit code CODE as 0 (repeatable)\n"
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 	case PARSE_DONE:
 		if (cfg.action == ACT_VERSION)
 			return print("tether " TETHER_VERSION "\n");
+		if (cfg.action == ACT_TEMP_POD)
+			return print("temp_pod (tether): nothing to run\n");
 		return print(cfg.action == ACT_HELP ? usage : license);
 	case PARSE_OK:
 		break;

@@ -1,7 +1,7 @@
 /* The virtiofs placeholder (PLACEHOLDER.md): listens on a socket so the
- * host can find it, learns which process is virtiofsd (a pidfd registered
- * through that socket, or the first root child), and exits with
- * virtiofsd's status as soon as virtiofsd exits. */
+ * host can find it, learns which process is virtiofsd (a pidfd that the
+ * launch chain registers through that socket, or the first root child),
+ * and exits with virtiofsd's status as soon as virtiofsd exits. */
 #include "placeholder.h"
 #include "buf.h"
 #include "caps.h"
@@ -15,31 +15,49 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Connections held open at once; more are accepted and closed at once
+/* Root connections held open at once; more are accepted and closed at once
  * (the peer has its SO_PEERCRED answer from connect already). */
 #define MAX_CONNS 64
+/* A connection that has said nothing for this long is closed, so that
+ * silent clients cannot take every slot; tether-enter registers within
+ * milliseconds of connecting. */
+#define IDLE_MS 10000
+/* After an accept failure that leaves the connection queued (no memory, no
+ * fd to spare) the listener rests this long instead of spinning on it. */
+#define REST_MS 1000
+
+struct conn {
+	struct watch w;		/* first: the loop hands on_conn &w */
+	long since;		/* accepted at, monotonic ms */
+	pid_t peer;		/* SO_PEERCRED pid: 0 outside our PID namespace */
+};
 
 struct ph {
 	const struct config *cfg;
 	struct loop loop;
-	struct watch sigw, lsn, vfsw;	/* vfsw.fd: registered pidfd or -1 */
-	struct watch conns[MAX_CONNS];	/* fd -1: free slot */
+	struct watch sigw, lsn, vfsw, timer;	/* vfsw.fd: registered pidfd or -1 */
+	struct conn conns[MAX_CONNS];		/* fd -1: free slot */
 	struct grace grace;
+	struct stat bound;	/* the socket file we made */
+	long rest_until;	/* the listener rests until then; 0: it does not */
 	pid_t self;
 	pid_t vfs;		/* virtiofsd's pid, 0 while unknown */
+	int stop_r, stop_w;	/* the stop channel (a pipe), -1 without */
 	int spare;		/* given up to accept-and-close on EMFILE */
 	int stopping;
 };
 
 static void finish(struct ph *p, pid_t pid, int code)
 {
-	log_info("virtiofsd (pid %d) exited with code %d", pid, code);
+	log_notice("virtiofsd (pid %d) exited with code %d", pid, code);
 	grace_cancel(&p->grace);
 	loop_exit(&p->loop, code);
 }
@@ -65,21 +83,35 @@ static void reap(struct ph *p)
 	reap_all_si(on_reaped, p, &none_left);
 }
 
-/* grace's send(): the placeholder runs without CAP_KILL, so a root
- * virtiofsd refuses our signals; then exiting is the only stop left (as
- * PID 1, the kernel kills the rest of the namespace). */
+/* With a stop channel the signal travels as the SIGIO of a pipe whose read
+ * end tether-enter (root) made virtiofsd own: the kernel checks the right
+ * to signal against the credentials recorded then, not ours.  A write
+ * raises it only into an empty pipe, hence the drain. */
+static int signal_by_channel(struct ph *p, int sig)
+{
+	char junk[64];
+
+	while (read(p->stop_r, junk, sizeof(junk)) > 0)
+		;
+	if (fcntl(p->stop_r, F_SETSIG, sig) < 0 || write(p->stop_w, "", 1) != 1)
+		return -1;
+	return 0;
+}
+
+/* grace's send().  Without the channel, a root virtiofsd refuses the
+ * signals of a placeholder without CAP_KILL; then exiting is the only stop
+ * left (as PID 1, the kernel kills the rest of the namespace). */
 static int send_vfs(int sig, void *ctx)
 {
 	struct ph *p = ctx;
 	char name[16];
-	int rc = p->vfsw.fd >= 0 ? pidfd_signal(p->vfsw.fd, sig) : kill(p->vfs, sig);
+	int rc = p->stop_w >= 0 ? signal_by_channel(p, sig) :
+		 p->vfsw.fd >= 0 ? pidfd_signal(p->vfsw.fd, sig) : kill(p->vfs, sig);
 
-	if (rc < 0 && errno == EPERM) {
+	if (rc < 0 && errno != ESRCH) {
 		log_error("sending %s to virtiofsd (pid %d): %m; exiting instead",
 			  sig_name(sig, name), p->vfs);
 		loop_exit(&p->loop, 128 + sig);
-	} else if (rc < 0 && errno != ESRCH) {
-		log_warn("sending %s to virtiofsd (pid %d): %m", sig_name(sig, name), p->vfs);
 	}
 	return rc;
 }
@@ -130,7 +162,7 @@ static void on_signals(struct watch *w, uint32_t events)
 
 	(void)events;
 	while (sigfd_read(w->fd, &si) > 0) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+		if (sigismember(&p->cfg->stop_signals, si.ssi_signo))
 			stop(p, si.ssi_signo);
 	}
 	reap(p);
@@ -151,68 +183,192 @@ static void on_vfs_gone(struct watch *w, uint32_t events)
 	finish(p, p->vfs, 1);
 }
 
-static void reply(int fd, const char *word, pid_t pid)
+/* The one timer: the earliest idle deadline, or the end of a rest. */
+static void rearm(struct ph *p)
 {
-	char text[32];
-	struct buf b = BUF_INIT(text);
+	long next = p->rest_until, now = clock_ms();
 
-	buf_printf(&b, "%s %d\n", word, (int)pid);
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (p->conns[i].w.fd >= 0 && (!next || p->conns[i].since + IDLE_MS < next))
+			next = p->conns[i].since + IDLE_MS;
+	if (timer_arm(p->timer.fd, !next ? 0 : next > now ? next - now : 1) < 0)
+		log_warn("timerfd_settime: %m");
+}
+
+static void drop(struct ph *p, struct conn *c)
+{
+	loop_del(&p->loop, &c->w);
+	close(c->w.fd);
+	c->w.fd = -1;
+}
+
+static void on_timer(struct watch *w, uint32_t events)
+{
+	struct ph *p = w->ctx;
+	long now = clock_ms();
+
+	(void)events;
+	timer_ack(w->fd);
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (p->conns[i].w.fd >= 0 && now - p->conns[i].since >= IDLE_MS) {
+			log_info("closing a connection idle for %d ms", IDLE_MS);
+			drop(p, &p->conns[i]);
+		}
+	if (p->rest_until && now >= p->rest_until) {
+		p->rest_until = 0;
+		if (p->spare < 0)
+			p->spare = open("/", O_PATH | O_CLOEXEC);
+		if (loop_add(&p->loop, &p->lsn, EPOLLIN) < 0)
+			log_error("listening again: %m");
+	}
+	rearm(p);
+}
+
+static void __attribute__((format(printf, 2, 3))) reply(int fd, const char *fmt, ...)
+{
+	char text[80];
+	struct buf b = BUF_INIT(text);
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
 	if (send(fd, b.p, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_warn("answering a registration: %m");
 }
 
-static void register_vfs(struct ph *p, int conn, int pfd)
+/* Why pid may not be registered by peer, or NULL.  Only the launch chain
+ * registers: root from outside our PID namespace (tether-enter on the
+ * host, pid 0 here) or the process itself. */
+static const char *refusal(struct ph *p, pid_t peer, int pfd, pid_t pid)
 {
-	pid_t pid = pidfd_pid(pfd);
+	if (peer != 0 && peer != pid)
+		return "only the launcher or the process itself registers";
+	if (pid <= 0)
+		return pid == 0 ? "not in this PID namespace" : "not a live process";
+	if (pid == 1 || pid == p->self)
+		return "pid 1 and the placeholder are not virtiofsd";
+	/* The pidfd still names pid after /proc was read: it was that process. */
+	if (p->self == 1 && (proc_parent(pid) != 1 || pidfd_pid(pfd) != pid))
+		return "not a child of the placeholder";
+	return 0;
+}
 
-	if (pid <= 0 || p->vfsw.fd >= 0) {
-		if (pid <= 0)
-			log_warn("registration refused: %s",
-				 pid == 0 ? "not in this PID namespace" : "not a live process");
-		reply(conn, pid <= 0 ? "ERR" : "BUSY", pid <= 0 ? 0 : p->vfs);
-		close(pfd);
-		return;
+/* The stop channel [stop_r, stop_w]: one pipe whose read end signals pid
+ * (O_ASYNC, F_SETOWN), as tether-enter sets it up.  Both ends are made
+ * non-blocking: PID 1 never blocks on a pipe. */
+static const char *bad_channel(int r, int w, pid_t pid)
+{
+	struct stat a, b;
+	int fr = fcntl(r, F_GETFL), fw = fcntl(w, F_GETFL);
+
+	if (fstat(r, &a) < 0 || fstat(w, &b) < 0 || !S_ISFIFO(a.st_mode) ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
+	    (fr & O_ACCMODE) != O_RDONLY || (fw & O_ACCMODE) != O_WRONLY)
+		return "not the two ends of one pipe";
+	if (!(fr & O_ASYNC) || fcntl(r, F_GETOWN) != pid)
+		return "its read end does not signal virtiofsd";
+	if (fcntl(r, F_SETFL, fr | O_NONBLOCK) < 0 || fcntl(w, F_SETFL, fw | O_NONBLOCK) < 0)
+		return "fcntl failed";
+	return 0;
+}
+
+static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
+{
+	const char *why = n == 3 ? bad_channel(fds[1], fds[2], pid) : 0;
+
+	if (why) {
+		/* Dropped, it must signal nobody when its last copy is closed. */
+		log_warn("the stop channel for pid %d is ignored: %s", pid, why);
+		fcntl(fds[1], F_SETFL, O_NONBLOCK);
+		close(fds[1]);
+		close(fds[2]);
+		n = 1;
 	}
 	p->vfs = pid;
-	p->vfsw.fd = pfd;
+	p->vfsw.fd = fds[0];
+	p->stop_r = n == 3 ? fds[1] : -1;
+	p->stop_w = n == 3 ? fds[2] : -1;
 	if (loop_add(&p->loop, &p->vfsw, 0) < 0)
 		log_warn("watching virtiofsd's pidfd: %m");
-	log_info("virtiofsd registered: pid %d", pid);
-	reply(conn, "OK", pid);
+	log_info("virtiofsd registered: pid %d, %s stop channel", pid, n == 3 ? "with a" : "no");
+	reply(c->w.fd, "OK %d\n", pid);
 	if (p->stopping && send_vfs(p->stopping, p) == 0)
 		grace_start(&p->grace, p->cfg->grace_ms);
 }
 
+/* "REGISTER\n" with [pidfd] or [pidfd, stop_r, stop_w]. */
+static void on_message(struct ph *p, struct conn *c, const char *data, ssize_t len,
+		       int *fds, int n)
+{
+	pid_t pid = n ? pidfd_pid(fds[0]) : -1;
+	const char *why = "bad message";
+
+	if ((n == 1 || n == 3) && len >= 9 && !memcmp(data, "REGISTER\n", 9) &&
+	    !(why = refusal(p, c->peer, fds[0], pid)) && p->vfsw.fd < 0)
+		return adopt(p, c, fds, n, pid);
+	if (!why) {
+		reply(c->w.fd, "BUSY %d\n", p->vfs);
+		why = "virtiofsd is registered already";
+	} else {
+		reply(c->w.fd, "ERR %s\n", why);
+	}
+	log_warn("registration of pid %d by pid %d refused: %s", pid, c->peer, why);
+	while (n > 0)
+		close(fds[--n]);
+}
+
+/* One message per connection: answered, then closed. */
 static void on_conn(struct watch *w, uint32_t events)
 {
 	struct ph *p = w->ctx;
 	char data[64];
-	int pfd;
-	ssize_t n = fd_recv(w->fd, data, sizeof(data), &pfd);
+	int fds[FDPASS_MAX], n;
+	ssize_t len;
 
-	if (n > 0 && pfd >= 0)
-		return register_vfs(p, w->fd, pfd);
-	if (n > 0 || (n < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR))))
+	if (w->fd < 0)
 		return;
-	loop_del(&p->loop, w);
-	close(w->fd);
-	w->fd = -1;
+	len = fd_recv_fds(w->fd, data, sizeof(data), fds, FDPASS_MAX, &n);
+	if (len < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
+		return;
+	if (len > 0)
+		on_message(p, (struct conn *)w, data, len, fds, n);
+	drop(p, (struct conn *)w);
 }
 
+/* Only root may register, so only root peers are held; any other has its
+ * answer (our pid, from connect) already. */
 static void hold(struct ph *p, int fd)
 {
-	for (int i = 0; i < MAX_CONNS; i++) {
-		struct watch *w = &p->conns[i];
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
 
-		if (w->fd >= 0)
-			continue;
-		w->fd = fd;
-		if (loop_add(&p->loop, w, EPOLLIN | EPOLLRDHUP) == 0)
-			return;
-		w->fd = -1;
-		break;
-	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.uid == 0)
+		for (int i = 0; i < MAX_CONNS; i++) {
+			struct conn *c = &p->conns[i];
+
+			if (c->w.fd >= 0)
+				continue;
+			c->w.fd = fd;
+			c->peer = cr.pid;
+			c->since = clock_ms();
+			if (loop_add(&p->loop, &c->w, EPOLLIN | EPOLLRDHUP) == 0)
+				return rearm(p);
+			c->w.fd = -1;
+			break;
+		}
 	close(fd);
+}
+
+/* The connection stays queued and the level-triggered listener readable:
+ * it leaves the loop until the timer brings it back. */
+static void rest(struct ph *p)
+{
+	log_warn("accept: %m; resting for %d ms", REST_MS);
+	if (loop_del(&p->loop, &p->lsn) < 0)
+		log_error("resting the listener: %m");
+	p->rest_until = clock_ms() + REST_MS;
+	rearm(p);
 }
 
 static void on_accept(struct watch *w, uint32_t events)
@@ -231,29 +387,34 @@ static void on_accept(struct watch *w, uint32_t events)
 			continue;
 		if (errno == EAGAIN)
 			return;
-		log_warn("accept: %m");
-		/* Out of fds: free one to take the connection off the queue,
-		 * else the level-triggered listener would spin. */
-		if ((errno == EMFILE || errno == ENFILE) && p->spare >= 0) {
-			close(p->spare);
-			fd = accept4(w->fd, 0, 0, SOCK_CLOEXEC);
-			if (fd >= 0)
-				close(fd);
-			p->spare = open("/", O_PATH | O_CLOEXEC);
-			continue;
-		}
-		return;
+		if ((errno != EMFILE && errno != ENFILE) || p->spare < 0)
+			return rest(p);
+		/* Out of fds: free one to take the connection off the queue. */
+		log_warn("accept: %m; closing the connection at once");
+		close(p->spare);
+		fd = accept4(w->fd, 0, 0, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		p->spare = open("/", O_PATH | O_CLOEXEC);
 	}
 }
 
+/* Not dumpable: a process of the container with our uid can then neither
+ * ptrace us nor take our fds (pidfd_getfd), so the stop channel stays
+ * ours; /proc/<pid>/ entries other than stat/status become root's. */
 static int drop_privileges(void)
 {
-	if (no_new_privs() < 0) {
-		log_error("prctl PR_SET_NO_NEW_PRIVS: %m");
+	if (prctl(PR_SET_DUMPABLE, 0) < 0 || no_new_privs() < 0) {
+		log_error("prctl: %m");
 		return -1;
 	}
 	if (caps_limit(0) < 0) {
 		log_error("dropping capabilities: %m");
+		return -1;
+	}
+	/* An inherited SIG_IGN would let the kernel reap virtiofsd unseen. */
+	if (sig_chld_default() < 0) {
+		log_error("sigaction SIGCHLD: %m");
 		return -1;
 	}
 	return become_reaper();
@@ -262,8 +423,11 @@ static int drop_privileges(void)
 static int listen_on(struct ph *p, const char *path)
 {
 	p->lsn.fd = unix_listen(path, SOCK_STREAM, 128);
-	if (p->lsn.fd >= 0)
+	if (p->lsn.fd >= 0) {
+		if (lstat(path, &p->bound) < 0)
+			p->bound.st_ino = 0;
 		return 0;
+	}
 	if (errno == EEXIST)
 		log_error("listen %s: not a socket, refusing to replace it", path);
 	else if (errno == EADDRINUSE)
@@ -273,15 +437,26 @@ static int listen_on(struct ph *p, const char *path)
 	return -1;
 }
 
+/* Removes the socket, unless the path names another file by now. */
+static void unlisten(struct ph *p, const char *path)
+{
+	struct stat st;
+
+	if (p->bound.st_ino && lstat(path, &st) == 0 && st.st_ino == p->bound.st_ino &&
+	    st.st_dev == p->bound.st_dev && unlink(path) < 0)
+		log_warn("unlink %s: %m", path);
+}
+
 static int setup(struct ph *p)
 {
 	p->self = getpid();
-	p->vfsw.fd = -1;
+	p->vfsw.fd = p->stop_r = p->stop_w = -1;
 	p->lsn.fn = on_accept;
 	p->vfsw.fn = on_vfs_gone;
-	p->lsn.ctx = p->vfsw.ctx = p;
+	p->timer.fn = on_timer;
+	p->lsn.ctx = p->vfsw.ctx = p->timer.ctx = p;
 	for (int i = 0; i < MAX_CONNS; i++)
-		p->conns[i] = (struct watch){ -1, on_conn, p };
+		p->conns[i].w = (struct watch){ -1, on_conn, p };
 	if (fd_close_from(3) < 0)
 		log_warn("closing inherited fds: %m");
 	if (drop_privileges() < 0 || listen_on(p, p->cfg->socket) < 0)
@@ -291,6 +466,7 @@ static int setup(struct ph *p)
 	p->spare = open("/", O_PATH | O_CLOEXEC);
 	if (loop_init_signals(&p->loop, &p->sigw, 0, on_signals, p) < 0 ||
 	    loop_add(&p->loop, &p->lsn, EPOLLIN) < 0 ||
+	    (p->timer.fd = timer_open()) < 0 || loop_add(&p->loop, &p->timer, EPOLLIN) < 0 ||
 	    grace_init(&p->grace, &p->loop, send_vfs, p) < 0) {
 		log_error("setting up the event loop: %m");
 		return -1;
@@ -304,12 +480,15 @@ int run_placeholder(const struct config *cfg)
 	int code;
 
 	p.cfg = cfg;
-	if (setup(&p) < 0)
+	if (setup(&p) < 0) {
+		unlisten(&p, cfg->socket);
 		return EXIT_SETUP;
-	log_info("placeholder listening on %s as uid %d (pid %d)", cfg->socket,
-		 (int)getuid(), p.self);
+	}
+	log_notice("placeholder listening on %s as uid %d (pid %d)", cfg->socket,
+		   (int)getuid(), p.self);
 	reap(&p);
 	code = loop_run(&p.loop);
+	unlisten(&p, cfg->socket);
 	if (code >= 0)
 		return code;
 	log_error("event loop: %m");

@@ -175,7 +175,7 @@ static void on_pause_signals(struct watch *w, uint32_t events)
 
 	(void)events;
 	while (sigfd_read(w->fd, &si) > 0) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+		if (sigismember(&r->cfg->stop_signals, si.ssi_signo))
 			loop_exit(&r->loop, 0);
 	}
 	reap_all(0, 0, &none_left);

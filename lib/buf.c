@@ -114,6 +114,10 @@ static const char *conv(struct buf *b, const char *f, va_list *ap, int err)
 	if (f[0] == '.' && f[1] == '*') {
 		prec = va_arg(*ap, int);
 		f += 2;
+	} else if (f[0] == '.') {
+		/* %.64s: bounded, so a long run of digits cannot overflow. */
+		for (prec = 0, f++; *f >= '0' && *f <= '9'; f++)
+			prec = prec > 99999 ? prec : prec * 10 + (*f - '0');
 	}
 	for (;; f++) {
 		if (*f == 'h')
@@ -173,6 +177,39 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+static void put_digits(struct buf *b, long v, int n)
+{
+	for (long div = n == 6 ? 100000 : 10; div; div /= 10)
+		buf_char(b, '0' + v / div % 10);
+}
+
+/* The civil date of a day count is Howard Hinnant's public-domain
+ * algorithm: 400-year eras from 0000-03-01, so that the leap day ends the
+ * year. */
+void buf_utc(struct buf *b, long long sec, long usec)
+{
+	long long days = sec / 86400 + 719468, era = days / 146097;
+	long doe = days - era * 146097, rem = sec % 86400;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	long mon = mp < 10 ? mp + 3 : mp - 9;
+
+	buf_long(b, yoe + era * 400 + (mon <= 2));
+	buf_char(b, '-');
+	put_digits(b, mon, 2);
+	buf_char(b, '-');
+	put_digits(b, doy - (153 * mp + 2) / 5 + 1, 2);
+	buf_char(b, 'T');
+	put_digits(b, rem / 3600, 2);
+	buf_char(b, ':');
+	put_digits(b, rem / 60 % 60, 2);
+	buf_char(b, ':');
+	put_digits(b, rem % 60, 2);
+	buf_char(b, '.');
+	put_digits(b, usec, 6);
+	buf_char(b, 'Z');
 }
 
 const char *buf_cstr(struct buf *b)

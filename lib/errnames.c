@@ -1,28 +1,38 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <string.h>
 
-#define E(x) [x] = #x
-static const char *const names[] = {
-	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
-	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
-	E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR),
-	E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY), E(ETXTBSY),
-	E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE),
-	E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK), E(ENOSYS),
-	E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(ENODATA), E(EOVERFLOW),
-	E(EBADFD), E(ENOTSOCK), E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTOTYPE),
-	E(ENOPROTOOPT), E(EPROTONOSUPPORT), E(EOPNOTSUPP), E(EAFNOSUPPORT),
-	E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
-	E(ECONNABORTED), E(ECONNRESET), E(ENOBUFS), E(EISCONN), E(ENOTCONN),
-	E(ETIMEDOUT), E(ECONNREFUSED), E(EALREADY), E(EINPROGRESS),
-	E(ESTALE), E(EDQUOT), E(ECANCELED), E(EOWNERDEAD), E(ELIBBAD),
-	E(EUSERS), E(ENOMEDIUM), E(ENOKEY), E(EKEYEXPIRED), E(ERFKILL),
-};
+/* Two packed tables rather than an array indexed by errno: that one was
+ * mostly empty pointers, a kilobyte in binaries that count their size in
+ * pages. */
+#define ERRS(X) \
+	X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) \
+	X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) \
+	X(EFAULT) X(EBUSY) X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) \
+	X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) \
+	X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) \
+	X(ERANGE) X(EDEADLK) X(ENAMETOOLONG) X(ENOLCK) X(ENOSYS) \
+	X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(ENODATA) X(EOVERFLOW) \
+	X(EBADFD) X(ENOTSOCK) X(EDESTADDRREQ) X(EMSGSIZE) X(EPROTOTYPE) \
+	X(ENOPROTOOPT) X(EPROTONOSUPPORT) X(EOPNOTSUPP) X(EAFNOSUPPORT) \
+	X(EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH) \
+	X(ECONNABORTED) X(ECONNRESET) X(ENOBUFS) X(EISCONN) X(ENOTCONN) \
+	X(ETIMEDOUT) X(ECONNREFUSED) X(EALREADY) X(EINPROGRESS) \
+	X(ESTALE) X(EDQUOT) X(ECANCELED) X(EOWNERDEAD) X(ELIBBAD) \
+	X(EUSERS) X(ENOMEDIUM) X(ENOKEY) X(EKEYEXPIRED) X(ERFKILL)
+
+#define CODE(e) e,
+#define NAME(e) #e "\0"
+static const unsigned char codes[] = { ERRS(CODE) };
+static const char names[] = ERRS(NAME);
 
 const char *errno_name(int err)
 {
-	if (err <= 0 || (unsigned)err >= sizeof(names) / sizeof(names[0]))
-		return 0;
-	return names[err];
+	const char *s = names;
+
+	for (size_t i = 0; i < sizeof(codes); i++, s += strlen(s) + 1)
+		if (codes[i] == err)
+			return s;
+	return 0;
 }

@@ -16,15 +16,11 @@ struct dirent64 {
 
 /* getdents64 rather than opendir: no allocation, which keeps malloc out of
  * the binaries that do not otherwise need it. */
-int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
-	     void *ctx)
+int dir_each_at(int dfd, int (*fn)(const char *name, void *ctx), void *ctx)
 {
 	char dents[4096];
-	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long n;
 
-	if (dfd < 0)
-		return -1;
 	while ((n = syscall(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (void *)(dents + off);
@@ -34,8 +30,21 @@ int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
 				fn(d->name, ctx);
 		}
 	}
-	close(dfd);
 	return n < 0 ? -1 : 0;
+}
+
+int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
+	     void *ctx)
+{
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, err;
+
+	if (dfd < 0)
+		return -1;
+	rc = dir_each_at(dfd, fn, ctx);
+	err = errno;
+	close(dfd);
+	errno = err;
+	return rc;
 }
 
 static int close_one(const char *name, void *ctx)
@@ -114,7 +123,8 @@ int parse_seconds_ms(const char *s, long max_s, long *ms)
 			else
 				frac += (*p - '0') * scale;
 	}
-	if (*p)
+	/* The bound is on the whole value: 86400.5 is past 86400. */
+	if (*p || whole * 1000 + frac > max_s * 1000)
 		return -1;
 	*ms = whole * 1000 + frac;
 	return 0;

@@ -10,13 +10,16 @@ int fd_close_from(int lowfd);
  * a dot. */
 int dir_each(const char *path, int (*fn)(const char *name, void *ctx),
 	     void *ctx);
+/* The same over an open directory fd (read from its current offset). */
+int dir_each_at(int dfd, int (*fn)(const char *name, void *ctx), void *ctx);
 /* Reads a small file (a /proc entry) relative to dirfd (or AT_FDCWD) into
  * buf, up to len - 1 bytes, NUL-terminated; returns the length or -1. */
 ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
 /* Parses a whole decimal string in [min, max]; -1 and nothing stored if
  * it is not one. */
 int parse_long(const char *s, long min, long max, long *out);
-/* Seconds with up to three decimals ("5", "0.25") → milliseconds. */
+/* Seconds with up to three decimals ("5", "0.25") → milliseconds; -1 if
+ * malformed or above max_s seconds (fraction included). */
 int parse_seconds_ms(const char *s, long max_s, long *ms);
 
 #endif

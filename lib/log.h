@@ -8,7 +8,11 @@
 
 #include <stddef.h>
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* LOG_NOTICE is an info line that a role shows at its default level (a
+ * lifecycle event someone reading the container's log needs: "listening",
+ * "exited"), while LOG_INFO lines appear only when asked for.  Both are
+ * "info" in the output. */
+enum log_level { LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 enum log_format { LOG_JSON, LOG_TEXT };
 
 void log_setup(const char *component, enum log_level max, enum log_format fmt);
@@ -28,6 +32,7 @@ void log_line(const char *component, enum log_level lvl, const char *msg,
 #define LOG_POS __FILE_NAME__ ":" LOG_STR(__LINE__)
 #define log_error(...) log_write(LOG_ERROR, LOG_POS, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_WARN, LOG_POS, __VA_ARGS__)
+#define log_notice(...) log_write(LOG_NOTICE, LOG_POS, __VA_ARGS__)
 #define log_info(...) log_write(LOG_INFO, LOG_POS, __VA_ARGS__)
 #define log_debug(...) log_write(LOG_DEBUG, LOG_POS, __VA_ARGS__)
 

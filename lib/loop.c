@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 int loop_init(struct loop *l)
@@ -157,4 +159,12 @@ void timer_ack(int fd)
 
 	while (read(fd, &n, sizeof(n)) < 0 && errno == EINTR)
 		;
+}
+
+long clock_ms(void)
+{
+	struct timespec ts = { 0, 0 };
+
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

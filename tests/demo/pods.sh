@@ -98,7 +98,7 @@ if has virtiofs-shared; then
 	say "placeholder socket $sock → pid $ph (tether --placeholder, uid 107)"
 	if [ -x "$TETHER_BUILD/tether-enter" ] && [ -e "/proc/$ph/root/usr/libexec/virtiofsd" ]; then
 		"$TETHER_BUILD/tether-enter" --target-socket "$sock" \
-			--lock-file /var/run/kubevirt/virtiofs-containers/shared.lock --virtiofsd \
+			--virtiofsd \
 			--virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
 			--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock -- --socket-group=qemu 2>"$WORK/enter.log"
 		say "tether-enter exit code $?"

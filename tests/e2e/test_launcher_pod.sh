@@ -119,7 +119,7 @@ test_2_tether_enter_puts_virtiofsd_in_the_placeholder_container() {
 	[ -e "/proc/$ph/root/usr/libexec/virtiofsd" ] ||
 		{ skip_test "the virtiofs image has no virtiofsd (the host has no /usr/lib/qemu/virtiofsd)"; return 0; }
 	out=$("$TETHER_BUILD/tether-enter" --target-socket "$sock" \
-		--lock-file /var/run/kubevirt/virtiofs-containers/shared.lock --virtiofsd \
+		--virtiofsd \
 		--virtiofsd-bin /usr/libexec/virtiofsd --shared-dir /shared \
 		--socket-path /var/run/kubevirt/virtiofs-containers/shared.sock -- --socket-group=qemu 2>&1)
 	assertEquals "tether-enter exit code: $out" 0 $?

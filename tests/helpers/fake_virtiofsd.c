@@ -1,7 +1,8 @@
 /* A recording stand-in for virtiofsd: writes what it was given (argv,
  * environment, cgroups, namespaces, parent, fds, signal state,
- * capabilities, oom_score_adj, rlimits) to $FAKE_RECORD, one fact a line,
- * then waits to be killed or exits with $FAKE_EXIT.
+ * capabilities, oom_score_adj, rlimits) to $FAKE_RECORD (without it, to
+ * stdout: a caller that passes no environment), one fact a line, then
+ * waits to be killed or exits with $FAKE_EXIT.
  *   --version prints $FAKE_VERSION (default "virtiofsd 1.13.2"). */
 #include "buf.h"
 #include "fd.h"
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 	}
 	dir_each("/proc/self/fd", one_fd, 0);
 	buf_str(&rec, "done\n");
-	if (write(1, "fake virtiofsd started\n", 23) < 0)
+	if (write(1, "fake virtiofsd started\n", 23) < 0 || (!path && write(1, rec.p, rec.len) < 0))
 		return 99;
 	if (path) {
 		buf_printf(&t, "%s.tmp", path);

@@ -28,7 +28,46 @@ test_bad_grace_text() { expect_usage_error "--grace takes seconds" --grace=soon 
 test_bad_log_format() { expect_usage_error "--log-format takes json or text" --log-format xml touch "$T/ran"; }
 test_flag_with_value() { expect_usage_error "takes no argument" --pause=yes; }
 test_pause_with_program() { expect_usage_error "--pause runs no program" --pause touch "$T/ran"; }
-test_bad_forward_only() { expect_usage_error "--forward-only: unknown signal" --forward-only FOO touch "$T/ran"; }
+test_bad_forward_only() { expect_usage_error "--forward-only takes a signal tether forwards" --forward-only FOO touch "$T/ran"; }
+test_forward_only_never_takes_kill_stop_or_chld() {
+	expect_usage_error "--forward-only takes a signal tether forwards \(not KILL, STOP or CHLD\), not 'KILL'" --forward-only KILL touch "$T/ran"
+	expect_usage_error "not 'SIGSTOP'" --forward-only SIGSTOP touch "$T/ran"
+	expect_usage_error "not 'CHLD'" --forward-only CHLD touch "$T/ran"
+}
+# The fraction counts in the bound (audit C5).
+test_grace_past_the_limit_by_a_fraction() { expect_usage_error "--grace takes seconds \(0 to 86400" --grace 86400.999 touch "$T/ran"; }
+test_grace_at_the_limit() {
+	"$TETHER" --grace 86400 -- true
+	assertEquals 0 $?
+}
+
+# tether installed as temp_pod: Deckhouse's doppelganger pods run it with
+# no arguments; it prints one line and exits 0.
+test_temp_pod() {
+	ln -s "$TETHER" "$T/temp_pod"
+	"$T/temp_pod" >"$T/out" 2>"$T/err"
+	assertEquals "code" 0 $?
+	assertEquals "one line on stdout" 1 "$(wc -l <"$T/out")"
+	assertEquals "nothing on stderr" "" "$(cat "$T/err")"
+	PATH=$T:$PATH temp_pod >/dev/null
+	assertEquals "found on PATH by name" 0 $?
+	"$T/temp_pod" x >"$T/out" 2>"$T/err"
+	assertEquals "an argument: code" 2 $?
+	assertContains "$(cat "$T/err")" "as temp_pod, tether takes no arguments, not 'x'"
+}
+
+# tether installed as sleep: an image holder's "sleep infinity" pauses;
+# anything else is a usage error, not a sleep.
+test_sleep_anything_but_infinity_is_refused() {
+	ln -s "$TETHER" "$T/sleep"
+	local args
+	for args in "" "5" "infinity 5" "--help"; do
+		# shellcheck disable=SC2086 # each case is a word list
+		"$T/sleep" $args >"$T/out" 2>"$T/err"
+		assertEquals "sleep $args: code" 2 $?
+		assertContains "sleep $args: message" "$(cat "$T/err")" "as sleep, tether only pauses; usage: 'sleep infinity'"
+	done
+}
 
 test_options_stop_at_program() {
 	# Options after the program belong to the program.

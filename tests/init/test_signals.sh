@@ -145,6 +145,24 @@ test_inherited_ignored_sigchld_still_gives_the_status() {
 	assertEquals "the child still inherits SIGCHLD ignored" "$direct" "$via"
 }
 
+# Every mode started as a shell's `trap '' CHLD` leaves it (SIGCHLD
+# ignored, so the kernel would reap children unseen); the placeholder's
+# case is in tests/virtiofs/test_placeholder.sh.
+test_run_and_pause_started_with_sigchld_ignored() {
+	in_pidns bash -c 'trap "" CHLD; exec "$@"' bash "$TETHER" -- sh -c 'sleep 0.01 & exit 3'
+	assertEquals "run mode as PID 1: the program's status" 3 $?
+	(trap '' CHLD; exec "$TETHER" -- grep SigIgn /proc/self/status) >"$T/ign"
+	assertEquals "the program inherits it ignored" 1 $((0x$(awk '{print $2}' "$T/ign") >> 16 & 1))
+	(trap '' CHLD; exec "$TETHER" --pause -vv 2>"$T/err") &
+	TP=$!
+	wait_for_line "$T/err" pausing 5
+	assertEquals "pause takes SIGCHLD back" 0 $((0x$(awk '/^SigIgn:/ {print $2}' /proc/$TP/status) >> 16 & 1))
+	kill -TERM "$TP"
+	wait "$TP"
+	assertEquals "pause: TERM ends it" 0 $?
+	TP=
+}
+
 test_parent_death_signal() {
 	# The parent dies; -p TERM makes tether stop its program.
 	sh -c '"$1" -p SIGTERM -e 143 -- sleep 100 & echo $! > "$2"; exec sleep 100' sh "$TETHER" "$T/pid" &

@@ -99,6 +99,44 @@ test_pause_exits_zero_on_term() {
 	TP=
 }
 
+# wait_blocked: waits (busy, briefly) until TP runs tether and has blocked
+# its signals; fails at once if TP has ended instead.
+wait_blocked() {
+	until [ "$(readlink "/proc/$TP/exe" 2>/dev/null)" = "$TETHER" ] &&
+	    grep -q '^SigBlk:.*[1-9a-f]' "/proc/$TP/status" 2>/dev/null; do
+		grep -qs '^State:.[^Z]' "/proc/$TP/status" || return 1
+	done
+}
+
+# ended_with CODE: TP ends within 5 s (else it is killed) with CODE.
+ended_with() {
+	timeout 5 tail --pid="$TP" -f /dev/null
+	kill -KILL "$TP" 2>/dev/null
+	wait "$TP"
+	assertEquals "$2" "$1" $?
+	TP=
+}
+
+test_pause_exits_zero_on_hup_and_quit_too() {
+	local sig
+	for sig in HUP QUIT; do
+		"$TETHER" --pause &
+		TP=$!
+		wait_blocked
+		kill -$sig "$TP"
+		ended_with 0 "SIG$sig"
+	done
+}
+
+test_sleep_infinity_is_pause() {
+	ln -s "$TETHER" "$T/sleep"
+	"$T/sleep" infinity &
+	TP=$!
+	wait_blocked
+	kill -TERM "$TP"
+	ended_with 0 "sleep infinity, then TERM"
+}
+
 test_pause_as_pid1_reaps_orphans_of_entered_processes() {
 	# Like kubectl exec: a process enters the namespace from outside and
 	# leaves an orphan, which re-parents to PID 1 and must be reaped.

@@ -29,7 +29,8 @@ static void defaults_are_documented(void)
 	CHECK_INT(c.grace_ms, 5000);
 	CHECK_INT(c.group, 0);
 	CHECK_INT(c.mode, MODE_RUN);
-	CHECK_INT(config_log_level(&c), LOG_WARN);
+	/* Run mode logs nothing at notice: as quiet as warnings only. */
+	CHECK_INT(config_log_level(&c), LOG_NOTICE);
 	CHECK(sigismember(&c.stop_signals, SIGTERM));
 	CHECK(sigismember(&c.stop_signals, SIGHUP));
 	CHECK(!sigismember(&c.stop_signals, SIGUSR1));
@@ -85,6 +86,59 @@ static void modes_and_actions(void)
 	CHECK_INT(c.action, ACT_HELP);
 }
 
+/* argv[0] is what a pod's command names: tether installed under that name. */
+static enum parse_result parse_as(struct config *c, char *name, ...)
+{
+	static char *argv[8];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = name;
+	va_start(ap, name);
+	while (argc < 7 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = 0;
+	return config_parse(c, argc, argv, 0);
+}
+
+static void argv0_aliases(void)
+{
+	struct config c;
+
+	CHECK_INT(parse_as(&c, "/usr/bin/temp_pod", NULL), PARSE_DONE);
+	CHECK_INT(c.action, ACT_TEMP_POD);
+	CHECK_INT(parse_as(&c, "temp_pod", "-h", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "as temp_pod, tether takes no arguments, not '-h'");
+	CHECK_INT(parse_as(&c, "/bin/sleep", "infinity", NULL), PARSE_OK);
+	CHECK_INT(c.mode, MODE_PAUSE);
+	CHECK(!c.argv[0]);
+	CHECK_INT(parse_as(&c, "sleep", "5", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "as sleep, tether only pauses; usage: 'sleep infinity'");
+	CHECK_INT(parse_as(&c, "sleep", NULL), PARSE_ERROR);
+	CHECK_INT(parse_as(&c, "sleep", "infinity", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse_as(&c, "sleepy", "infinity", NULL), PARSE_OK);
+	CHECK_INT(c.mode, MODE_RUN);
+}
+
+static void placeholder_socket(void)
+{
+	struct config c;
+
+	CHECK_INT(parse_as(&c, "virtiofs-placeholder", "-s", "/run/p.sock", NULL), PARSE_OK);
+	CHECK_STR(c.socket, "/run/p.sock");
+	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "/run/q.sock", NULL), PARSE_OK);
+	CHECK_STR(c.socket, "/run/q.sock");
+	CHECK_INT(parse(&c, 0, "--placeholder", "--socket-path=/run/r.sock", NULL), PARSE_OK);
+	CHECK_STR(c.socket, "/run/r.sock");
+	/* Elsewhere -s stays tini's flag. */
+	CHECK_INT(parse(&c, 0, "-s", "prog", NULL), PARSE_OK);
+	CHECK_STR(c.argv[0], "prog");
+	CHECK_INT(parse(&c, 0, "--placeholder", "--socket", "run/p.sock", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "--socket takes an absolute path, not 'run/p.sock'");
+	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "", NULL), PARSE_ERROR);
+}
+
 static void errors(void)
 {
 	struct config c;
@@ -96,6 +150,12 @@ static void errors(void)
 	CHECK_STR(c.err, "-p: unknown signal 'NOPE'");
 	CHECK_INT(parse(&c, 0, "--log-format", "xml", "x", NULL), PARSE_ERROR);
 	CHECK_INT(parse(&c, 0, "--grace", "1e3", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "86400.999", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "86400", "x", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--forward-only", "KILL", "x", NULL), PARSE_ERROR);
+	CHECK_STR(c.err, "--forward-only takes a signal tether forwards (not KILL, STOP or CHLD), not 'KILL'");
+	CHECK_INT(parse(&c, 0, "--forward-only", "SIGSTOP", "x", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--forward-only", "17", "x", NULL), PARSE_ERROR);
 	CHECK_INT(parse(&c, 0, "--what", "x", NULL), PARSE_ERROR);
 	CHECK_STR(c.err, "unknown option '--what'");
 }
@@ -107,6 +167,8 @@ int main(void)
 	RUN(tini_environment);
 	RUN(grace_and_stop_signals);
 	RUN(modes_and_actions);
+	RUN(argv0_aliases);
+	RUN(placeholder_socket);
 	RUN(errors);
 	UNIT_DONE();
 }

@@ -10,6 +10,7 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <time.h>
 #include <sys/wait.h>
 
 static const char *fmt(const char *f, ...)
@@ -29,10 +30,38 @@ static void formatting(void)
 	CHECK_STR(fmt("%d %i %u %x", -42, 7, 4000000000u, 255), "-42 7 4000000000 ff");
 	CHECK_STR(fmt("%ld %lld %zu", -1L, -9223372036854775807LL - 1, (size_t)12), "-1 -9223372036854775808 12");
 	CHECK_STR(fmt("%s|%.*s|%c|%%", "ab", 2, "xyz", 'q'), "ab|xy|q|%");
+	CHECK_STR(fmt("'%.3s' '%.0s' '%.10s'", "abcdef", "x", "ab"), "'abc' '' 'ab'");
+	CHECK_STR(fmt("%.64s|", "short"), "short|");
 	CHECK_STR(fmt("%s", (char *)0), "(null)");
 	errno = ENOENT;
 	CHECK_STR(fmt("open x: %m"), "open x: No such file or directory (ENOENT)");
 	CHECK_INT(errno, ENOENT);
+}
+
+/* buf_utc against the C library, over every day from 1970 to 2400 (each
+ * at a different second) and the edges of days, months and leap years. */
+static void utc_dates(void)
+{
+	char want[64], got[64];
+	long long edges[] = { 0, 59, 86399, 86400, 951782399, 951782400, 951868800,
+			      4107542399, 4107542400, 1700000000 };
+	int bad = 0;
+
+	for (long long i = -10; i < 157000 && bad < 5; i++) {
+		long long sec = i < 0 ? edges[i + 10] : i * 86400 + (i * 7919) % 86400;
+		time_t t = sec;
+		struct tm tm;
+		struct buf b = BUF_INIT(got);
+
+		gmtime_r(&t, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, (long)(sec % 999983));
+		buf_utc(&b, sec, sec % 999983);
+		if (strcmp(want, buf_cstr(&b)) && ++bad)
+			printf("  %lld: %s != %s\n", sec, buf_cstr(&b), want);
+	}
+	CHECK_INT(bad, 0);
 }
 
 static void truncation(void)
@@ -100,6 +129,16 @@ static void numbers(void)
 	CHECK_INT(parse_seconds_ms("1.", 100, &ms), -1);
 	CHECK_INT(parse_seconds_ms("101", 100, &ms), -1);
 	CHECK_INT(parse_seconds_ms("", 100, &ms), -1);
+	/* The fraction counts in the bound (audit C5). */
+	CHECK_INT(parse_seconds_ms("100", 100, &ms), 0);
+	CHECK_INT(ms, 100000);
+	CHECK_INT(parse_seconds_ms("100.000", 100, &ms), 0);
+	CHECK_INT(parse_seconds_ms("100.001", 100, &ms), -1);
+	CHECK_INT(parse_seconds_ms("86400.999", 86400, &ms), -1);
+	CHECK_INT(parse_seconds_ms("86399.999", 86400, &ms), 0);
+	CHECK_INT(ms, 86399999);
+	CHECK_INT(parse_seconds_ms("0.5", 0, &ms), -1);
+	CHECK_INT(parse_seconds_ms("0", 0, &ms), 0);
 }
 
 enum { A = 1, B, E, LONG, VAL };
@@ -168,6 +207,7 @@ static void exit_codes(void)
 int main(void)
 {
 	RUN(formatting);
+	RUN(utc_dates);
 	RUN(truncation);
 	RUN(json_escaping);
 	RUN(signal_names);

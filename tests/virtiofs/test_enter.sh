@@ -32,7 +32,7 @@ test_the_program_gets_exactly_the_targets_context() {
 	start_container
 	# Our own oddities must not leak: blocked and ignored signals, an extra fd.
 	( exec 7>"$T/extra"; "$TETHER_BUILD/helpers/sigstate" USR1,HUP PIPE,INT \
-		"$ENTER" --pid "$PH" --lock-file "$T/run/virtiofsd.lock" -e LANG=C.UTF-8 \
+		"$ENTER" --pid "$PH" --lock-dir "$T/locks" -e LANG=C.UTF-8 \
 		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" )
 	assertEquals "exit code" 0 $?
 	assertTrue "record written" "wait_for_line '$T/rec' '^done' 5"
@@ -47,8 +47,9 @@ test_the_program_gets_exactly_the_targets_context() {
 		assertEquals "ns $ns" "$(readlink /proc/$PH/ns/$ns)" "$(rec "ns $ns")"
 	done
 	assertEquals "user ns is ours" "$(readlink /proc/self/ns/user)" "$(rec "ns user")"
-	assertEquals "parent: the container's init" "PPid:	1" "$(rec status | grep PPid)"
 	assertEquals "host parent" "$PH" "$(awk '/^PPid:/ {print $2}' /proc/$f/status)"
+	assertEquals "parent: the container's init" "1" \
+		"$(nsenter -t $PH -p -m awk '/^PPid:/ {print $2}' /proc/$(ns_pid $f)/status)"
 	local s sigs="SigBlk SigIgn SigCgt SigPnd"
 	# A sanitized fake installs its own SEGV/BUS/FPE handlers.
 	[ -n "${TETHER_SANITIZED:-}" ] && sigs="SigBlk SigIgn SigPnd"
@@ -57,6 +58,7 @@ test_the_program_gets_exactly_the_targets_context() {
 	done
 	assertEquals "CapEff" "CapEff:	0000000000000181" "$(rec status | grep CapEff)"
 	assertEquals "CapBnd" "CapBnd:	0000000000000181" "$(rec status | grep CapBnd)"
+	assertEquals "no_new_privs" "NoNewPrivs:	1" "$(rec status | grep NoNewPrivs)"
 	assertEquals "oom_score_adj" "$(cat /proc/$PH/oom_score_adj)" "$(rec oom)"
 	assertEquals "oom_score_adj is the target's" 500 "$(rec oom)"
 	assertEquals "nofile" "4096 4096" "$(rec "rlimit 7")"
@@ -64,7 +66,8 @@ test_the_program_gets_exactly_the_targets_context() {
 		"$(sed 1d /proc/$PH/limits | cut -c27-67 | tr -s ' ' | sed 's/ $//; s/unlimited/18446744073709551615/g')" \
 		"$(rec rlimit | cut -d' ' -f2-)"
 	assertEquals "fds" "$(printf '0 /dev/null\n1 %s\n2 %s\n3 %s' "$(readlink /proc/$PH/fd/1)" \
-		"$(readlink /proc/$PH/fd/2)" "$T/run/virtiofsd.lock")" "$(rec fd)"
+		"$(readlink /proc/$PH/fd/2)" "$(lock_of $PH)")" "$(rec fd)"
+	assertEquals "the lock dir is root's, 0700" "700 0" "$(stat -c '%a %u' "$T/locks")"
 	assertTrue "its stdout is the container's" "wait_for_line '$T/ph.out' 'fake virtiofsd started' 5"
 	assertNotEquals "own session" "$(ps -o sid= $$)" "$(ps -o sid= $f)"
 }
@@ -82,25 +85,23 @@ test_the_program_is_virtiofsd_for_the_placeholder() {
 test_target_socket_registers_the_program() {
 	# A socket path longer than sun_path (108 bytes).
 	local deep=$T/$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))
-	start_container
-	mkdir -p "$deep" && chmod -R 755 "$T"
-	stop_container
-	SOCK_DIR=$deep
-	rm -rf "$T/run"; mkdir -m 777 "$T/run"
+	chmod 755 "$T"
+	mkdir -p "$deep" && chmod -R 755 "$T" && chmod 777 "$deep"
 	local sock=$deep/ph.sock
-	chmod 777 "$deep"
 	unshare --pid --fork --mount --mount-proc setpriv --reuid 107 --regid 107 --clear-groups \
 		--inh-caps=-all --bounding-set=-all -- "$TETHER" --placeholder --socket "$sock" -vv \
 		--log-format text >"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
 	ph_listening 5
 	assertTrue "path is long" "[ ${#sock} -gt 108 ]"
-	"$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -e FAKE_EXIT=5 -- "$FAKE" 2>"$T/enter.err"
+	"$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/enter.err"
 	assertEquals "exit code" 0 $?
+	assertContains "registered" "$(cat "$T/enter.err")" "registered with the placeholder: OK"
+	assertTrue "the placeholder has it" "grep -q 'virtiofsd registered' '$T/ph.err'"
+	wait_for_line "$T/rec" '^done' 5
+	kill -KILL "$(fake_pid)"
 	ph_wait 5
-	assertEquals "virtiofsd's status" 5 $PH_RC
-	assertTrue "registered (or adopted first)" \
-		"grep -Eq 'registered|virtiofsd \(pid [0-9]+\) exited with code 5' '$T/ph.err'"
+	assertEquals "virtiofsd's status" 137 $PH_RC
 }
 
 test_dry_run_changes_nothing() {
@@ -112,51 +113,130 @@ test_dry_run_changes_nothing() {
 	assertContains "$out" "cgroup /sys/fs/cgroup/pids/$CG"
 	assertContains "$out" "cgroup /sys/fs/cgroup/unified/$CG (v2: CLONE_INTO_CGROUP)"
 	assertContains "$out" "namespace mnt"
+	assertContains "$out" "lock $(lock_of $PH)"
+	assertContains "$out" "register yes"
 	assertContains "$out" "argv $FAKE"
-	assertFalse "no lock file" "[ -e '$T/run/virtiofsd.lock' ]"
+	assertFalse "no lock directory" "[ -e '$T/locks' ]"
 	assertEquals "nothing spawned" "" "$(pgrep -P $PH)"
+}
+
+# probe_script ANSWER: $T/bin/virtiofsd, a script that records how it
+# ran (uid, capabilities, no_new_privs, namespaces, cgroups) in
+# $T/probe.rec and answers --version with ANSWER.
+probe_script() {
+	mkdir -p "$T/bin"
+	cat >"$T/bin/virtiofsd" <<EOF_PROBE
+#!/bin/sh
+{ echo "argv \$*"; echo "self \$\$"; grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs)' /proc/self/status
+  echo "pidns \$(readlink /proc/self/ns/pid)"; cat /proc/self/cgroup; } >>"$T/probe.rec"
+[ "\$1" = --version ] && echo "$1"
+exit 0
+EOF_PROBE
+	chmod 755 "$T/bin/virtiofsd"
+}
+
+test_dry_run_runs_nothing_in_the_container() {
+	start_container
+	probe_script "virtiofsd 1.13.2"
+	local out
+	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+		--shared-dir /vol --socket-path /run/v.sock --dry-run 2>"$T/err")
+	assertEquals "exit code" 0 $?
+	assertFalse "--version was not run" "[ -e '$T/probe.rec' ]"
+	assertContains "$out" "flavor unknown"
+	assertContains "$out" "argv unknown"
+	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+		--flavor rust --shared-dir /vol --socket-path /run/v.sock --dry-run 2>"$T/err")
+	assertEquals "--flavor rust: exit code" 0 $?
+	assertContains "--flavor rust: argv" "$out" "argv --translate-uid=squash-guest:0:107:4294967295"
+	assertFalse "--version was still not run" "[ -e '$T/probe.rec' ]"
+}
+
+test_the_probe_runs_confined_like_virtiofsd() {
+	start_container
+	probe_script "virtiofsd 1.13.2"
+	# The script, launched as virtiofsd, exits at once: so does the
+	# container.  What it was is taken now.
+	local pidns=$(readlink /proc/$PH/ns/pid) probe
+	local cgs=$(nsenter -t $PH -m -p -C cat /proc/1/cgroup)
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+		--shared-dir /vol --socket-path /run/v.sock 2>"$T/err"
+	assertEquals "exit code" 0 $?
+	assertContains "detected" "$(cat "$T/err")" "is the Rust virtiofsd"
+	probe=$(sed -n '/^argv --version/,/^argv --socket/p' "$T/probe.rec")
+	assertContains "$probe" "Uid:	0"
+	assertContains "virtiofsd's capabilities" "$probe" "CapBnd:	00000000880401df"
+	assertContains "$probe" "NoNewPrivs:	1"
+	assertEquals "the container's cgroups" "$cgs" "$(echo "$probe" | grep -E '^[0-9]+:')"
+	assertNotContains "not in the container's PID namespace itself" "$probe" "pidns $pidns"
+	assertContains "the init of its own, below it" "$probe" "self 1"
+	assertEquals "then virtiofsd ran" 1 "$(grep -c '^argv --socket-path /run/v.sock' "$T/probe.rec")"
+	assertContains "virtiofsd in the container's PID namespace" \
+		"$(sed -n '/^argv --socket/,$p' "$T/probe.rec")" "pidns $pidns"
+	assertEquals "the placeholder reaped none of the probe" 0 "$(grep -c 'reaped pid' "$T/ph.err")"
+}
+
+test_a_probe_that_hangs_is_killed() {
+	start_container
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nsleep 1000 &\nexec sleep 1000\n' >"$T/bin/virtiofsd"
+	chmod 755 "$T/bin/virtiofsd"
+	local t0=$SECONDS out rc before=$(sort /sys/fs/cgroup/pids/$CG/cgroup.procs)
+	out=$(timeout -s KILL 30 "$ENTER" --pid $PH --virtiofsd \
+		--virtiofsd-bin "$T/bin/virtiofsd" --shared-dir /vol --socket-path /run/v.sock 2>&1); rc=$?
+	assertEquals "exit code" 8 $rc
+	assertContains "$out" "took more than 5000 ms: killed"
+	assertTrue "bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le 8 ]"
+	assertEquals "nothing of it is left in the container" "$before" \
+		"$(sort /sys/fs/cgroup/pids/$CG/cgroup.procs)"
+	enter_fake 2>/dev/null
+	assertEquals "the lock was given back" 0 $?
 }
 
 test_virtiofsd_preset_rust() {
 	need_pfake || return
 	start_container
-	local out
-	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" -e FAKE_VERSION="virtiofsd 1.13.2" \
-		--shared-dir /vol --socket-path /var/run/kubevirt/virtiofs-containers/vol.sock --dry-run 2>"$T/err")
+	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
+		-e FAKE_VERSION="virtiofsd 1.13.2" -e FAKE_RECORD="$T/rec" --shared-dir /vol \
+		--socket-path /var/run/kubevirt/virtiofs-containers/vol.sock 2>"$T/err"
 	assertEquals "exit code" 0 $?
+	wait_for_line "$T/rec" '^done' 5
 	assertEquals "KubeVirt's argv" "$(printf 'argv %s\n' "$PFAKE" --socket-path \
 		/var/run/kubevirt/virtiofs-containers/vol.sock --shared-dir /vol --cache auto --sandbox chroot \
 		--modcaps=+dac_read_search:-mknod --inode-file-handles=prefer --migration-mode=file-handles \
 		--migration-on-error=guest-error --translate-uid=squash-guest:0:107:4294967295 \
-		--translate-gid=squash-guest:0:107:4294967295 --xattr)" "$(echo "$out" | grep ^argv)"
+		--translate-gid=squash-guest:0:107:4294967295 --xattr)" "$(grep ^argv "$T/rec")"
 	assertContains "detected" "$(cat "$T/err")" "is the Rust virtiofsd"
 }
 
 test_virtiofsd_preset_c_and_old_rust() {
 	need_pfake || return
 	start_container
-	local out rc
-	out=$("$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" \
+	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
 		-e FAKE_VERSION="virtiofsd version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)" \
-		--shared-dir /vol --socket-path /run/v.sock --dry-run 2>"$T/err")
+		-e FAKE_RECORD="$T/rec" --shared-dir /vol --socket-path /run/v.sock 2>"$T/err"
 	assertEquals "C: exit code" 0 $?
+	wait_for_line "$T/rec" '^done' 5
 	assertEquals "C argv" "$(printf 'argv %s\n' "$PFAKE" --socket-path=/run/v.sock -o source=/vol \
 		-o sandbox=chroot -o cache=auto -o xattr -o modcaps=+dac_read_search:-mknod)" \
-		"$(echo "$out" | grep ^argv)"
+		"$(grep ^argv "$T/rec")"
 	assertContains "unsupported parts reported" "$(cat "$T/err")" "cannot honour --inode-file-handles=prefer"
-	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" --strict \
+	stop_container
+	start_container
+	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" --strict \
 		-e FAKE_VERSION="virtiofsd version 7.2.22" --shared-dir /vol --socket-path /run/v.sock \
-		--dry-run >/dev/null 2>"$T/err"
+		>/dev/null 2>"$T/err"
 	assertEquals "C --strict: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "refusing (--strict)"
-	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" -e FAKE_VERSION="virtiofsd 1.10.1" \
-		--shared-dir /vol --socket-path /run/v.sock --dry-run >/dev/null 2>"$T/err"
+	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
+		-e FAKE_VERSION="virtiofsd 1.10.1" --shared-dir /vol --socket-path /run/v.sock >/dev/null 2>"$T/err"
 	assertEquals "old Rust: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "virtiofsd 1.10 is older than 1.13"
-	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin /bin/true --shared-dir /vol --socket-path /run/v.sock \
-		--dry-run >/dev/null 2>"$T/err"
+	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin /bin/true --shared-dir /vol \
+		--socket-path /run/v.sock >/dev/null 2>"$T/err"
 	assertEquals "not virtiofsd: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "not a virtiofsd I know"
+	assertEquals "nothing was started" "" "$(pgrep -P $PH)"
 }
 
 test_already_running_and_50_requeues_spawn_nothing() {
@@ -194,7 +274,7 @@ test_racing_the_placeholder_start() {
 	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" -vv \
 		--log-format text 2>"$T/ph.err" &
 	U=$!
-	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	rc=$?
 	# A "not ready" can come before unshare has even forked the
 	# placeholder: its pid is known only once it listens.
@@ -216,14 +296,14 @@ test_enter_before_the_placeholder_exists() {
 	{ read -r _ <"$T/go"; exec unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder \
 		--socket "$sock" -vv --log-format text 2>"$T/ph.err"; } &
 	U=$!
-	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -- "$FAKE" 2>&1); rc=$?
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -- "$FAKE" 2>&1); rc=$?
 	assertEquals "not ready" 3 $rc
 	assertContains "$out" "is the placeholder ready"
 	echo go >"$T/go"
 	ph_listening 10
 	assertTrue "the placeholder comes up" $?
 	assertEquals "nothing was started" "" "$(pgrep -P "$PH")"
-	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-file "$T/run/l" -v -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -v -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "a requeued call starts it" 0 $?
 	assertContains "registered" "$(cat "$T/err")" "registered with the placeholder: OK"
@@ -232,19 +312,21 @@ test_enter_before_the_placeholder_exists() {
 test_a_placeholder_that_never_accepts() {
 	# Stopped (or frozen) after it listened: the kernel still queues our
 	# connection, so the launch goes on and only the registration waits,
-	# bounded; with its queue full, even connecting would wait for ever.
+	# bounded; unregistered, the program is killed.  With its queue full,
+	# even connecting would wait for ever.
 	start_container
 	kill -STOP "$PH"
-	local t0=$SECONDS out rc
-	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l" -e FAKE_RECORD="$T/rec" \
+	local t0=$SECONDS out rc f
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
-	assertEquals "started all the same" 0 $?
+	assertEquals "no answer: a failed registration" 11 $?
 	assertContains "registration given up" "$(cat "$T/err")" "registering pid"
-	assertTrue "the program runs" "wait_for_line '$T/rec' '^done' 5"
+	f=$(sed -n 's/.*started .*: pid \([0-9]*\).*/\1/p' "$T/err")
+	assertTrue "the program was killed" "grep -q 'killed pid $f' '$T/err'"
 	"$TETHER_BUILD/helpers/backlog_fill" "$SOCK" >"$T/fill" &
 	local fill=$!
 	wait_for_line "$T/fill" "^full" 5
-	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-file "$T/run/l2" -- "$FAKE" 2>&1); rc=$?
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -- "$FAKE" 2>&1); rc=$?
 	kill $fill; wait $fill 2>/dev/null
 	kill -CONT "$PH"
 	assertEquals "full queue: not ready" 3 $rc
@@ -262,7 +344,7 @@ test_lock_is_released_with_the_program() {
 	enter_fake 2>/dev/null
 	wait_for_line "$T/rec" '^done' 5
 	local first=$(fake_pid)
-	assertContains "virtiofsd holds the lock" "$(ls -l /proc/$first/fd/3)" "virtiofsd.lock"
+	assertEquals "virtiofsd holds the lock" "$(lock_of $PH)" "$(readlink /proc/$first/fd/3)"
 	assertContains "a second one is refused" "$(enter_fake 2>&1)" "already running"
 	kill -KILL $first
 	until_true 5 sh -c "! kill -0 $first 2>/dev/null"
@@ -280,7 +362,7 @@ test_target_dying_meanwhile_spawns_nothing_outside() {
 		( kill -KILL $PH ) &
 		enter_fake 2>/dev/null
 		rc=$?
-		case $rc in 0|3|4|5|6|7|8) ;; *) bad=$((bad + 1)) ;; esac
+		case $rc in 0|3|4|5|6|7|8|11) ;; *) bad=$((bad + 1)) ;; esac
 		wait
 		U=
 		stop_container
@@ -290,44 +372,59 @@ test_target_dying_meanwhile_spawns_nothing_outside() {
 }
 
 test_bad_arguments() {
-	local args msg code out rc
+	local args msg code out rc words
+	words=$(printf ' a%.0s' $(seq 64))
 	while IFS='|' read -r code msg args; do
 		out=$(eval "\"\$ENTER\" $args" 2>&1); rc=$?
 		assertEquals "code for: $args" "$code" $rc
 		assertContains "message for: $args" "$out" "$msg"
+		assertEquals "one text line for: $args" "tether-enter: error: " "$(echo "$out" | cut -c1-21)"
+		assertEquals "one line for: $args" 1 "$(echo "$out" | wc -l)"
 	done <<'EOF_CASES'
-2|give exactly one of --pid PID and --target-socket PATH|-- /bin/true
-2|give exactly one of --pid PID and --target-socket PATH|--pid 1 --target-socket /x -- /bin/true
+2|give --pid PID, --target-socket PATH, or both|-- /bin/true
 2|--pid takes a process id|--pid abc -- /bin/true
 2|--pid takes a process id|--pid 12abc -- /bin/true
 2|--pid takes a process id|--pid 0 -- /bin/true
 2|--pid takes a process id|--pid -1 -- /bin/true
 2|--pid takes a process id|--pid 99999999999 -- /bin/true
-2|--target-socket takes an absolute path|--target-socket rel/s -- /bin/true
+2|--target-socket takes an absolute path shorter than 4096 bytes, not 'rel/s'|--target-socket rel/s -- /bin/true
 2|--target-socket takes an absolute path|--target-socket '' -- /bin/true
-2|--lock-file takes an absolute path|--pid 1 --lock-file x -- /bin/true
-2|--lock-file takes an absolute path|--pid 1 --lock-file /$(printf 'x%.0s' $(seq 5000)) -- /bin/true
+2|--lock-file is gone: the lock is on the host now|--pid 1 --lock-file /x -- /bin/true
+2|--lock-dir takes an absolute path|--pid 1 --lock-dir x -- /bin/true
+2|--lock-dir takes an absolute path shorter than 4096 bytes, not '/xxxxxxxx|--pid 1 --lock-dir /$(printf 'x%.0s' $(seq 5000)) -- /bin/true
 2|no program to run|--pid 1
 2|must be absolute|--pid 1 -- true
 2|--virtiofsd needs --shared-dir and --socket-path|--pid 1 --virtiofsd --shared-dir /v
+2|--virtiofsd needs --shared-dir and --socket-path|--pid 1 --socket-path /v.sock
 2|belong to|--pid 1 --shared-dir /v -- /bin/true
+2|--socket-path takes an absolute path shorter than 108 bytes|--pid 1 --shared-dir /v --socket-path /$(printf 's%.0s' $(seq 107))
 2|--env takes KEY=VALUE|--pid 1 -e NOVALUE -- /bin/true
 2|--caps: unknown capability|--pid 1 --caps chown,bogus -- /bin/true
+2|--caps takes a comma list|--pid 1 --caps '' -- /bin/true
+2|--caps takes a comma list|--pid 1 --caps chown, -- /bin/true
+2|--caps takes a comma list|--pid 1 --caps chown,,setuid -- /bin/true
+2|--caps takes a comma list|--pid 1 --caps ,chown -- /bin/true
+2|PROGRAM and its arguments: 65 words, more than 64|--pid 1 -- /bin/true $words
+2|extra virtiofsd arguments: 49 words, more than 48|--pid 1 --virtiofsd -d /v -s /v.sock -- $(printf ' a%.0s' $(seq 49))
 2|--stdio takes container, inherit or null|--pid 1 --stdio file -- /bin/true
 2|--flavor takes auto, rust or c|--pid 1 --flavor go -- /bin/true
 2|unknown option|--pid 1 --frobnicate -- /bin/true
+2|unknown option|--pid 1 --frobnicate --log-format json -- /bin/true
 EOF_CASES
+	# The limits themselves are fine.
+	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" -- /bin/true ${words% a} 2>&1)
+	assertEquals "64 words pass the parser" 3 $?
+	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" --shared-dir /v \
+		--socket-path /$(printf 's%.0s' $(seq 106)) 2>&1)
+	assertEquals "a 107-byte socket path passes the parser" 3 $?
 }
 
 test_target_failures() {
 	local out rc
-	out=$("$ENTER" --pid 4194000 -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
 	assertEquals "no such pid" 3 $rc
 	assertContains "$out" "target pid 4194000"
-	out=$("$ENTER" --pid $$ -- /bin/true 2>&1); rc=$?
-	assertEquals "a host process" 3 $rc
-	assertContains "$out" "shares our mount and PID namespaces"
-	out=$("$ENTER" --target-socket "$T/none.sock" -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --target-socket "$T/none.sock" --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
 	assertEquals "no socket" 3 $rc
 	assertContains "$out" "is the placeholder ready"
 }
@@ -335,26 +432,55 @@ test_target_failures() {
 test_exec_failure_is_reported_and_nothing_stays() {
 	start_container
 	local out rc
-	out=$("$ENTER" --pid $PH --lock-file "$T/run/l" -- /nonexistent 2>&1); rc=$?
+	out=$("$ENTER" --pid $PH -- /nonexistent 2>&1); rc=$?
 	assertEquals "code" 8 $rc
 	assertContains "$out" "exec /nonexistent in the container: No such file or directory"
 	assertTrue "the placeholder lives on" "kill -0 $PH"
 	assertEquals "no zombie left" 0 "$(zombies_of $PH)"
+	assertEquals "the placeholder reaped nothing" 0 "$(grep -c 'reaped pid' "$T/ph.err")"
 }
 
-test_lock_stdio_namespace_cgroup_failures() {
+# lock_fails WHAT MESSAGE: tether-enter refuses the lock at once (6) and
+# starts nothing.
+lock_fails() {
+	local out rc t0=$SECONDS
+	out=$(timeout -s KILL 10 "$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+	assertEquals "$1: code" 6 $rc
+	assertContains "$1: message" "$out" "$2"
+	assertTrue "$1: at once" "[ $((SECONDS - t0)) -le 2 ]"
+	assertEquals "$1: nothing spawned" "" "$(pgrep -P $PH)"
+}
+
+test_lock_failures() {
+	start_container
+	local lock=$(lock_of $PH)
+	mkdir -p "$T/locks/$(basename "$lock")"
+	lock_fails "lock is a directory" "lock file $lock: Is a directory"
+	rmdir "$lock" && mkfifo "$lock"
+	lock_fails "lock is a FIFO" "lock file $lock: Invalid argument"
+	rm "$lock" && ln -s /tmp "$lock"
+	lock_fails "lock is a symlink" "(ELOOP)"
+	rm -rf "$T/locks" && mkdir "$T/real" && ln -s real "$T/locks"
+	lock_fails "lock directory is a symlink" "lock directory $T/locks is a symlink: refused"
+	rm "$T/locks" && mkdir -m 700 "$T/locks" && chown 65534 "$T/locks"
+	lock_fails "lock directory not root's" "lock directory $T/locks is uid 65534's with mode 700"
+	chown 0 "$T/locks" && chmod 770 "$T/locks"
+	lock_fails "lock directory group-writable" "lock directory $T/locks is uid 0's with mode 770"
+	rm -rf "$T/locks" && mkdir "$T/locks"
+	"$ENTER" --pid $PH --lock-dir "$T/none/locks" -- /bin/true 2>"$T/err"
+	assertEquals "no parent directory" 6 $?
+	assertContains "$(cat "$T/err")" "lock directory $T/none/locks: No such file or directory"
+}
+
+test_stdio_namespace_cgroup_failures() {
 	start_container
 	local out rc
-	mkdir "$T/run/lockdir"
-	out=$("$ENTER" --pid $PH --lock-file "$T/run/lockdir" -- /bin/true 2>&1); rc=$?
-	assertEquals "lock is a directory" 6 $rc
-	assertContains "$out" "lock file $T/run/lockdir in the container"
 	out=$(setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin -- \
-		"$ENTER" --pid $PH --lock-file "$T/run/l1" -- /bin/true 2>&1); rc=$?
+		"$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
 	assertEquals "no CAP_SYS_ADMIN: namespace" 5 $rc
 	assertContains "$out" "setns"
 	out=$(unshare -m sh -c 'umount -l /sys/fs/cgroup/pids && exec "$@"' sh \
-		"$ENTER" --pid $PH --lock-file "$T/run/l2" -- /bin/true 2>&1); rc=$?
+		"$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
 	assertEquals "hierarchy not mounted: cgroup" 4 $rc
 	assertContains "$out" "is not mounted here"
 	assertEquals "nothing spawned" "" "$(pgrep -P $PH)"
@@ -364,10 +490,42 @@ test_lock_stdio_namespace_cgroup_failures() {
 	U=$!
 	until_true 5 pgrep -P $U sleep >/dev/null
 	PH=$(pgrep -P $U)
-	out=$("$ENTER" --pid $PH --lock-file "$T/run/l3" -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
 	assertEquals "no stdout: stdio" 7 $rc
 	assertContains "$out" "its stdout"
 }
 
+# in_the_container WHAT: the fake's record says it runs in the
+# container's namespaces and cgroups, as a child of its init.
+in_the_container() {
+	local ns f=$(fake_pid)
+	for ns in cgroup ipc mnt net pid uts; do
+		assertEquals "$1: ns $ns" "$(readlink /proc/$PH/ns/$ns)" "$(rec "ns $ns")"
+	done
+	assertEquals "$1: cgroups" "$(cat /proc/$PH/cgroup)" "$(cat /proc/$f/cgroup)"
+	assertEquals "$1: parent" "$PH" "$(awk '/^PPid:/ {print $2}' /proc/$f/status)"
+	assertEquals "$1: capabilities" "CapBnd:	0000000000000181" "$(rec status | grep CapBnd)"
+}
+
+test_the_setns_fallback_gives_the_same_result() {
+	# As on a kernel before 5.8, where setns takes no pidfd: a seccomp
+	# filter answers setns with several namespaces (the pidfd form) EINVAL.
+	start_container
+	enter_fake -vv --caps chown,setuid,setpcap 2>"$T/err"
+	assertEquals "fast path: exit code" 0 $?
+	wait_for_line "$T/rec" '^done' 5
+	in_the_container "fast path"
+	assertNotContains "$(cat "$T/err")" "one by one"
+	stop_container
+	rm -f "$T/rec"
+	start_container
+	"$TETHER_BUILD/helpers/setns_nopidfd" "$ENTER" --pid "$PH" --lock-dir "$T/locks" -vv \
+		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	assertEquals "fallback: exit code" 0 $?
+	assertContains "the fallback was taken" "$(cat "$T/err")" \
+		"setns on the pidfd of pid $PH: Invalid argument (EINVAL); joining its namespaces one by one"
+	wait_for_line "$T/rec" '^done' 5
+	in_the_container "fallback"
+}
 
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -7,18 +7,6 @@ suite_tearDown() {
 	stop_container
 }
 
-# register HOSTPID: registers it as virtiofsd from inside the container;
-# prints the placeholder's answer.
-register() {
-	nsenter -t "$PH" -p -m -- "$REGISTER" "$SOCK" "$(ns_pid "$1")"
-}
-
-# A root process in the container that exits with $2 when $1 is written.
-root_child() {
-	mkfifo "$1"
-	orphan sh -c "read x <'$1'; exit $2"
-}
-
 test_bad_arguments() {
 	local out rc
 	out=$("$TETHER" --placeholder 2>&1); rc=$?
@@ -26,7 +14,14 @@ test_bad_arguments() {
 	assertContains "$out" "needs --socket PATH"
 	out=$("$TETHER" --placeholder --socket '' 2>&1); rc=$?
 	assertEquals "empty socket: code" 2 $rc
-	assertContains "$out" "--socket takes a path"
+	assertContains "$out" "--socket takes an absolute path"
+	# Bounded: a placeholder that takes the path runs until killed.
+	out=$(cd "$T" && timeout -s KILL 5 "$TETHER" --placeholder --socket s 2>&1); rc=$?
+	assertEquals "relative socket: code" 2 $rc
+	assertContains "$out" "--socket takes an absolute path, not 's'"
+	out=$(cd "$T" && timeout -s KILL 5 "$TETHER" --placeholder -s run/s 2>&1); rc=$?
+	assertEquals "relative -s: code" 2 $rc
+	assertFalse "nothing created" "[ -e '$T/s' ]"
 	out=$("$TETHER" --placeholder --socket "$T/s" sleep 1 2>&1); rc=$?
 	assertEquals "program given: code" 2 $rc
 	assertContains "$out" "runs no program"
@@ -146,7 +141,7 @@ test_registered_exit_status_passes_through() {
 		start_container
 		local c=$(root_child "$T/f$code" $code)
 		assertTrue "register" "register $c >/dev/null"
-		echo >"$T/f$code"
+		release "$T/f$code"
 		ph_wait 5
 		assertEquals "exit $code" $code $PH_RC
 		stop_container
@@ -169,7 +164,7 @@ test_unrelated_children_stop_and_sigchld_do_not_end_it() {
 	register $v >/dev/null
 	local r=$(root_child "$T/f" 1)
 	local n=$(orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4')
-	echo >"$T/f"
+	release "$T/f"
 	kill -STOP $v; kill -CONT $v
 	kill -CHLD $PH
 	assertTrue "unrelated children reaped" "until_true 5 test \"\$(zombies_of $PH)\" = 0"
@@ -188,7 +183,7 @@ test_registration_refuses_a_process_outside_the_namespace() {
 	start_container
 	local out
 	out=$("$REGISTER" "$SOCK" $$)
-	assertEquals "ERR answer" "ERR 0" "$out"
+	assertEquals "ERR answer" "ERR not in this PID namespace" "$out"
 	assertTrue "still alive" "kill -0 $PH"
 }
 
@@ -197,7 +192,7 @@ test_without_registration_first_root_child_is_virtiofsd() {
 	orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 4' >/dev/null
 	assertTrue "non-root child reaped" "wait_for_line '$T/ph.err' 'uid 107, code 4' 5"
 	local c=$(root_child "$T/f" 6)
-	echo >"$T/f"
+	release "$T/f"
 	ph_wait 5
 	assertEquals "root child's status" 6 $PH_RC
 }
@@ -247,14 +242,20 @@ test_not_pid_1_registration_gives_the_status() {
 	local p=$!
 	wait_for_line "$T/err" "listening on" 5
 	mkfifo "$T/f"
-	sh -c 'read x <"$1"; exit 9' sh "$T/f" &
+	# Sharing our PID namespace, only the process itself may register.
+	"$REGISTER" "$T/run/s" $$ >"$T/out"
+	assertEquals "another process's registration refused" "ERR only the launcher or the process itself registers" "$(cat "$T/out")"
+	"$REGISTER" "$T/run/s" --self sh -c 'read x <"$1"; exit 9' sh "$T/f" >"$T/out" &
 	local c=$!
-	"$REGISTER" "$T/run/s" $c >/dev/null
-	assertEquals "registered" 0 $?
-	echo >"$T/f"
+	wait_for_line "$T/err" "virtiofsd registered" 5
+	assertEquals "registered itself" "OK $c" "$(cat "$T/out")"
+	release "$T/f"
 	wait $c
+	{ sleep 5 && kill -KILL $p; } 2>/dev/null &
+	local w=$!
 	wait $p
 	assertEquals "virtiofsd's status though not our child" 9 $?
+	kill $w 2>/dev/null
 }
 
 test_no_busy_loop_when_idle() {
@@ -262,6 +263,112 @@ test_no_busy_loop_when_idle() {
 	sleep 2
 	local ticks=$(awk '{print $14 + $15}' /proc/$PH/stat)
 	assertTrue "under 10 ms of CPU in 2 s (ticks $ticks)" "[ $ticks -le 1 ]"
+}
+
+test_sighup_and_sigquit_stop_it_with_no_virtiofsd() {
+	local sig
+	for sig in HUP QUIT; do
+		start_container
+		kill -$sig $PH
+		ph_wait 5
+		assertEquals "SIG$sig: code" 0 $PH_RC
+		assertTrue "SIG$sig: at once (took $PH_MS ms)" "[ $PH_MS -lt 1000 ]"
+		stop_container
+	done
+}
+
+test_short_option_s_and_the_socket_is_removed_at_exit() {
+	ln -s "$TETHER" "$T/virtiofs-placeholder"
+	"$T/virtiofs-placeholder" -s "$T/s" 2>"$T/err" &
+	local p=$!
+	assertTrue "listening with -s" "wait_for_line '$T/err' 'listening on $T/s' 5"
+	assertTrue "the socket is there" "[ -S '$T/s' ]"
+	kill -TERM $p; wait $p
+	assertEquals "TERM with no virtiofsd: code" 0 $?
+	assertFalse "the socket is removed" "[ -e '$T/s' ]"
+	"$TETHER" --placeholder -s "$T/s2" 2>"$T/err2" &
+	p=$!
+	wait_for_line "$T/err2" 'listening on' 5
+	mv "$T/s2" "$T/moved" && echo keep >"$T/s2"
+	kill -TERM $p; wait $p
+	assertEquals "another file at the path is left alone" keep "$(cat "$T/s2")"
+	assertTrue "the moved socket too" "[ -S '$T/moved' ]"
+}
+
+test_default_level_logs_readiness_and_the_exit_only() {
+	PH_V= PH_LOGFMT=json start_container
+	local c=$(root_child "$T/f" 4)
+	local nc=$(ns_pid $c)
+	register $c >/dev/null
+	orphan setpriv --reuid 107 --regid 107 --clear-groups sh -c 'exit 3' >/dev/null
+	release "$T/f"
+	ph_wait 5
+	assertEquals "code" 4 $PH_RC
+	assertEquals "two lines" 2 "$(wc -l <"$T/ph.err")"
+	assertContains "readiness" "$(sed -n 1p "$T/ph.err")" '"level":"info","msg":"placeholder listening on '"$SOCK"
+	assertContains "the exit" "$(sed -n 2p "$T/ph.err")" '"level":"info","msg":"virtiofsd (pid '"$nc"') exited with code 4"'
+}
+
+# Only root may register, so other peers are closed at once; a root peer
+# that says nothing is closed after 10 s.  Neither can block a registration.
+test_silent_clients_cannot_block_a_registration() {
+	start_container
+	local v=$(orphan sleep 1000)
+	cat >"$T/hold.py" <<'PY'
+import socket, sys, time
+held = []
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); held.append(s)
+print("holding", flush=True)
+time.sleep(30)
+PY
+	chmod 644 "$T/hold.py"
+	as_uid 107 /usr/bin/python3 "$T/hold.py" "$SOCK" 100 >"$T/h107" &
+	local h107=$!
+	wait_for_line "$T/h107" holding 5
+	assertTrue "uid 107's connections are not held ($(ls /proc/$PH/fd | wc -l) fds)" \
+		"[ $(ls /proc/$PH/fd | wc -l) -lt 20 ]"
+	python3 "$T/hold.py" "$SOCK" 64 >"$T/hroot" &
+	local hroot=$!
+	wait_for_line "$T/hroot" holding 5
+	assertNotContains "64 silent root peers fill every slot" "$(register $v)" "OK"
+	local t0=$SECONDS
+	assertTrue "idle ones are closed" "wait_for_line '$T/ph.err' 'closing a connection idle' 15"
+	assertTrue "after about 10 s (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le 12 ]"
+	assertContains "then the launcher registers" "$(register $v)" "OK"
+	kill $h107 $hroot 2>/dev/null
+	wait $h107 $hroot 2>/dev/null
+	return 0
+}
+
+# Out of fds with none to spare, accept fails and leaves the connection
+# queued: the level-triggered listener must rest, not spin.
+test_accept_failures_never_spin() {
+	start_container
+	# Below the fds it holds, every new one fails (EMFILE); the spare cannot
+	# be taken back either.  Set as uid 107: same uid, no CAP_SYS_RESOURCE needed.
+	setpriv --reuid 107 --regid 107 --clear-groups prlimit --pid $PH --nofile=3:4096
+	socat -u OPEN:/dev/null UNIX-CONNECT:"$SOCK" &
+	local s=$!
+	wait_for_line "$T/ph.err" "accept: .*EMFILE" 5
+	local t0=$(awk '{print $14 + $15}' /proc/$PH/stat)
+	sleep 1
+	local t1=$(awk '{print $14 + $15}' /proc/$PH/stat)
+	assertTrue "no spinning: $((t1 - t0)) ticks of CPU in 1 s" "[ $((t1 - t0)) -le 5 ]"
+	setpriv --reuid 107 --regid 107 --clear-groups prlimit --pid $PH --nofile=4096:4096
+	local v=$(orphan sleep 1000)
+	assertContains "served again once fds are back" "$(register $v)" "OK"
+	kill $s 2>/dev/null; wait $s 2>/dev/null
+}
+
+test_inherited_ignored_sigchld() {
+	local PH_WRAP=(bash -c 'trap "" CHLD; exec "$@"' bash)
+	start_container
+	assertEquals "reset in the placeholder" 0 $((0x$(awk '/^SigIgn:/ {print $2}' /proc/$PH/status) >> 16 & 1))
+	local c=$(root_child "$T/f" 6)
+	release "$T/f"
+	ph_wait 5
+	assertEquals "virtiofsd's exit is still seen" 6 $PH_RC
 }
 
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -1,0 +1,217 @@
+/* Registration with the placeholder (init/PLACEHOLDER.md): the program's
+ * pidfd and a stop channel, over the placeholder's own socket.
+ *
+ * With --target-socket the connection is the one the target was found
+ * by.  With --pid, a target that listens on exactly one Unix stream
+ * socket is taken for a placeholder: that socket's path (getsockname on a
+ * copy taken with pidfd_getfd) is opened inside the target's root and
+ * connected to only if its listener is the target itself. */
+#include "enter.h"
+#include "buf.h"
+#include "fd.h"
+#include "fdpass.h"
+#include "log.h"
+#include "pidfd.h"
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Descriptors of the target looked at, at most. */
+#define SCAN_MAX 1024
+
+struct scan {
+	const struct target *t;
+	int fddir;
+	int seen;
+	int count;		/* listening Unix stream sockets */
+	int found;		/* our copy of the first one */
+	int err;		/* why a copy could not be had */
+};
+
+static int sockopt(int fd, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0 ? -1 : v;
+}
+
+static int one_fd(const char *name, void *ctx)
+{
+	struct scan *s = ctx;
+	char link[32];
+	ssize_t n;
+	long num;
+	int fd;
+
+	if (s->seen++ >= SCAN_MAX || parse_long(name, 0, 1 << 30, &num))
+		return 0;
+	n = readlinkat(s->fddir, name, link, sizeof(link) - 1);
+	if (n < 7 || memcmp(link, "socket:", 7))
+		return 0;
+	if ((fd = pidfd_dup(s->t->pidfd, num)) < 0) {
+		s->err = errno;
+		return 0;
+	}
+	if (sockopt(fd, SO_DOMAIN) == AF_UNIX && sockopt(fd, SO_TYPE) == SOCK_STREAM &&
+	    sockopt(fd, SO_ACCEPTCONN) == 1 && s->count++ == 0) {
+		s->found = fd;
+		return 0;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The path the target bound its listener to, or -1 (logged). */
+static int listener_path(struct target *t, char *path, size_t len)
+{
+	struct scan s = { t, -1, 0, 0, -1, 0 };
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+	size_t n;
+
+	if ((s.fddir = openat(t->piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    dir_each_at(s.fddir, one_fd, &s) < 0)
+		s.err = errno;
+	if (s.fddir >= 0)
+		close(s.fddir);
+	if (s.count != 1) {
+		if (s.found >= 0)
+			close(s.found);
+		errno = s.err;
+		if (s.count == 0 && s.err)
+			log_info("target pid %d: its sockets cannot be looked at (%m): no registration", t->pid);
+		else
+			log_info("target pid %d listens on %d Unix stream sockets, not one: no placeholder, no registration",
+				 t->pid, s.count);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(s.found, (struct sockaddr *)&sa, &salen) < 0)
+		salen = 0;
+	close(s.found);
+	n = salen > offsetof(struct sockaddr_un, sun_path) ? salen - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (n == 0 || sa.sun_path[0] != '/' || n >= len) {
+		log_info("target pid %d: its listening socket has no absolute path: no registration", t->pid);
+		return -1;
+	}
+	memcpy(path, sa.sun_path, n);
+	path[n] = '\0';
+	return 0;
+}
+
+/* The placeholder's socket, opened inside its root: a symlink in the
+ * container cannot lead out of it, and the listener must be the target. */
+static int connect_listener(struct target *t, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char via[32];
+	struct buf b = BUF_INIT(via);
+	struct stat st;
+	int fd = syscall(SYS_openat2, t->rootfd, path, &how, sizeof(how)), peer;
+	pid_t pid;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || (!S_ISSOCK(st.st_mode) && (errno = ENOTSOCK))) {
+		log_error("target pid %d: its socket %s in the container: %m", t->pid, path);
+		if (fd >= 0)
+			close(fd);
+		return ENTER_TARGET;
+	}
+	buf_printf(&b, "/proc/self/fd/%d", fd);
+	t->conn = unix_connect_within(buf_cstr(&b), SOCK_STREAM, PEER_TIMEOUT_S);
+	close(fd);
+	if (t->conn < 0) {
+		log_error("target pid %d: connecting to its socket %s: %m", t->pid, path);
+		return ENTER_TARGET;
+	}
+	peer = pidfd_of_peer(t->conn);
+	pid = peer < 0 ? -1 : pidfd_pid(peer);
+	if (peer >= 0)
+		close(peer);
+	if (pid != t->pid) {
+		log_error("target pid %d: %s in the container is another process's socket (pid %d): refused",
+			  t->pid, path, pid);
+		return ENTER_REFUSED;
+	}
+	log_debug("target pid %d listens on %s: the program will be registered there", t->pid, path);
+	return 0;
+}
+
+int reg_find(const struct opts *o, struct target *t)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+
+	if (t->conn >= 0 || o->no_register || listener_path(t, path, sizeof(path)) < 0)
+		return 0;
+	return connect_listener(t, path);
+}
+
+/* stop_r: a byte written to its pipe sends SIGTERM to pid, with the
+ * right to signal it checked against our credentials (root), recorded
+ * now.  The pidfd then confirms pid still names the program. */
+static int stop_channel(int p[2], pid_t pid, int pidfd)
+{
+	int fl;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((fl = fcntl(p[0], F_GETFL)) < 0 || fcntl(p[0], F_SETOWN, pid) < 0 ||
+	    fcntl(p[0], F_SETSIG, SIGTERM) < 0 || fcntl(p[0], F_SETFL, fl | O_ASYNC | O_NONBLOCK) < 0 ||
+	    pidfd_signal(pidfd, 0) < 0) {
+		int err = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return errno = err, -1;
+	}
+	return 0;
+}
+
+/* 0 on "OK", else ENTER_REGISTER (logged); the caller then kills it. */
+int reg_register(const struct target *t, int pidfd)
+{
+	char answer[64];
+	struct timeval tv = { PEER_TIMEOUT_S, 0 };
+	pid_t pid = pidfd_pid(pidfd);
+	int p[2] = { -1, -1 }, fds[3];
+	ssize_t n = -1;
+
+	if (t->conn < 0)
+		return ENTER_OK;
+	if (pid > 0 && stop_channel(p, pid, pidfd) == 0) {
+		fds[0] = pidfd, fds[1] = p[0], fds[2] = p[1];
+		if (setsockopt(t->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+		    fd_send_fds(t->conn, "REGISTER\n", 9, fds, 3) == 9)
+			n = recv(t->conn, answer, sizeof(answer) - 1, 0);
+		close(p[0]);
+		close(p[1]);
+	}
+	if (n <= 0) {
+		if (n == 0)
+			errno = ECONNRESET;
+		log_error("registering pid %d with the placeholder: %m", pid);
+		return ENTER_REGISTER;
+	}
+	answer[n] = '\0';
+	answer[strcspn(answer, "\n")] = '\0';
+	if (strncmp(answer, "OK ", 3)) {
+		log_error("the placeholder refused pid %d: '%s'", pid, answer);
+		return ENTER_REGISTER;
+	}
+	log_info("registered with the placeholder: %s", answer);
+	return ENTER_OK;
+}

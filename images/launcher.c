@@ -13,7 +13,7 @@
  *      domain is gone (0 if the event was accepted, 1 if not);
  *   4. on SIGTERM or SIGINT exits 0 (no VM runs: nothing to shut down).
  *
- * --patched (or run as "virt-launcher"): the patched virt-launcher of
+ * --patched: the patched virt-launcher of
  * images/kubevirt/ instead.  Between 1 and 2 it starts
  * `SUPERVISE --for-parent [--supervise-arg ARG]...` as its child, as the
  * patched StartVirtqemud does; in 2 it connects from its own process and
@@ -22,9 +22,11 @@
  * in 3 it sends the SHUTDOWN event as one datagram itself, as the patched
  * notify client does; on SIGUSR2 it dies (SIGKILL to itself), so that
  * tether-supervise must notice its death.  It stops tether-supervise with
- * SIGTERM and waits for it before it exits.  Run as "virt-launcher" (under
- * the monitor, with KubeVirt's arguments, which it ignores), its options
- * come from the variable TETHER_LAUNCHER_ARGS, words split at spaces.
+ * SIGTERM and waits for it before it exits.
+ *
+ * With TETHER_LAUNCHER_ARGS set in its environment, its arguments are
+ * ignored (under the monitor drop-in they are KubeVirt's) and its options
+ * are that variable's words, split at spaces.
  *
  *   launcher [--patched] [--config FILE] [--config-dir DIR] [--socket PATH]
  *            [--event-socket PATH] [--supervise PATH] [--supervise-arg ARG]...
@@ -464,23 +466,27 @@ static int setup(struct launcher *l)
 	return 0;
 }
 
-/* Run as "virt-launcher" under the monitor, with KubeVirt's arguments:
- * the patched virt-launcher, its options from TETHER_LAUNCHER_ARGS. */
-static int as_virt_launcher(char *argv0, char ***argv)
+/* Under the monitor drop-in the launcher is run as /usr/bin/virt-launcher
+ * with KubeVirt's arguments: with TETHER_LAUNCHER_ARGS set, those are
+ * ignored and its options are that variable's words (split at spaces).
+ * Returns the new argc, or 0 when the variable is not set. */
+static int env_args(char *argv0, char ***argv)
 {
 	static char words[4096];
-	static char *args[2 + 2 * MAX_SUP_ARGS + 16] = { 0, "--patched" };
-	const char *slash = strrchr(argv0, '/'), *env = getenv("TETHER_LAUNCHER_ARGS");
-	int n = 2;
+	static char *args[2 + 2 * MAX_SUP_ARGS + 16];
+	const char *env = getenv("TETHER_LAUNCHER_ARGS");
+	int n = 1;
 
-	if (strcmp(slash ? slash + 1 : argv0, "virt-launcher"))
+	if (!env)
 		return 0;
+	if (strlen(env) >= sizeof(words))
+		usage_error("TETHER_LAUNCHER_ARGS: 4095 bytes at most");
+	memcpy(words, env, strlen(env) + 1);
 	args[0] = argv0;
-	if (env && strlen(env) < sizeof(words)) {
-		memcpy(words, env, strlen(env) + 1);
-		for (char *w = strtok(words, " "); w; w = strtok(0, " "))
-			if (n < (int)(sizeof(args) / sizeof(*args)) - 1)
-				args[n++] = w;
+	for (char *w = strtok(words, " "); w; w = strtok(0, " ")) {
+		if (n == (int)(sizeof(args) / sizeof(*args)) - 1)
+			usage_error("TETHER_LAUNCHER_ARGS: too many words");
+		args[n++] = w;
 	}
 	args[n] = 0;
 	*argv = args;
@@ -503,10 +509,10 @@ int main(int argc, char **argv)
 	log_setup("launcher", LOG_INFO, LOG_JSON);
 	l.conn = -1;
 	if (argc > 0) {
-		int n = as_virt_launcher(argv[0], &argv);
+		int n = env_args(argv[0], &argv);
 
 		if (n) {
-			log_info("run as virt-launcher: its %d arguments are KubeVirt's, not ours", argc - 1);
+			log_info("options from TETHER_LAUNCHER_ARGS; %d arguments ignored", argc - 1);
 			argc = n;
 		}
 	}

@@ -23,6 +23,7 @@ suite_setUp() {
 
 suite_tearDown() {
 	[ -n "$NS_PID" ] && kill -KILL "$NS_PID" 2>/dev/null && wait "$NS_PID" 2>/dev/null
+	istio_tearDown
 	fakes_tearDown
 }
 
@@ -208,7 +209,11 @@ PY
 # network namespace (lo up); ISTIO_MODE says how it answers ---
 
 ISTIO_PY='
-import http.server, socketserver, sys, threading
+import ctypes, http.server, os, signal, socketserver, sys, threading
+# Dies with the shell that started it, even when that one is killed.
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[3]):
+    sys.exit(1)
 mode, log = sys.argv[1], sys.argv[2]
 answers = {"ok": [200], "retry": [503, 200], "down": [503] * 9}.get(mode, [200])
 class Ready(http.server.BaseHTTPRequestHandler):
@@ -241,8 +246,11 @@ istio_run() {
 rm -f $T/quit.log
 ip link set lo up || exit 99
 if [ "$1" != none ]; then
-	python3 -c '$ISTIO_PY' $1 $T/quit.log >$T/srv.out 2>&1 &
-	timeout 10 sh -c 'until grep -q listening $T/srv.out; do sleep 0.05; done' || exit 98
+	rm -f $T/srv.fifo; mkfifo $T/srv.fifo
+	python3 -c '$ISTIO_PY' $1 $T/quit.log \$\$ >$T/srv.fifo 2>$T/srv.err &
+	echo \$! >$T/srv.pid
+	trap 'kill -KILL \$(cat $T/srv.pid)' EXIT
+	read -r -t 10 ready <$T/srv.fifo && [ "\$ready" = listening ] || exit 98
 fi
 t0=\$(date +%s%N)
 "\$@"
@@ -255,6 +263,15 @@ EOS
 		-- "${KV_ARGS[@]}" 2>"$T/log"
 	RC=$?
 	MS=$(cat "$T/ms" 2>/dev/null)
+}
+
+# The stand-in servers go whatever happened to the test: by pid, only
+# while the pid is still that python (its command line names $T).
+istio_tearDown() {
+	local pid
+	pid=$(cat "$T/srv.pid" 2>/dev/null) || return 0
+	grep -qs "$T/quit.log" "/proc/$pid/cmdline" && kill -KILL "$pid"
+	rm -f "$T/srv.pid"
 }
 
 test_istio_asked_to_quit() {

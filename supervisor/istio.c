@@ -160,10 +160,13 @@ static void on_sock(struct watch *w, uint32_t events)
 			return;
 		}
 		is->sent += n > 0 ? n : 0;
-		if (is->sent == req_len) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
-
-			epoll_ctl(is->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+		/* All sent: from now on the answer is awaited. */
+		if (is->sent == req_len && loop_del(is->loop, w) == 0 &&
+		    loop_add(is->loop, w, EPOLLIN) < 0) {
+			err = errno;
+			close(w->fd);
+			w->fd = -1;
+			failed(is, err, 0);
 		}
 		return;
 	}

@@ -190,9 +190,11 @@ static int term_child(const char *name, void *ctx)
 	long pid;
 
 	(void)ctx;
-	if (!parse_long(name, 2, 1 << 22, &pid)) {
-		kill(pid, SIGTERM);
-		kill(pid, SIGCONT);
+	if (parse_long(name, 2, 1 << 22, &pid))
+		return 0;
+	if (kill(pid, SIGTERM) < 0 || kill(pid, SIGCONT) < 0) {
+		if (errno != ESRCH)
+			log_warn("kill %ld: %m", pid);
 	}
 	return 0;
 }

@@ -422,13 +422,17 @@ static void reap(struct sup *s)
 	step(s);
 }
 
+/* why: the signal that made us send sig, or 0 when sig is forwarded. */
 static void send_main(struct sup *s, int sig, const char *why)
 {
 	char name[16];
 
 	if (s->main_done || s->main_pid <= 0)
 		return;
-	log_info("%s: sending %s to MAIN", why, sig_name(sig, name));
+	if (why)
+		log_info("%s: sending %s to MAIN", why, sig_name(sig, name));
+	else
+		log_info("forwarding %s to MAIN", sig_name(sig, name));
 	if (kill(s->main_pid, sig) < 0 && errno != ESRCH)
 		log_warn("kill MAIN: %m");
 }
@@ -442,7 +446,7 @@ static int stop_signal(int sig)
  * also start the stop. */
 static void signal_main(struct sup *s, int sig, const char *name)
 {
-	send_main(s, sig, "forwarding");
+	send_main(s, sig, 0);
 	if (stop_signal(sig))
 		begin_stop(s, name, 0);
 }
@@ -460,7 +464,7 @@ static void signal_monitor(struct sup *s, int sig, const char *name)
 		send_main(s, SIGTERM, name);
 		begin_stop(s, name, 0);
 	} else if (sig == SIGHUP) {
-		send_main(s, sig, "forwarding");
+		send_main(s, sig, 0);
 	} else {
 		log_debug("%s ignored", name);
 	}

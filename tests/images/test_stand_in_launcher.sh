@@ -38,6 +38,11 @@ oneTimeTearDown() {
 suite_setUp() {
 	[ -z "$UNAVAILABLE" ] || { skip_test "$UNAVAILABLE"; return; }
 	install -o 107 -g 107 -m 0644 /dev/null "$T/termination-log"
+	# The image's config, and the socket's directory: libvirtd gets no XDG_RUNTIME_DIR from
+	# --for-parent (Deckhouse's one-variable environment) and would put it under $HOME/.cache.
+	mkdir -m 0755 "$T/conf"
+	{ cat "$ROOT/images/compute/virtqemud.conf"; echo 'unix_sock_dir = "/var/run/libvirt"'; } \
+		>"$T/conf/virtqemud.conf"
 	write_pod "$T/pod.yaml"
 }
 
@@ -54,7 +59,7 @@ SUP_ARGS="--virtqemud /usr/sbin/libvirtd --virtqemud-conf /var/run/libvirt/virtq
 --prepare-dir /var/run/kubevirt-private/libvirt"
 
 launcher_args() {
-	local a out="--patched --socket /var/run/libvirt/libvirt-sock"
+	local a out="--patched --config /etc/tether-test/virtqemud.conf --socket /var/run/libvirt/libvirt-sock"
 	for a in $SUP_ARGS; do out="$out --supervise-arg $a"; done
 	echo "$out"
 }
@@ -98,12 +103,14 @@ YAML
 			echo "    - {name: $POD-${vol%%:*}, mountPath: ${vol#*:}}"
 		done
 		echo "    - {name: $POD-tl, mountPath: /dev/termination-log}"
+		echo "    - {name: $POD-conf, mountPath: /etc/tether-test, readOnly: true}"
 		echo "  volumes:"
 		for vol in var-run var-log etc-libvirt var-lib-libvirt var-cache-libvirt tmp private \
 			public libvirt-runtime; do
 			echo "  - {name: $POD-$vol, emptyDir: {}}"
 		done
 		echo "  - {name: $POD-tl, hostPath: {path: $T/termination-log, type: File}}"
+		echo "  - {name: $POD-conf, hostPath: {path: $T/conf, type: Directory}}"
 	} >"$1"
 }
 

@@ -18,16 +18,16 @@ ROOT=$(cd "$HERE/../.." && pwd)
 POD=tether-test-standin
 CTR=$POD-compute
 
-# The image tether's compute container runs and the stand-in's path in it.
-IMAGE=localhost/tether-compute:latest
-LAUNCHER=/usr/bin/launcher
+# The launcher image: tether-supervise answers to /usr/bin/virt-launcher-monitor there, and the
+# stand-in is /usr/bin/virt-launcher.
+IMAGE=localhost/tether-launcher:latest
 
 oneTimeSetUp() {
 	img_env
 	UNAVAILABLE=$(img_unavailable_reason) || UNAVAILABLE=
 	[ -z "$UNAVAILABLE" ] || return 0
-	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$ROOT/build} "$ROOT/images/build.sh" compute >/dev/null ||
-		UNAVAILABLE="images/build.sh compute failed"
+	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$ROOT/build} "$ROOT/images/build.sh" launcher >/dev/null ||
+		BUILD_FAILED="images/build.sh launcher failed"
 }
 
 oneTimeTearDown() {
@@ -37,6 +37,7 @@ oneTimeTearDown() {
 
 suite_setUp() {
 	[ -z "$UNAVAILABLE" ] || { skip_test "$UNAVAILABLE"; return; }
+	[ -z "${BUILD_FAILED:-}" ] || { fail "$BUILD_FAILED"; startSkipping; return; }
 	install -o 107 -g 107 -m 0644 /dev/null "$T/termination-log"
 	# The image's config, and the socket's directory: libvirtd gets no XDG_RUNTIME_DIR from
 	# --for-parent (Deckhouse's one-variable environment) and would put it under $HOME/.cache.
@@ -79,7 +80,7 @@ spec:
   - name: compute
     image: $IMAGE
     imagePullPolicy: Never
-    command: ["/usr/bin/tether-supervise", "--monitor", "--launcher", "$LAUNCHER", "--",
+    command: ["/usr/bin/virt-launcher-monitor",
       "--qemu-timeout", "251s", "--name", "vm1", "--uid", "1234-abcd", "--namespace", "default",
       "--kubevirt-share-dir", "/var/run/kubevirt", "--container-disk-dir",
       "/var/run/kubevirt/container-disks", "--grace-period-seconds", "45", "--hook-sidecars", "0"]
@@ -150,7 +151,7 @@ test_the_process_tree() {
 	isSkipping && return 0
 	start || return
 	assertEquals "PID 1 is tether-supervise" "1 tether-supervis" "$(ns_pid "$MON") $(cat "/proc/$MON/comm")"
-	assertEquals "its child is the launcher" launcher "$(cat "/proc/$LAU/comm")"
+	assertEquals "its child is the launcher" virt-launcher "$(cat "/proc/$LAU/comm")"
 	assertEquals "the launcher's child is tether-supervise --for-parent" \
 		"$(printf '%s\n' /usr/bin/tether-supervise --for-parent)" \
 		"$(tr '\0' '\n' <"/proc/$SUP/cmdline" | head -2)"

@@ -177,14 +177,6 @@ test_no_termination_log() {
 }
 
 
-# bounded_and_whole FILE: at most 4096 bytes of whole JSON lines.
-bounded_and_whole() {
-	local size
-	size=$(stat -c %s "$1")
-	assertTrue "size $size <= 4096" "[ $size -le 4096 ]"
-	assertTrue "whole lines" "all_json '$1'"
-}
-
 last_event() {
 	tail -n 1 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])'
 }
@@ -268,7 +260,7 @@ with open(sys.argv[1], "w") as f:
 	done | send_each "$T/nb/ev.sock" >"$T/answers"
 	assertEquals "all accepted" 30 "$(grep -c '^ok$' "$T/answers")"
 	stop
-	bounded_and_whole "$T/nb/tl"
+	bounded_whole_lines "$T/nb/tl"
 	assertEquals "the newest is last" NEW30 "$(last_event "$T/nb/tl")"
 	assertTrue "the warning says what happens" "grep -q 'not readable.*given up at the first trim' '$T/log'"
 }
@@ -363,7 +355,7 @@ test_flood_never_evicts_the_shutdown_line() {
 	events 200 FLOOD | send_each "$T/ev.sock" >"$T/answers"
 	assertEquals "all accepted" 200 "$(grep -c '^ok$' "$T/answers")"
 	stop
-	bounded_and_whole "$T/tl"
+	bounded_whole_lines "$T/tl"
 	assertEquals "the newest SHUTDOWN line is kept, once" \
 		'{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-reset\"}"}' \
 		"$(grep SHUTDOWN "$T/tl")"

@@ -261,6 +261,8 @@ static void probe_done(struct daemon *d, int wstatus)
 	} else if (d->s->cfg->strict) {
 		log_error("%s does not accept %s (%s exited with code %d) and --strict is set",
 			  d->c->name, flags.p, d->c->bin, code);
+		/* Never started, also if its config appears while MAIN stops. */
+		daemon_freeze(d);
 		sup_fatal(d->s, EXIT_STRICT, "restricted flags unsupported",
 			  d->idx == D_QEMUD ?
 			  "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"virtqemud\"}" :

@@ -170,8 +170,12 @@ void daemon_maybe_start(struct daemon *d)
 	if (d->state != DS_WAIT || !d->conf_ok || !d->probed)
 		return;
 	logd = &d->s->d[D_LOGD];
-	if (d->idx == D_QEMUD && logd->c->enabled && !logd->ready)
+	if (d->idx == D_QEMUD && logd->c->enabled && !logd->ready) {
+		/* Said once: a socket that never appears is otherwise silent. */
+		if (!d->said_wait++)
+			log_info("virtqemud waits for virtlogd's socket %s", logd->c->socket);
 		return;
+	}
 	start(d);
 }
 

@@ -28,6 +28,7 @@ struct daemon {
 	pid_t probe;		/* the `--help` run that tests the flags */
 	int probed, flags_ok;
 	int conf_ok, ready;
+	int said_wait;		/* "waits for virtlogd's socket" logged */
 	struct pathwatch conf_w, sock_w;
 	struct watch out;	/* its stdout+stderr pipe; fd -1 when none */
 	struct lines lines;

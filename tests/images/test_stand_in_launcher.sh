@@ -85,6 +85,12 @@ spec:
       "--kubevirt-share-dir", "/var/run/kubevirt", "--container-disk-dir",
       "/var/run/kubevirt/container-disks", "--grace-period-seconds", "45", "--hook-sidecars", "0"]
     env:
+    # What virt-controller renders in compute (rendercontainer.go:77-79): virtlogd, which
+    # inherits it, puts its socket under \$XDG_RUNTIME_DIR/libvirt; without it under
+    # \$HOME/.cache/libvirt, where tether-supervise does not look, and libvirtd never starts.
+    - {name: XDG_CACHE_HOME, value: /var/run/kubevirt-private}
+    - {name: XDG_CONFIG_HOME, value: /var/run/kubevirt-private}
+    - {name: XDG_RUNTIME_DIR, value: /var/run}
     - {name: TETHER_LAUNCHER_ARGS, value: "$(launcher_args)"}
     securityContext:
       runAsUser: 107
@@ -150,7 +156,9 @@ stopped_in_order() {
 test_the_process_tree() {
 	isSkipping && return 0
 	start || return
-	assertEquals "PID 1 is tether-supervise" "1 tether-supervis" "$(ns_pid "$MON") $(cat "/proc/$MON/comm")"
+	assertEquals "PID 1 is tether-supervise, run as virt-launcher-monitor" \
+		"1 /usr/bin/tether-supervise virt-launcher-m" \
+		"$(ns_pid "$MON") $(readlink "/proc/$MON/exe") $(cat "/proc/$MON/comm")"
 	assertEquals "its child is the launcher" virt-launcher "$(cat "/proc/$LAU/comm")"
 	assertEquals "the launcher's child is tether-supervise --for-parent" \
 		"$(printf '%s\n' /usr/bin/tether-supervise --for-parent)" \

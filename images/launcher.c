@@ -32,9 +32,16 @@
  * ignored (under the monitor drop-in they are KubeVirt's) and its options
  * are that variable's words, split at spaces.
  *
+ * --unix-sock-dir DIR appends `unix_sock_dir = "DIR"` to the config it
+ * copies, as SetupLibvirt appends log_filters: a daemon whose environment
+ * is LIBVIRT_UNIX_SOCKET_AUTH_PID alone (Deckhouse's) has no
+ * XDG_RUNTIME_DIR to put its socket under.  --auth-pid-none: the daemon
+ * must have no LIBVIRT_UNIX_SOCKET_AUTH_PID at all (KubeVirt's flavour of
+ * the patch, `--auth-pid none`: upstream libvirt does not read it).
+ *
  *   launcher [--patched] [--config FILE] [--config-dir DIR] [--socket PATH]
  *            [--event-socket PATH] [--supervise PATH] [--supervise-arg ARG]...
- *            [--cmd-socket PATH]
+ *            [--cmd-socket PATH] [--unix-sock-dir DIR] [--auth-pid-none]
  *            [--log-format F]
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT, or the SHUTDOWN event was
@@ -77,6 +84,8 @@ static const char shutdown_event[] =
 
 struct launcher {
 	const char *config, *config_dir, *socket, *event_socket, *supervise, *cmd_socket;
+	const char *sock_dir;	/* --unix-sock-dir: appended to the copied config */
+	int auth_none;		/* --auth-pid-none: upstream's daemon has no AUTH_PID */
 	char sockname[NAME_MAX + 1];
 	struct loop loop;
 	struct watch sigw, dirw, retryw, cmdw;
@@ -99,6 +108,7 @@ static void usage_error(const char *msg)
 {
 	log_error("%s (usage: launcher [--patched] [--config FILE] [--config-dir DIR] [--socket PATH] "
 		  "[--event-socket PATH] [--supervise PATH] [--supervise-arg ARG]... [--cmd-socket PATH] "
+		  "[--unix-sock-dir DIR] [--auth-pid-none] "
 		  "[--log-format json|text])", msg);
 	_exit(EXIT_USAGE);
 }
@@ -106,13 +116,14 @@ static void usage_error(const char *msg)
 static void parse(struct launcher *l, int argc, char **argv)
 {
 	enum { O_CONFIG = 1, O_DIR, O_SOCKET, O_EVENT, O_SUP, O_CMD, O_FMT, O_HELP,
-	       O_PATCHED, O_SUP_ARG };
+	       O_PATCHED, O_SUP_ARG, O_SOCK_DIR, O_AUTH_NONE };
 	static const struct opt opts[] = {
 		{ "config", 0, 1, O_CONFIG }, { "config-dir", 0, 1, O_DIR },
 		{ "socket", 0, 1, O_SOCKET }, { "event-socket", 0, 1, O_EVENT },
 		{ "supervise", 0, 1, O_SUP }, { "cmd-socket", 0, 1, O_CMD },
 		{ "log-format", 0, 1, O_FMT },
 		{ "patched", 0, 0, O_PATCHED }, { "supervise-arg", 0, 1, O_SUP_ARG },
+		{ "unix-sock-dir", 0, 1, O_SOCK_DIR }, { "auth-pid-none", 0, 0, O_AUTH_NONE },
 		{ "help", 'h', 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	struct optstate s;
@@ -129,6 +140,12 @@ static void parse(struct launcher *l, int argc, char **argv)
 		case O_EVENT: l->event_socket = s.arg; break;
 		case O_SUP: l->supervise = s.arg; break;
 		case O_PATCHED: l->patched = 1; break;
+		case O_AUTH_NONE: l->auth_none = 1; break;
+		case O_SOCK_DIR:
+			if (s.arg[0] != '/' || strchr(s.arg, '"') || strchr(s.arg, '\n'))
+				usage_error("--unix-sock-dir: an absolute path without quotes");
+			l->sock_dir = s.arg;
+			break;
 		case O_SUP_ARG:
 			if (l->nsup == MAX_SUP_ARGS)
 				usage_error("--supervise-arg: 32 at most");
@@ -187,9 +204,21 @@ static int copy_config(const struct launcher *l)
 			log_error("write %s: %m", buf_cstr(&t));
 			goto out;
 		}
-	if (n < 0)
+	if (n < 0) {
 		log_error("read %s: %m", l->config);
-	else if (close(out) < 0)
+		goto out;
+	}
+	if (l->sock_dir) {
+		char line[PATH_MAX + 32];
+		struct buf b = BUF_INIT(line);
+
+		buf_printf(&b, "\nunix_sock_dir = \"%s\"\n", l->sock_dir);
+		if (b.truncated || write(out, line, b.len) != (ssize_t)b.len) {
+			log_error("write %s: %m", buf_cstr(&t));
+			goto out;
+		}
+	}
+	if (close(out) < 0)
 		log_error("close %s: %m", buf_cstr(&t));
 	else if (rename(buf_cstr(&t), buf_cstr(&d)) < 0)
 		log_error("rename %s: %m", buf_cstr(&d));
@@ -223,7 +252,7 @@ static void finish(struct launcher *l, int code)
 
 /* A restricted virtqemud admits only the process named by its
  * LIBVIRT_UNIX_SOCKET_AUTH_PID: that must be us.  0 if it is. */
-static int check_auth(int fd)
+static int check_auth(const struct launcher *l, int fd)
 {
 	static const char key[] = "LIBVIRT_UNIX_SOCKET_AUTH_PID=";
 	char path[64], env[65536], *p, *end;
@@ -242,7 +271,12 @@ static int check_auth(int fd)
 		if (!strncmp(p, key, sizeof(key) - 1) &&
 		    parse_long(p + sizeof(key) - 1, 1, 1 << 22, &auth) < 0)
 			auth = -1;
-	if (auth != getpid()) {
+	if (l->auth_none && auth == -1) {
+		log_info("libvirt (pid %d) has no LIBVIRT_UNIX_SOCKET_AUTH_PID, as upstream libvirt",
+			 (int)peer);
+		return 0;
+	}
+	if (l->auth_none || auth != getpid()) {
 		log_error("libvirt (pid %d) admits pid %ld, not this launcher (pid %d)",
 			  (int)peer, auth, (int)getpid());
 		return -1;
@@ -271,7 +305,7 @@ static int try_connect(struct launcher *l)
 	l->connected = 1;
 	if (l->patched) {
 		l->conn = fd;	/* virt-launcher keeps its connection */
-		if (check_auth(fd) < 0)
+		if (check_auth(l, fd) < 0)
 			finish(l, 1);
 	} else {
 		close(fd);

@@ -171,9 +171,10 @@ void daemon_maybe_start(struct daemon *d)
 		return;
 	logd = &d->s->d[D_LOGD];
 	if (d->idx == D_QEMUD && logd->c->enabled && !logd->ready) {
-		/* Said once: a socket that never appears is otherwise silent. */
+		/* Said once: a socket that never appears is otherwise silent
+		 * (no apostrophe: the suites quote logs in single quotes). */
 		if (!d->said_wait++)
-			log_info("virtqemud waits for virtlogd's socket %s", logd->c->socket);
+			log_info("virtqemud waits for virtlogd to create %s", logd->c->socket);
 		return;
 	}
 	start(d);

@@ -8,8 +8,8 @@
 # changed), each patch is checked and applied there with `git apply`, and gofmt lists no touched Go
 # file. Without the mirrors or gofmt (Debian's golang-go) the tests are skipped and say why (CI
 # has no mirrors). KubeVirt cannot be compiled here (it needs Go 1.23; Debian 12 has 1.19); the C
-# side of the virt-launcher patches runs for real in tests/supervisor/test_for_parent.sh and
-# tests/images/test_stand_in_launcher.sh.
+# side of the virt-launcher patches runs for real in tests/supervisor/test_for_parent.sh and in
+# the compute container of the e2e suites (tests/e2e/test_launcher_*.sh).
 . "$(dirname "$0")/../lib/common.sh"
 
 MIRRORS=${TETHER_MIRRORS:-/work/.mirror}

@@ -91,7 +91,7 @@ test_virtqemud_waits_for_virtlogd_socket() {
 	sup_start
 	wait_log "$T/virtlogd.log" '^start' || fail "virtlogd did not start"
 	wait_log "$T/log" 'virtqemud accepts' || fail "no probe"
-	wait_log "$T/log" "virtqemud waits for virtlogd's socket $T/run/virtlogd-sock" ||
+	wait_log "$T/log" "virtqemud waits for virtlogd to create $T/run/virtlogd-sock" ||
 		fail "the wait is not logged"
 	assertFalse "virtqemud waits" "[ -e '$T/virtqemud.log' ]"
 	echo >"$T/gate"

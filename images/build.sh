@@ -142,8 +142,8 @@ LIBVIRT_LIB=/usr/lib/x86_64-linux-gnu/libvirt
 #   /usr/bin/container-disk        the holder (the init containers copy it to virt-bin-share-dir;
 #                                  the hp container runs it from here)
 #   /usr/bin/tini                  tether (Deckhouse's PID 1 of compute), cap_net_bind_service
-#   /usr/bin/tether-supervise      cap_net_bind_service; /usr/bin/virt-launcher-monitor points
-#                                  at it once it answers to that name (see supervise_as_monitor)
+#   /usr/bin/tether-supervise      cap_net_bind_service; /usr/bin/virt-launcher-monitor links to
+#                                  it (it answers to that name as KubeVirt's monitor)
 #   /usr/bin/virtiofs-placeholder  tether, without a file capability
 #   /usr/bin/virt-launcher         the launcher (images/launcher.c), in virt-launcher's place
 #   /usr/bin/cp                    for the init container that copies the holder
@@ -157,7 +157,7 @@ stage_launcher() {
 	put "$BIN/tether-supervise" /usr/bin/tether-supervise
 	put "$BIN/images/launcher" /usr/bin/virt-launcher
 	net_bind "$CTX/root/usr/bin/tini" && net_bind "$CTX/root/usr/bin/tether-supervise" || return 1
-	supervise_as_monitor && ln -s tether-supervise "$CTX/root/usr/bin/virt-launcher-monitor"
+	ln -s tether-supervise "$CTX/root/usr/bin/virt-launcher-monitor"
 	"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/bin/cp /usr/sbin/libvirtd /usr/sbin/virtlogd \
 		$LIBVIRT_LIB/connection-driver/libvirt_driver_qemu.so /usr/share/libvirt || return 1
 	rm -rf "$CTX/root/usr/share/libvirt/schemas" # only virt-xml-validate reads them
@@ -182,13 +182,6 @@ stage_launcher() {
 		'COPY --chown=107:107 empty/ /var/cache/libvirt/' \
 		'ENV HOME=/var/run/kubevirt-private PATH=/usr/bin:/usr/sbin' \
 		'ENTRYPOINT ["/usr/bin/virt-launcher"]'
-}
-
-# The hook for tether-supervise's drop-in for virt-launcher-monitor (issue 13, the supervisor
-# role): once it answers to that name, the image has /usr/bin/virt-launcher-monitor and the pods'
-# compute command can be the rendered one (the compute-interim rows of images/README.md go).
-supervise_as_monitor() {
-	"$BIN/tether-supervise" --help 2>&1 | grep -q 'virt-launcher-monitor'
 }
 
 build_one() {

@@ -116,25 +116,29 @@ else
 	say "tether-enter is not built, or the image has no virtiofsd: the placeholder just waits."
 fi
 
-step "5. The compute container: tether-supervise runs the libvirt daemons and the launcher"
+step "5. The compute container: the monitor, the patched launcher, tether-supervise --for-parent, the daemons"
 one=$(ctr_pid "$POD-$COMPUTE")
-sup=$one
-[ "$RENDERING" = deckhouse ] && { say "PID 1: $(tr '\0' ' ' <"/proc/$one/cmdline" | cut -c1-60)... (tini is tether)"; sup=$(pgrep -P "$one"); }
+mon=$one
+[ "$RENDERING" = deckhouse ] && { say "PID 1: $(tr '\0' ' ' <"/proc/$one/cmdline" | cut -c1-60)... (tini is tether)"; mon=$(pgrep -P "$one"); }
+say "the monitor (tether-supervise as virt-launcher-monitor): $(tr '\0' ' ' <"/proc/$mon/cmdline" | cut -c1-70)..."
+lau=$(pgrep -P "$mon")
+sup=$(pgrep -P "$lau")
+say "its child, the stand-in launcher: pid $lau; the launcher's child: $(tr '\0' ' ' <"/proc/$sup/cmdline" | cut -c1-60)..."
 for p in $(pgrep -P "$sup"); do
-	say "pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+	say "  its child pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
 done
 run=/proc/$sup/root/var/run/libvirt
 say "sockets in /var/run/libvirt: $(cd "$run" && find . -maxdepth 1 -type s -printf '%f ')"
-log_msgs "$POD-$COMPUTE" 'restricted flags' | sed -E 's/ \(.*\): an upstream libvirt\? running it without them,/:/; s/^/   /'
+log_msgs "$POD-$COMPUTE" 'restricted flags|AUTH_PID' | sed -E 's/ \(.*\): an upstream libvirt\? running it without them,/:/; s/^/   /'
 virsh -c "qemu:///session?socket=$run/libvirt-sock" list --all >/dev/null 2>&1 &&
 	say "virsh from the host, on that socket: libvirt answers (list --all)"
 
 step "6. The guest powers off: the launcher reports SHUTDOWN, the pod winds down in order"
 t0=$(now_ms)
-podman kill --signal USR1 "$POD-$COMPUTE" >/dev/null
+kill -USR1 "$lau"
 code=$(podman wait "$POD-$COMPUTE")
 say "compute exited with code $code after $(($(now_ms) - t0)) ms; its last words:"
-log_msgs "$POD-$COMPUTE" '^(forwarding|the guest|termination log:|SHUTDOWN|MAIN|stopping|virt[a-z]+ exited|removed|exiting)' |
+log_msgs "$POD-$COMPUTE" '^(the guest|termination log:|stopping|virt[a-z]+ exited|tether-supervise has|MAIN|removed|exiting)' |
 	sed 's/^/     /'
 say "termination log (what kubelet reports as the container's message):"
 say "  $(cat "$WORK/termination-log")"

@@ -208,43 +208,63 @@ test_4_the_dispatcher_puts_virtiofsd_in_the_placeholder_container() {
 	VFS_STARTED=$v
 }
 
-test_5_compute_runs_the_daemons_under_tether_supervise() {
+# The patched process tree (images/kubevirt/README.md, "Running the stand-in in tether's pods"):
+# PID 1 tether-supervise as virt-launcher-monitor (under tini, which is tether, in Deckhouse's pod),
+# its one child the stand-in launcher, its one child `tether-supervise --for-parent`, whose children
+# are virtlogd and libvirtd (standing in for virtqemud) with the flavour's environment.
+test_5_compute_runs_the_patched_launcher_tree() {
 	isSkipping && return 0
-	local one sup log run kids p d
+	local one log run p env
 	one=$(ctr_pid "$POD-$COMPUTE")
 	seen "$one"
 	if [ "$RENDERING" = deckhouse ]; then
 		assertEquals "PID 1 is tini, which is tether" /usr/bin/tini "$(readlink "/proc/$one/exe")"
-		assertEquals "tini's one child is tether-supervise" tether-supervis "$(ps -o comm= --ppid "$one")"
-		sup=$(pgrep -P "$one")
+		MON=$(pgrep -P "$one")
 	else
-		sup=$one
+		MON=$one
 	fi
-	[ -n "$sup" ] || return 0
-	seen "$sup"
-	assertEquals "tether-supervise" /usr/bin/tether-supervise "$(readlink "/proc/$sup/exe")"
-	kids=$(ps -o comm= --ppid "$sup" | sort | tr '\n' ' ')
-	assertEquals "its children" "libvirtd virt-launcher virtlogd " "$kids"
-	for p in $(pgrep -P "$sup"); do
-		seen "$p"
+	[ -n "$MON" ] || { fail "no monitor"; return 0; }
+	assertEquals "the monitor: tether-supervise as virt-launcher-monitor" \
+		"/usr/bin/tether-supervise virt-launcher-m" "$(readlink "/proc/$MON/exe") $(cat "/proc/$MON/comm")"
+	LAU=$(pgrep -P "$MON")
+	assertEquals "its one child is the launcher" virt-launcher "$(cat "/proc/$LAU/comm" 2>/dev/null)"
+	SUPV=$(pgrep -P "$LAU")
+	assertEquals "the launcher's one child is tether-supervise --for-parent" \
+		"$(printf '%s\n' /usr/bin/tether-supervise --for-parent)" "$(tr '\0' '\n' <"/proc/$SUPV/cmdline" | head -2)"
+	assertEquals "whose children are the daemons" "libvirtd virtlogd " \
+		"$(ps -o comm= --ppid "$SUPV" | sort | tr '\n' ' ')"
+	QEMUD=$(pgrep -P "$SUPV" -x libvirtd)
+	seen "$MON" "$LAU" "$SUPV" $(pgrep -P "$SUPV")
+	for p in "$MON" "$LAU" "$SUPV" $(pgrep -P "$SUPV"); do
 		assertEquals "$(cat "/proc/$p/comm") runs as 107" 107 "$(status_field "$p" Uid)"
 	done
-	run=/proc/$sup/root/var/run/libvirt
+	assertEquals "libvirtd has NET_BIND_SERVICE ambient" 0000000000000400 "$(status_field "$QEMUD" CapAmb)"
+	env=$(tr '\0' '\n' <"/proc/$QEMUD/environ")
+	log=$(ctr_logs "$POD-$COMPUTE" 2>&1)
+	run=/proc/$SUPV/root/var/run/libvirt
+	if [ "$RENDERING" = deckhouse ]; then
+		# Deckhouse's flavour: AUTH_PID is the launcher's pid, and that variable alone.
+		assertEquals "libvirtd's environment: the launcher's pid, alone" \
+			"LIBVIRT_UNIX_SOCKET_AUTH_PID=$(awk '/^NSpid/ { print $NF }' "/proc/$LAU/status")" "$env"
+		assertContains "the launcher checked it" "$log" "LIBVIRT_UNIX_SOCKET_AUTH_PID="
+		assertContains "Debian's libvirtd lacks the restricted flags: run without (no --strict)" "$log" \
+			"virtqemud does not accept the restricted flags"
+		assertFalse "no libvirtd admin socket (unix_sock_dir: session mode makes none)" "[ -e $run/libvirt-admin-sock ]"
+	else
+		# KubeVirt's flavour: upstream's daemons, virt-launcher's environment, no AUTH_PID.
+		assertNotContains "libvirtd has no AUTH_PID" "$env" LIBVIRT_UNIX_SOCKET_AUTH_PID
+		assertContains "libvirtd inherits the launcher's environment" "$env" "XDG_RUNTIME_DIR=/var/run"
+		assertContains "the launcher checked it" "$log" "has no LIBVIRT_UNIX_SOCKET_AUTH_PID"
+		assertContains "no restricted flags, as upstream" "$log" \
+			"virtqemud runs without the restricted flags (--no-restricted-flags)"
+		assertTrue "libvirtd's admin socket exists (upstream's)" "[ -S $run/libvirt-admin-sock ]"
+	fi
 	assertTrue "virtlogd's socket" "[ -S $run/virtlogd-sock ]"
+	assertTrue "virtlogd's admin socket (it runs unrestricted in both)" "[ -S $run/virtlogd-admin-sock ]"
 	assertTrue "the qemu daemon's socket" "[ -S $run/libvirt-sock ]"
-	assertEquals "libvirtd listens there" "$(pgrep -P "$sup" -x libvirtd)" "$(peer_pid "$run/libvirt-sock")"
+	assertEquals "libvirtd listens there" "$QEMUD" "$(peer_pid "$run/libvirt-sock")"
 	assertTrue "libvirt answers (virsh list)" \
 		"virsh -c 'qemu:///session?socket=$run/libvirt-sock' list --all >/dev/null 2>&1"
-	log=$(ctr_logs "$POD-$COMPUTE" 2>&1)
-	# Debian's libvirt 9.0 lacks --no-admin-srv/--no-ro-srv: tether-supervise detects it and the
-	# admin sockets exist; a patched libvirt would run restricted and leave them out.
-	for d in virtlogd:virtlogd virtqemud:libvirt; do
-		if echo "$log" | grep -q "${d%%:*} does not accept the restricted flags"; then
-			assertTrue "${d%%:*} unrestricted: its admin socket exists" "[ -S $run/${d#*:}-admin-sock ]"
-		else
-			assertFalse "${d%%:*} restricted: no admin socket" "[ -e $run/${d#*:}-admin-sock ]"
-		fi
-	done
 	assertTrue "the termination log is still empty" "[ ! -s '$E2E/$POD.tl' ]"
 	assertEquals "container-disks mounted HostToContainer" rslave \
 		"$(propagation "$POD-$COMPUTE" /var/run/kubevirt/container-disks)"
@@ -252,7 +272,31 @@ test_5_compute_runs_the_daemons_under_tether_supervise() {
 		"$(propagation "$POD-$COMPUTE" /var/run/kubevirt/hotplug-disks)"
 	assertEquals "sockets without propagation, as rendered" rprivate \
 		"$(propagation "$POD-$COMPUTE" /var/run/kubevirt/sockets)"
-	assertEquals "the pod's hostname" tether-vm "$(cat "/proc/$sup/root/etc/hostname")"
+	assertEquals "the pod's hostname" tether-vm "$(cat "/proc/$MON/root/etc/hostname")"
+}
+
+# order_of LOG: the stop's lines, for a failure message.
+order_of() {
+	grep -o '"msg":"[^"]*' <<<"$1" | sed 's/"msg":"//' |
+		grep -E 'SHUTDOWN|SIGTERM|stopping|exited|has stopped|removed|exiting' | tr '\n' '|'
+}
+
+# stopped_in_order LOG [SOCKETS]: the launcher stops tether-supervise, which stops libvirtd, then
+# virtlogd, and the launcher exits after it; the monitor's exit is the last line. With SOCKETS
+# the monitor removed both disk sockets after the launcher's exit (on the pod's SIGTERM the
+# holders end on their own SIGTERM and remove their sockets first).
+stopped_in_order() {
+	local i
+	after 'stopping tether-supervise' 'stopping virtqemud' "$1" &&
+		after 'virtqemud exited (exit code 0)' 'stopping virtlogd' "$1" &&
+		after 'virtlogd exited (exit code 0)' 'tether-supervise has stopped' "$1" &&
+		after 'tether-supervise has stopped' 'MAIN (pid [0-9]*) exited with code 0' "$1" &&
+		[ "$(grep -o '"msg":"[^"]*' <<<"$1" | tail -1)" = '"msg":"exiting with code 0' ] || return 1
+	[ -n "${2:-}" ] || return 0
+	for i in 0 1; do
+		after 'MAIN (pid [0-9]*) exited with code 0' "removed /var/run/kubevirt/container-disks/disk_$i.sock" "$1" ||
+			return 1
+	done
 }
 
 # after A B TEXT: the first line matching A comes before the first matching B in TEXT.
@@ -269,19 +313,21 @@ test_6_shutdown_event_then_ordered_stop_leaves_nothing() {
 	ids=$(podman pod inspect --format '{{range .Containers}}{{.Id}} {{end}}' "$POD")
 	# shellcheck disable=SC2086
 	merged=$(podman inspect --format '{{.GraphDriver.Data.MergedDir}}' $ids)
-	podman kill --signal USR1 "$POD-$COMPUTE" >/dev/null
-	assertEquals "compute exits 0 (MAIN's code)" 0 "$(timeout 20 podman wait "$POD-$COMPUTE")"
-	assertEquals "the termination log line" "$EXPECTED_TL" "$(cat "$E2E/$POD.tl")"
+	# The guest powers off: the stand-in sends SHUTDOWN to tether-supervise --for-parent, the
+	# termination log's only writer, and exits as virt-launcher does once its domain is gone.
+	[ -n "${LAU:-}" ] || { fail "no launcher pid from test 5"; return 0; }
+	kill -USR1 "$LAU"
+	assertEquals "compute exits 0 (the launcher's code)" 0 "$(timeout 20 podman wait "$POD-$COMPUTE")"
+	assertEquals "the termination log line, byte-exact" "$EXPECTED_TL" "$(cat "$E2E/$POD.tl")"
 	log=$(ctr_logs "$POD-$COMPUTE" 2>&1)
-	assertTrue "MAIN first" "after 'MAIN (pid [0-9]*) exited with code 0' 'stopping virtqemud' '$log'"
-	assertTrue "then the qemu daemon" "after 'virtqemud exited (exit code 0)' 'stopping virtlogd' '$log'"
-	assertTrue "then virtlogd, then the disk sockets" \
-		"after 'virtlogd exited (exit code 0)' 'removed /var/run/kubevirt/container-disks/disk_0.sock' '$log'"
-	assertTrue "sockets removed, then exit" "after 'removed /var/run/kubevirt/container-disks/disk_1.sock' 'exiting with code 0' '$log'"
-	assertFalse "nothing needed SIGKILL" "grep -q 'grace period over\|SIGKILL' <<<'$log'"
+	after 'sending SHUTDOWN' 'stopping tether-supervise' "$log" ||
+		fail "not SHUTDOWN sent, then the ordered stop: $(order_of "$log")"
+	stopped_in_order "$log" sockets ||
+		fail "not launcher → libvirtd → virtlogd → the launcher exits → the disk sockets → exit: $(order_of "$log")"
+	! grep -q 'grace period over\|SIGKILL' <<<"$log" || fail "something needed SIGKILL: $(order_of "$log")"
 	for c in volumedisk0 volumedisk1; do
 		assertEquals "$c exits 0" 0 "$(timeout 10 podman wait "$POD-$c")"
-		assertContains "$c left because its socket went" "$(ctr_logs "$POD-$c" 2>&1)" "does not exist anymore"
+		assertContains "$c left because the monitor removed its socket" "$(ctr_logs "$POD-$c" 2>&1)" "does not exist anymore"
 	done
 	assertEquals "the virtiofs container outlives compute (virtiofsd waits for QEMU)" running \
 		"$(ctr_state "$POD-virtiofs-shared")"
@@ -325,9 +371,11 @@ test_7_sigterm_stops_the_pod_in_order() {
 		assertEquals "$c exits 0" 0 "$(ctr_exit_code "$c")"
 	done
 	log=$(ctr_logs "$pod-$COMPUTE" 2>&1)
-	assertContains "SIGTERM reached tether-supervise" "$log" "SIGTERM"
-	assertTrue "MAIN, then the daemons, in order" \
-		"after 'MAIN (pid [0-9]*) exited with code 0' 'stopping virtqemud' '$log' && after 'virtqemud exited' 'stopping virtlogd' '$log'"
+	assertContains "the monitor sent the launcher SIGTERM" "$log" "sending SIGTERM to MAIN"
+	assertContains "the launcher stopped on it" "$log" "SIGTERM: stopping, exit code 0"
+	stopped_in_order "$log" ||
+		fail "not launcher → libvirtd → virtlogd → the launcher exits → exit: $(order_of "$log")"
+	! grep -q 'grace period over\|SIGKILL' <<<"$log" || fail "something needed SIGKILL: $(order_of "$log")"
 	assertTrue "no termination log line without an event" "[ ! -s '$E2E/$pod.tl' ]"
 	assert_gone "$E2E/$pod.yaml" "$pod"
 }

@@ -91,6 +91,8 @@ test_virtqemud_waits_for_virtlogd_socket() {
 	sup_start
 	wait_log "$T/virtlogd.log" '^start' || fail "virtlogd did not start"
 	wait_log "$T/log" 'virtqemud accepts' || fail "no probe"
+	wait_log "$T/log" "virtqemud waits for virtlogd to create $T/run/virtlogd-sock" ||
+		fail "the wait is not logged"
 	assertFalse "virtqemud waits" "[ -e '$T/virtqemud.log' ]"
 	echo >"$T/gate"
 	wait_ready || fail "not ready"
@@ -109,16 +111,35 @@ test_restricted_flags_detected_missing() {
 	assertEquals 0 "$RC"
 }
 
+# MAIN writes the daemons' configs only after both daemons were refused (it is held at a gate
+# until then) and outlives its TERM (until --main-grace's KILL): a refused daemon must never
+# start, also when its config appears while MAIN is still stopping. (It used to be a race: the
+# configs came after the refusal now and then, and both daemons ran without the flags.)
 test_strict_refuses_missing_flags() {
-	export FAKE_REJECT_FLAGS=1
-	sup_start --strict
+	export FAKE_REJECT_FLAGS=1 FAKE_IGNORE_TERM_main=1
+	mkfifo "$T/gate"
+	export FAKE_GATE_main=$T/gate
+	sup_start --strict --main-grace 3
+	wait_log "$T/log" 'virtlogd does not accept .*--strict' || fail "virtlogd not refused"
+	wait_log "$T/log" 'virtqemud does not accept .*--strict' || fail "virtqemud not refused"
+	# MAIN can get the TERM before the fake blocks signals (the refusals come within a
+	# millisecond): it then dies before its gate and writes no config, which the log tells.
+	local early=
+	timeout 5 sh -c 'echo >"$1"' sh "$T/gate" ||
+		early=$(grep -o 'MAIN (pid [0-9]*) was killed by SIGTERM' "$T/log") ||
+		fail "MAIN neither waited at its gate nor died of the TERM"
 	sup_wait
 	assertEquals "exit code" 4 "$RC"
 	assertTrue "error line" "grep -q '\"level\":\"error\".*does not accept.*--strict' '$T/log'"
-	# MAIN may get the TERM before the fake blocks signals: the log tells.
 	assertTrue "MAIN stopped" "grep -q 'stopping: restricted flags unsupported' '$T/log'"
 	assertTrue "MAIN reaped" "grep -q 'MAIN (pid [0-9]*) \(exited\|was killed\)' '$T/log'"
-	assertFalse "no daemon ran" "[ -e '$T/virtqemud.log' ]"
+	if [ -z "$early" ]; then
+		assertTrue "MAIN wrote the configs" "[ -e '$T/run/virtqemud.conf' ] && [ -e '$T/run/virtlogd.conf' ]"
+	else
+		echo "    $early before its gate: no config appeared late in this run"
+	fi
+	assertFalse "virtqemud never ran" "[ -e '$T/virtqemud.log' ]"
+	assertFalse "virtlogd never ran" "[ -e '$T/virtlogd.log' ]"
 	assertTrue "own event" "grep -q '^{\"event\":\"TETHER_SUPERVISE\",\"details\":\"{\\\\\"reason\\\\\":\\\\\"restricted-flags-unsupported' '$T/tl'"
 }
 

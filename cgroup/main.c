@@ -3,9 +3,8 @@
 #include "enter.h"
 #include "buf.h"
 #include "log.h"
-#include "sig.h"
+#include "role.h"
 
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -116,16 +115,14 @@ static int run(struct opts *o)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	sigset_t orig;
+	struct role_start rs;
 	int r;
 
-	if (sig_block_all(&orig) < 0)
+	/* Not PID 1 and no child of its gets our signal state (launch.c
+	 * gives the program a clean one); an ignored SIGCHLD reset keeps its
+	 * waits for the launcher working. */
+	if (role_start(&rs) < 0)
 		return ENTER_SYS;
-	/* A closed 0, 1 or 2 would be taken by the first fd we open (the
-	 * placeholder's connection), and log lines would go into it. */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
-			return ENTER_SYS;
 	r = opts_parse(&o, argc, argv);
 	if (r < 0) {
 		/* One text line, as the other binaries print theirs. */

@@ -3,7 +3,7 @@
 #include "log.h"
 #include "placeholder.h"
 #include "run.h"
-#include "sig.h"
+#include "role.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -54,13 +54,11 @@ static int print(const char *s)
 
 int main(int argc, char **argv)
 {
-	sigset_t orig;
+	struct role_start rs;
 	struct config cfg;
 
-	if (sig_block_all(&orig) < 0) {
-		log_error("sigprocmask: %m");
+	if (role_start(&rs) < 0)
 		return EXIT_SETUP;
-	}
 	switch (config_parse(&cfg, argc, argv, environ)) {
 	case PARSE_ERROR:
 		log_setup("tether", LOG_ERROR, LOG_TEXT);
@@ -79,6 +77,6 @@ int main(int argc, char **argv)
 	if (cfg.mode == MODE_PLACEHOLDER)
 		return run_placeholder(&cfg);
 	if (cfg.mode == MODE_PAUSE)
-		return run_pause(&cfg, &orig);
-	return run_program(&cfg, &orig);
+		return run_pause(&cfg);
+	return run_program(&cfg, &rs);
 }

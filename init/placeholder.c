@@ -412,11 +412,6 @@ static int drop_privileges(void)
 		log_error("dropping capabilities: %m");
 		return -1;
 	}
-	/* An inherited SIG_IGN would let the kernel reap virtiofsd unseen. */
-	if (sig_chld_default() < 0) {
-		log_error("sigaction SIGCHLD: %m");
-		return -1;
-	}
 	return become_reaper();
 }
 
@@ -457,12 +452,10 @@ static int setup(struct ph *p)
 	p->lsn.ctx = p->vfsw.ctx = p->timer.ctx = p;
 	for (int i = 0; i < MAX_CONNS; i++)
 		p->conns[i].w = (struct watch){ -1, on_conn, p };
-	if (fd_close_from(3) < 0)
-		log_warn("closing inherited fds: %m");
+	/* It starts no child that would inherit them; --socket is absolute. */
+	drop_inherited();
 	if (drop_privileges() < 0 || listen_on(p, p->cfg->socket) < 0)
 		return -1;
-	if (chdir("/") < 0)
-		log_warn("chdir /: %m");
 	p->spare = open("/", O_PATH | O_CLOEXEC);
 	if (loop_init_signals(&p->loop, &p->sigw, 0, on_signals, p) < 0 ||
 	    loop_add(&p->loop, &p->lsn, EPOLLIN) < 0 ||

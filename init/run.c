@@ -135,14 +135,15 @@ static int loop_result(struct run *r)
 	return EXIT_SETUP;
 }
 
-int run_program(const struct config *cfg, const sigset_t *orig)
+int run_program(const struct config *cfg, const struct role_start *rs)
 {
 	struct run r = { .cfg = cfg };
 	struct spawn_req req = {
-		.argv = cfg->argv, .mask = orig, .new_pgrp = 1,
+		.argv = cfg->argv, .mask = &rs->mask, .new_pgrp = 1,
+		.ignore_chld = rs->chld_ignored,
 	};
 
-	if (become_reaper() < 0 || (req.ignore_chld = sig_chld_default()) < 0)
+	if (become_reaper() < 0)
 		return EXIT_SETUP;
 	/* -p is about tether's own parent (tini's meaning); the signal then
 	 * arrives like any other and is forwarded. */
@@ -181,12 +182,11 @@ static void on_pause_signals(struct watch *w, uint32_t events)
 	reap_all(0, 0, &none_left);
 }
 
-int run_pause(const struct config *cfg, const sigset_t *orig)
+int run_pause(const struct config *cfg)
 {
 	struct run r = { .cfg = cfg };
 
-	(void)orig;
-	if (become_reaper() < 0 || sig_chld_default() < 0)
+	if (become_reaper() < 0)
 		return EXIT_SETUP;
 	drop_inherited();
 	if (setup_loop(&r, on_pause_signals) < 0)

@@ -1,6 +1,7 @@
 #include "holder.h"
 #include "buf.h"
 #include "caps.h"
+#include "fd.h"
 #include "log.h"
 #include "proc.h"
 #include "seccomp.h"
@@ -294,6 +295,12 @@ int holder_run(const struct cd_config *cfg)
 
 	h.cfg = cfg;
 	h.dw.w.fd = -1;
+	/* Nothing inherited is kept for the pod's life (the holder starts no
+	 * child).  The cwd stays: a relative --copy-path is resolved against
+	 * it for the holder's whole life, and it is in the container's own
+	 * root, which the holder cannot outlive. */
+	if (fd_close_from(3) < 0)
+		log_warn("closing inherited fds: %m");
 	if (holder_paths(&h, cfg->copy_path) < 0)
 		return log_error("--copy-path %s: %m", cfg->copy_path), EXIT_FAIL;
 	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)

@@ -2,7 +2,7 @@
 #include "config.h"
 #include "holder.h"
 #include "log.h"
-#include "sig.h"
+#include "role.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -34,12 +34,10 @@ static int print(const char *s)
 int main(int argc, char **argv)
 {
 	struct cd_config cfg;
-	sigset_t orig;
+	struct role_start rs;
 
-	if (sig_block_all(&orig) < 0) {
-		log_error("sigprocmask: %m");
+	if (role_start(&rs) < 0)
 		return EXIT_FAIL;
-	}
 	if (cd_config_parse(&cfg, argc, argv) != CD_PARSE_OK) {
 		log_setup("container-disk", LOG_ERROR, LOG_TEXT);
 		log_error("%s (see container-disk --help)", cfg.err);

@@ -2,6 +2,8 @@
 #ifndef TETHER_ENTER_H
 #define TETHER_ENTER_H
 
+#include "cli.h"
+
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -9,7 +11,7 @@
 /* Exit codes, one per step that can fail. */
 enum {
 	ENTER_OK = 0,		/* started, already running, or --dry-run */
-	ENTER_USAGE = 2,		/* bad command line */
+	ENTER_USAGE = CLI_EXIT_USAGE,	/* bad command line */
 	ENTER_TARGET = 3,		/* target not found or gone: not ready yet */
 	ENTER_CGROUP = 4,		/* joining the target's cgroups */
 	ENTER_NS = 5,		/* joining its namespaces */
@@ -45,8 +47,7 @@ struct opts {
 	int caps_set;
 	enum stdio_mode stdio;
 	int dry_run;
-	int verbosity;
-	int logfmt;			/* enum log_format */
+	struct cli cli;			/* -q: verbosity 0 */
 	int preset;			/* --virtiofsd, or the dispatcher's call */
 	int new_privs;			/* --allow-new-privs */
 	int no_register;

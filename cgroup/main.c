@@ -8,10 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
-#endif
-
 static const char usage[] =
 "usage: tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]\n"
 "       tether-enter [OPTIONS] (--pid PID | --target-socket PATH) --virtiofsd\n"
@@ -124,18 +120,10 @@ int main(int argc, char **argv)
 	if (role_start(&rs) < 0)
 		return ENTER_SYS;
 	r = opts_parse(&o, argc, argv);
-	if (r < 0) {
-		/* One text line, as the other binaries print theirs. */
-		log_setup("tether-enter", LOG_ERROR, LOG_TEXT);
-		log_error("%s (see tether-enter --help)", o.err);
-		return ENTER_USAGE;
-	}
-	log_setup("tether-enter", o.verbosity <= 0 ? LOG_ERROR : o.verbosity == 1 ? LOG_INFO : LOG_DEBUG,
-		  o.logfmt);
-	if (r > 0) {
-		const char *s = r == 1 ? usage : "tether-enter " TETHER_VERSION "\n";
-
-		return write(STDOUT_FILENO, s, strlen(s)) < 0;
-	}
+	if (r < 0)
+		return cli_usage_error("tether-enter", o.err, ENTER_USAGE);
+	cli_log_setup("tether-enter", &o.cli, LOG_INFO);
+	if (r > 0)
+		return r == 1 ? cli_print(usage) : cli_version("tether-enter");
 	return run(&o);
 }

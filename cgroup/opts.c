@@ -187,9 +187,7 @@ static int check(struct opts *o)
 /* Called as virt-handler calls KubeVirt's dispatcher. */
 static int dispatcher(const char *argv0)
 {
-	const char *base = argv0 ? strrchr(argv0, '/') : 0;
-
-	return argv0 && !strcmp(base ? base + 1 : argv0, "virtiofs-dispatcher");
+	return argv0 && !strcmp(path_base(argv0), "virtiofs-dispatcher");
 }
 
 /* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */

@@ -51,9 +51,7 @@ static enum parse_result bad(struct config *c, const char *what,
 
 static int is_name(const char *path, const char *name)
 {
-	const char *slash = strrchr(path, '/');
-
-	return !strcmp(slash ? slash + 1 : path, name);
+	return !strcmp(path_base(path), name);
 }
 
 static enum parse_result placeholder_check(struct config *c)

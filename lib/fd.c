@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -127,5 +128,26 @@ int parse_seconds_ms(const char *s, long max_s, long *ms)
 	if (*p || whole * 1000 + frac > max_s * 1000)
 		return -1;
 	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+const char *path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int path_dir(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, !slash ? "." : slash == path ? "/" : path, n);
+	dir[n] = '\0';
 	return 0;
 }

@@ -10,6 +10,17 @@
  * (connect refused) is replaced; a live one fails with EADDRINUSE; any
  * other kind of file fails with EEXIST and is left alone. */
 int unix_listen(const char *path, int type, int backlog);
+/* unix_listen with a failure logged in words: "listen P: not a socket,
+ * refusing to replace it", "listen P: another process listens there", or
+ * the errno. */
+int unix_listen_logged(const char *path, int type, int backlog);
+/* An fd kept in reserve for accept_shed (an O_PATH of "/"), or -1. */
+int spare_fd(void);
+/* Out of fds (EMFILE, ENFILE): gives up *spare to take one connection off
+ * lfd's queue and close it, so that its client sees an orderly close and
+ * not a hang, then takes a spare again.  0 if one was shed and the spare
+ * is back; -1 if not (the caller then stops accepting for a while). */
+int accept_shed(int lfd, int *spare);
 /* Connects to path; returns a close-on-exec fd or -1. */
 int unix_connect(const char *path, int type);
 /* The same, bounded (seconds > 0) for a peer that never accepts: once its

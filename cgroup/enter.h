@@ -96,6 +96,9 @@ enum { NS_CGROUP, NS_IPC, NS_MNT, NS_NET, NS_PID, NS_UTS };
 int opts_parse(struct opts *o, int argc, char **argv);
 int target_find(const struct opts *o, struct target *t);
 int target_stdio(const struct opts *o, struct target *t);
+/* 0 taken; LOCK_HELD another launch holds it (nothing to do: exit 0);
+ * or ENTER_LOCK. */
+enum { LOCK_HELD = 100 };
 int lock_take(const struct opts *o, struct target *t);
 void lock_sweep(const struct opts *o, const struct target *t);
 int cg_resolve(struct target *t);

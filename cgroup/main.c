@@ -99,7 +99,7 @@ static int run(struct opts *o)
 		return ENTER_OK;
 	}
 	if ((rc = lock_take(o, &t)) != 0)
-		return rc < 0 ? ENTER_OK : rc;
+		return rc == LOCK_HELD ? ENTER_OK : rc;
 	lock_sweep(o, &t);
 	if (target_stdio(o, &t) < 0)
 		return ENTER_STDIO;

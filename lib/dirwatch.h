@@ -34,11 +34,17 @@ int dirwatch_open(struct dirwatch *d, struct loop *l, const char *dir,
 int dirwatch_move(struct dirwatch *d, const char *dir, uint32_t mask);
 /* Stops watching and closes the inotify fd without making the caller
  * wait for the kernel's teardown of its marks: that waits for an SRCU
- * grace period (10-20 ms measured on 6.x), which an exiting holder would
- * otherwise spend between deciding to exit and being gone.  The fd is
- * parked, with the socket that carries it, in an unreachable unix-socket
- * cycle that the kernel's unix garbage collector frees from a worker
- * (synchronous on kernels whose collector is; never worse than close). */
+ * grace period, which an exiting holder would otherwise spend between
+ * deciding to exit and being gone.  The fd is parked, with the socket
+ * that carries it, in an unreachable unix-socket cycle that the kernel's
+ * unix garbage collector frees from a worker (synchronous on kernels
+ * whose collector is; never worse than close).
+ *
+ * What it buys, measured (container-disk, socket removed → process gone,
+ * 20 runs each interleaved, this 6.x kernel, 2 cores under load): median
+ * 0.70 ms parked against 17.2 ms with a plain close.  It costs this
+ * function, lib/fdpass.c's send and socketpair + sendmsg in
+ * sockets/seccomp.list; nothing else knows it. */
 void dirwatch_release(struct dirwatch *d, struct loop *l);
 
 /* Events that mean "an entry left": deleted or renamed away. */

@@ -44,11 +44,7 @@ static void drain(struct run *r, int none_left)
 	}
 	if (!r->draining) {
 		r->draining = 1;
-		log_info("stopping the remaining processes");
-		if (tree_signal(SIGTERM) < 0)
-			log_warn("sending SIGTERM to the remaining processes: %m");
-		tree_signal(SIGCONT);
-		grace_start(&r->grace, r->cfg->grace_ms);
+		role_stop_rest(&r->grace, r->cfg->grace_ms);
 	}
 }
 
@@ -111,17 +107,6 @@ static int setup_loop(struct run *r, signals_fn *on_sig)
 	return 0;
 }
 
-static int loop_result(struct run *r)
-{
-	int code = loop_run(&r->loop);
-
-	if (code >= 0)
-		return code;
-	log_error("event loop: %m");
-	tree_signal(SIGKILL);
-	return EXIT_SETUP;
-}
-
 int run_program(const struct config *cfg, const struct role_start *rs)
 {
 	struct run r = { .cfg = cfg };
@@ -151,7 +136,7 @@ int run_program(const struct config *cfg, const struct role_start *rs)
 	}
 	log_info("started %s as pid %d", cfg->argv[0], r.child);
 	reap(&r);
-	return loop_result(&r);
+	return role_run_loop(&r.loop, EXIT_SETUP);
 }
 
 static void on_pause_signals(void *ctx, const struct signalfd_siginfo *si, int n)
@@ -175,5 +160,5 @@ int run_pause(const struct config *cfg)
 	if (setup_loop(&r, on_pause_signals) < 0)
 		return EXIT_SETUP;
 	log_info("pausing");
-	return loop_result(&r);
+	return role_run_loop(&r.loop, EXIT_SETUP);
 }

@@ -1,4 +1,5 @@
 #include "role.h"
+#include "log.h"
 #include "sig.h"
 
 #include <fcntl.h>
@@ -22,4 +23,24 @@ int role_start(struct role_start *rs)
 	if (rs->chld_ignored < 0)
 		return -1;
 	return stdio_open();
+}
+
+void role_stop_rest(struct grace *g, long grace_ms)
+{
+	log_info("stopping the remaining processes");
+	if (tree_signal(SIGTERM) < 0)
+		log_warn("sending SIGTERM to the remaining processes: %m");
+	tree_signal(SIGCONT);
+	grace_start(g, grace_ms);
+}
+
+int role_run_loop(struct loop *l, int fail_code)
+{
+	int code = loop_run(l);
+
+	if (code >= 0)
+		return code;
+	log_error("event loop: %m");
+	tree_signal(SIGKILL);
+	return fail_code;
 }

@@ -13,9 +13,12 @@
  * A PID-1 role (tether's modes, tether-supervise) then hands its first
  * child rs.mask and rs.chld_ignored (struct spawn_req: .mask,
  * .ignore_chld) and, once that child has inherited its fds, calls
- * drop_inherited() (proc.h): fds >= 3 closed, cwd "/". */
+ * drop_inherited() (proc.h): fds >= 3 closed, cwd "/".  Its end is
+ * role_stop_rest and role_run_loop below. */
 #ifndef TETHER_ROLE_H
 #define TETHER_ROLE_H
+
+#include "proc.h"
 
 #include <signal.h>
 
@@ -32,5 +35,14 @@ struct role_start {
  * become stderr and take the log lines).  0, or -1 with errno set: the
  * log is not set up yet, so the caller only exits. */
 int role_start(struct role_start *rs);
+
+/* Once a PID-1 role's program has gone: TERM (and CONT, so that a stopped
+ * process acts on it) to the rest of the tree, then g's deadline brings
+ * KILL; the role's reaper decides when none is left (grace_cancel). */
+void role_stop_rest(struct grace *g, long grace_ms);
+/* loop_run to the role's exit code.  If the loop itself fails, logs it,
+ * KILLs the rest of the tree (nothing outlives its init unwatched) and
+ * returns fail_code. */
+int role_run_loop(struct loop *l, int fail_code);
 
 #endif

@@ -28,8 +28,9 @@ TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
 	images/build.sh pause virtiofs container-disk-demo compute >"$W/images.txt" 2>&1
 for i in compute virtiofs container-disk-demo; do
 	if ! img_exists "localhost/tether-$i:latest"; then
-		row "launcher pod: image tether-$i is not built yet (its role is not merged)" - - - ms
-		exit 0
+		cat "$W/images.txt" >&2
+		echo "bench_pods: image tether-$i failed to build" >&2
+		exit 1
 	fi
 done
 img_cc "$W/peercred" tests/images/peercred.c && E2E_PEERCRED=$W/peercred

@@ -41,10 +41,14 @@ int dirwatch_move(struct dirwatch *d, const char *dir, uint32_t mask);
  * whose collector is; never worse than close).
  *
  * What it buys, measured (container-disk, socket removed → process gone,
- * 20 runs each interleaved, this 6.x kernel, 2 cores under load): median
- * 0.70 ms parked against 17.2 ms with a plain close.  It costs this
- * function, lib/fdpass.c's send and socketpair + sendmsg in
- * sockets/seccomp.list; nothing else knows it. */
+ * parked and plain close interleaved, this 6.x kernel, 2 cores shared
+ * with other work): medians 0.70 against 17.2 ms (20 runs each), 1.1
+ * against 9.5 ms (20) and 1.7 against 6.5 ms (40); the slowest tenth is
+ * 15-17 ms either way when the machine is busy.  It costs this function,
+ * lib/fdpass.c's send and socketpair + sendmsg in sockets/seccomp.list;
+ * nothing else knows it.  Kept: it is the difference between the holder's
+ * removal → exit figure (bench_sockets) being about a millisecond or
+ * about ten. */
 void dirwatch_release(struct dirwatch *d, struct loop *l);
 
 /* Events that mean "an entry left": deleted or renamed away. */

@@ -37,11 +37,7 @@ static const struct opt options[] = {
 
 static int bad(struct opts *o, const char *what, const char *arg)
 {
-	struct buf b = BUF_INIT(o->err);
-
-	buf_printf(&b, "%s '%s'", what, arg);
-	buf_cstr(&b);
-	return -1;
+	return cli_err(o->err, sizeof(o->err), what, arg);
 }
 
 /* A comma list of names or numbers, or "none"; nothing empty. */

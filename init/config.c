@@ -1,5 +1,4 @@
 #include "config.h"
-#include "buf.h"
 #include "fd.h"
 #include "sig.h"
 
@@ -42,10 +41,7 @@ static const char *env_get(char **envp, const char *name)
 static enum parse_result bad(struct config *c, const char *what,
 			     const char *arg)
 {
-	struct buf b = BUF_INIT(c->err);
-
-	buf_printf(&b, "%s '%s'", what, arg);
-	buf_cstr(&b);
+	cli_err(c->err, sizeof(c->err), what, arg);
 	return PARSE_ERROR;
 }
 

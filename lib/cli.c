@@ -34,14 +34,22 @@ int cli_next(struct cli *c, struct optstate *st, const struct opt *opts)
 		if (id == CLI_VERBOSE) {
 			c->verbosity++;
 		} else if (log_format_parse(st->arg, &c->log_format)) {
-			struct buf b = BUF_INIT(st->err);
-
-			buf_printf(&b, "--log-format takes json or text, not '%s'", st->arg);
-			buf_cstr(&b);
+			cli_err(st->err, sizeof(st->err), "--log-format takes json or text, not", st->arg);
 			return OPT_ERR;
 		}
 	}
 	return id;
+}
+
+int cli_err(char *err, size_t cap, const char *what, const char *arg)
+{
+	struct buf b = { err, 0, cap, 0 };
+
+	buf_str(&b, what);
+	if (arg)
+		buf_printf(&b, " '%s'", arg);
+	buf_cstr(&b);
+	return -1;
 }
 
 int cli_usage_error(const char *prog, const char *err, int code)

@@ -28,6 +28,9 @@ void cli_start(struct cli *c, struct optstate *st, int argc, char **argv);
  * --log-format are taken here; CLI_HELP and CLI_VERSION are returned for
  * the role to act on (stop at once, or go on checking). */
 int cli_next(struct cli *c, struct optstate *st, const struct opt *opts);
+/* A parser's error text into err (cap bytes): "what 'arg'", or what alone
+ * when arg is NULL.  Returns -1. */
+int cli_err(char *err, size_t cap, const char *what, const char *arg);
 /* Prints err as the usage error line; returns code. */
 int cli_usage_error(const char *prog, const char *err, int code);
 /* Writes s to stdout: 0, or 1 if it could not. */

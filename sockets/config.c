@@ -1,5 +1,4 @@
 #include "config.h"
-#include "buf.h"
 
 #include <limits.h>
 #include <string.h>
@@ -18,12 +17,7 @@ static const struct opt options[] = {
 
 static enum cd_parse bad(struct cd_config *c, const char *what, const char *arg)
 {
-	struct buf b = BUF_INIT(c->err);
-
-	buf_str(&b, what);
-	if (arg)
-		buf_printf(&b, " '%s'", arg);
-	buf_cstr(&b);
+	cli_err(c->err, sizeof(c->err), what, arg);
 	return CD_PARSE_ERROR;
 }
 

@@ -2,6 +2,8 @@
 #define UNIT_NAME "unit_init_config"
 #include "check.h"
 
+#include <stdarg.h>
+
 #include "../../init/config.c"
 
 static enum parse_result parse(struct config *c, char **envp, ...)

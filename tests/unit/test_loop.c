@@ -51,23 +51,24 @@ static void on_batch(void *ctx, const struct signalfd_siginfo *si, int n)
 	}
 }
 
-static void block(int sig)
+/* The set of a (and b, unless 0), blocked. */
+static sigset_t blocked(int a, int b)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, sig);
+	sigaddset(&set, a);
+	if (b)
+		sigaddset(&set, b);
 	CHECK_INT(sigprocmask(SIG_BLOCK, &set, 0), 0);
+	return set;
 }
 
 static void direct_while_alone(void)
 {
 	static struct trace t;
-	sigset_t usr1;
+	sigset_t usr1 = blocked(SIGUSR1, 0);
 
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	block(SIGUSR1);
 	CHECK_INT(loop_init_signal_batches(&t.loop, &usr1, on_batch, &t), 0);
 	t.timer.fd = timer_open();
 	t.timer.fn = on_timer;
@@ -96,13 +97,8 @@ static void stop_on_second(void *ctx, const struct signalfd_siginfo *si, int n)
 static void one_read_per_batch(void)
 {
 	static struct trace t;
-	sigset_t two;
+	sigset_t two = blocked(SIGUSR1, SIGUSR2);
 
-	sigemptyset(&two);
-	sigaddset(&two, SIGUSR1);
-	sigaddset(&two, SIGUSR2);
-	block(SIGUSR1);
-	block(SIGUSR2);
 	CHECK_INT(loop_init_signal_batches(&t.loop, &two, stop_on_second, &t), 0);
 	raise(SIGUSR1);
 	raise(SIGUSR2);
@@ -127,10 +123,8 @@ static void on_signal(struct watch *w, uint32_t events)
 static void plain_watches_never_go_direct(void)
 {
 	static struct trace t;
-	sigset_t usr1;
+	sigset_t usr1 = blocked(SIGUSR1, 0);
 
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
 	CHECK_INT(loop_init_signals(&t.loop, &t.sig, &usr1, on_signal, &t), 0);
 	raise(SIGUSR1);
 	CHECK_INT(loop_run(&t.loop), 7);

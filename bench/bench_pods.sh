@@ -1,11 +1,12 @@
 #!/bin/bash
-# The virt-launcher pod (images/pods/virt-launcher.yaml) under podman: time from `kube play` to
-# every container running (and, for tether, ready: disk sockets listening, placeholder answering,
-# libvirt answering the launcher), and from SIGTERM (`podman pod stop`) to every container gone.
-# Beside it, the same pod shape with the incumbent helpers in the holders' places (the two disk
-# containers and the virtiofs container): `sleep infinity` as PID 1, and tini running
-# `sleep infinity`. KubeVirt's compute container (virt-launcher-monitor, virt-launcher) cannot run
-# here, so every variant keeps tether's compute container: the rows compare the holders.
+# The virt-launcher pod as KubeVirt v1.6.2 renders it, with tether's changes
+# (images/pods/kubevirt/virt-launcher.yaml), under podman: time from `kube play` to every container
+# running (and, for tether, ready: disk sockets listening, placeholder answering, libvirt answering
+# the launcher), and from SIGTERM (`podman pod stop`) to every container gone. Beside it, the same
+# pod with the incumbent helpers in the holders' places (the two disk containers and the virtiofs
+# container): `sleep infinity` as PID 1, and tini running `sleep infinity`. KubeVirt's compute
+# container (virt-launcher-monitor, virt-launcher) cannot run here, so every variant keeps tether's
+# compute container: the rows compare the holders.
 #   BENCH_PODS_RUNS (default 3) runs of each.
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
@@ -25,8 +26,8 @@ chmod 755 "$W"
 trap 'img_cleanup; img_rm localhost/tether-bench-sleep:latest localhost/tether-bench-tini:latest; rm -rf "$W"' EXIT
 
 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
-	images/build.sh pause virtiofs container-disk-demo compute >"$W/images.txt" 2>&1
-for i in compute virtiofs container-disk-demo; do
+	images/build.sh pause launcher disk-demo >"$W/images.txt" 2>&1
+for i in launcher disk-demo; do
 	if ! img_exists "localhost/tether-$i:latest"; then
 		cat "$W/images.txt" >&2
 		echo "bench_pods: image tether-$i failed to build" >&2
@@ -52,16 +53,22 @@ incumbent_images sleep || { row "launcher pod: could not build the sleep image" 
 HAVE_TINI=
 command -v tini-static >/dev/null && incumbent_images tini && HAVE_TINI=1
 
-# variant_yaml VARIANT OUT: the pod, with VARIANT's holders (tether, sleep or tini).
+# variant_yaml VARIANT OUT: the pod, with VARIANT's holders (tether, sleep or tini): the disk and
+# virtiofs containers run the bench image's entrypoint instead of their command.
 variant_yaml() {
-	pod_yaml images/pods/virt-launcher.yaml "$W/base.yaml" tether-vm "$POD" "$W/tl"
-	if [ "$1" = tether ]; then
-		cp "$W/base.yaml" "$2"
-	else
-		sed -e "s|localhost/tether-container-disk-demo:latest|localhost/tether-bench-$1:latest|" \
-			-e "s|localhost/tether-virtiofs:latest|localhost/tether-bench-$1:latest|" \
-			-e '/^    args: \["--/d' "$W/base.yaml" >"$2"
-	fi
+	pod_yaml images/pods/kubevirt/virt-launcher.yaml "$2" "$POD" "$W/tl" || return 1
+	[ "$1" = tether ] && return 0
+	python3 - "$2" "localhost/tether-bench-$1:latest" <<'PY'
+import sys, yaml
+path, image = sys.argv[1], sys.argv[2]
+pod = yaml.safe_load(open(path))
+for c in pod["spec"]["containers"]:
+    if c["name"].startswith("volumedisk") or c["name"].startswith("virtiofs-"):
+        c["image"] = image
+        c.pop("command", None)
+        c.pop("args", None)
+yaml.safe_dump(pod, open(path, "w"), sort_keys=False)
+PY
 }
 
 ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
@@ -69,14 +76,14 @@ ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
 # run VARIANT: one pod life; appends "running ready stop" (ms) to $W/VARIANT.
 run() {
 	local t0 running ready stop c
-	variant_yaml "$1" "$W/$1.yaml"
+	variant_yaml "$1" "$W/$1.yaml" || return 1
 	t0=$(now_ns)
-	pod_play "$W/$1.yaml" && pod_wait_running "$POD" 30 || return 1
+	pod_up "$W/$1.yaml" && pod_wait_running "$POD" 60 || return 1
 	running=$(ms_since "$t0")
 	ctr_wait_log "$POD-compute" 'libvirt answers' 30 || return 1
 	if [ "$1" = tether ]; then
 		ctr_wait_log "$POD-volumedisk0" 'listening on' 10 && ctr_wait_log "$POD-volumedisk1" 'listening on' 10 &&
-			until_true 10 "$E2E_PEERCRED" "$(vol_path "$POD-virtiofs-sockets")/shared.sock" >/dev/null 2>&1 || return 1
+			ctr_wait_log "$POD-virtiofs-shared" "placeholder listening on" 10 || return 1
 	fi
 	ready=$(ms_since "$t0")
 	t0=$(now_ns)
@@ -85,17 +92,8 @@ run() {
 	for c in volumedisk0 virtiofs-shared; do
 		echo "$1 $c $(ctr_exit_code "$POD-$c")" >>"$W/codes"
 	done
-	pod_down "$W/$1.yaml" 10
+	pod_gone "$W/$1.yaml" 10
 	echo "$running $ready $stop" >>"$W/$1"
-}
-
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -le $end ] || return 1
-		sleep 0.01
-	done
 }
 
 VARIANTS="tether sleep"

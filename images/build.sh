@@ -3,16 +3,29 @@
 # $TETHER_IMAGE_BUILD (default build/) and prints each image's size. With no IMAGE, every image
 # whose binaries exist is built; the others are listed as skipped, so this works at any stage.
 #
-#   pause                 localhost/tether-pause   the pod infra image (tether --pause)
-#   tether                localhost/tether         the init alone
-#   virtiofs              localhost/tether-virtiofs          tether --placeholder, uid 107, virtiofsd
-#   container-disk-demo   localhost/tether-container-disk-demo   the holder + disk/disk.img
-#   hotplug               localhost/tether-hotplug           the holder with --manage (/path/hp)
-#   compute               localhost/tether-compute           tether-supervise + virtlogd + libvirtd
-#                                                            + the launcher as MAIN
+#   pause       localhost/tether-pause      the pod infra image (tether --pause)
+#   tether      localhost/tether            the init alone
+#   launcher    localhost/tether-launcher   the virt-launcher image of tether's pods: every binary
+#                                           the pod's containers run from the launcher image, under
+#                                           KubeVirt's names (below), Debian's virtlogd, libvirtd
+#                                           (standing in for virtqemud) and C virtiofsd, and cp
+#   disk-demo   localhost/tether-disk-demo  a user's containerDisk image: /disk/disk.img only
+#   virtiofs    localhost/tether-virtiofs   tether --placeholder as uid 107, with virtiofsd (not
+#                                           used by tether's pods, whose virtiofs container runs
+#                                           the launcher image as KubeVirt's does)
 #
 # Mount points are not created in the images: podman gives a new emptyDir volume the owner of the
 # image directory it is mounted on (root, after COPY), and only an absent one the container's uid.
+# The few directories a launcher-image container writes on its own root (KubeVirt v1.6.2's are not
+# read-only) are made 107's instead (COPY --chown), which also gives the emptyDirs Deckhouse
+# mounts on them uid 107.
+#
+# File capabilities: as KubeVirt's and Deckhouse's launcher images do with setcap on
+# virt-launcher-monitor and tini, the binaries that stand in for them get cap_net_bind_service=ep
+# (tether-supervise, and tether as /usr/bin/tini); `podman build` keeps the xattr. The placeholder
+# is a separate copy of tether without it: a file capability with the effective bit makes exec
+# fail (EPERM) where the capability is not in the bounding set, as in the virtiofs container,
+# which drops ALL. images/README.md, "File capabilities".
 #
 # An image is rebuilt only when what it is made from changed: each carries a label with the hash
 # of its binaries and of this directory's inputs, so a test run builds each image at most once.
@@ -25,7 +38,7 @@ BIN=$(realpath "${TETHER_IMAGE_BUILD:-$ROOT/build}")
 . "$HERE/lib.sh"
 img_env
 
-ALL="pause tether virtiofs container-disk-demo hotplug compute"
+ALL="pause tether launcher disk-demo virtiofs"
 
 image_name() {
 	case $1 in
@@ -38,10 +51,9 @@ image_name() {
 # needs IMAGE: the build products the image is made from (relative to $BIN).
 needs() {
 	case $1 in
-	pause | tether) echo tether ;;
-	virtiofs) echo tether ;;
-	container-disk-demo | hotplug) echo container-disk ;;
-	compute) echo "tether-supervise images/launcher" ;;
+	pause | tether | virtiofs) echo tether ;;
+	launcher) echo "tether tether-supervise container-disk images/launcher" ;;
+	disk-demo) ;;
 	esac
 }
 
@@ -67,6 +79,11 @@ containerfile() {
 		printf '%s\n' "$@"
 		echo "LABEL tether.stamp=$STAMP"
 	} >"$CTX/Containerfile"
+}
+
+# net_bind FILE: the file capability KubeVirt's image build gives virt-launcher-monitor.
+net_bind() {
+	setcap cap_net_bind_service=+ep "$1" || { echo "setcap $1 failed" >&2; return 1; }
 }
 
 # stamp IMAGE: hash of what IMAGE is made from.
@@ -106,45 +123,72 @@ stage_virtiofs() {
 	containerfile 'USER 107:107' 'ENTRYPOINT ["/usr/bin/tether", "--placeholder"]'
 }
 
-# A container disk as KubeVirt reads it: /disk/disk.img, owned by 107, next to the holder.
-stage_container_disk_demo() {
-	put "$BIN/container-disk" /usr/bin/container-disk
+# A user's containerDisk image, as KubeVirt documents them: FROM scratch, one disk under /disk,
+# owned by 107; no binary (the holder reaches the pod through virt-bin-share-dir).
+stage_disk_demo() {
 	mkdir -p "$CTX/disk"
 	if command -v qemu-img >/dev/null; then
 		qemu-img create -q -f qcow2 "$CTX/disk/disk.img" 64M || return 1
 	else
 		truncate -s 1M "$CTX/disk/disk.img"
 	fi
-	containerfile 'COPY --chown=107:107 disk/ /disk/' 'USER 107:107' \
-		'ENTRYPOINT ["/usr/bin/container-disk"]'
-}
-
-stage_hotplug() {
-	put "$BIN/container-disk" /usr/bin/container-disk
-	containerfile 'USER 107:107' 'ENTRYPOINT ["/usr/bin/container-disk"]' \
-		'CMD ["--copy-path", "/path/hp", "--manage"]'
+	containerfile 'COPY --chown=107:107 disk/ /disk/'
 }
 
 LIBVIRT_LIB=/usr/lib/x86_64-linux-gnu/libvirt
 
-# The compute container: tether-supervise as PID 1, Debian's virtlogd and libvirtd (standing
-# in for virtqemud) with their libraries, and the launcher in virt-launcher's place. As in
-# KubeVirt's non-root mode it runs as 107 with XDG_RUNTIME_DIR=/var/run, so the daemons' sockets
-# are /var/run/libvirt/{virtlogd,libvirt}-sock.
-stage_compute() {
+# The launcher image: what KubeVirt's virt-launcher image provides to the pods' containers, with
+# tether's binaries under KubeVirt's paths:
+#   /usr/bin/container-disk        the holder (the init containers copy it to virt-bin-share-dir;
+#                                  the hp container runs it from here)
+#   /usr/bin/tini                  tether (Deckhouse's PID 1 of compute), cap_net_bind_service
+#   /usr/bin/tether-supervise      cap_net_bind_service; /usr/bin/virt-launcher-monitor points
+#                                  at it once it answers to that name (see supervise_as_monitor)
+#   /usr/bin/virtiofs-placeholder  tether, without a file capability
+#   /usr/bin/virt-launcher         the launcher (images/launcher.c), in virt-launcher's place
+#   /usr/bin/cp                    for the init container that copies the holder
+#   /usr/libexec/virtiofsd         Debian's C virtiofsd 7.2 (KubeVirt ships the Rust one)
+# and Debian's virtlogd and libvirtd (standing in for virtqemud: Debian's libvirt 9.0 has no
+# modular daemons) with their libraries.
+stage_launcher() {
+	put "$BIN/container-disk" /usr/bin/container-disk
+	put "$BIN/tether" /usr/bin/tini
+	put "$BIN/tether" /usr/bin/virtiofs-placeholder
 	put "$BIN/tether-supervise" /usr/bin/tether-supervise
-	put "$BIN/images/launcher" /usr/bin/launcher
-	"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/sbin/libvirtd /usr/sbin/virtlogd \
+	put "$BIN/images/launcher" /usr/bin/virt-launcher
+	net_bind "$CTX/root/usr/bin/tini" && net_bind "$CTX/root/usr/bin/tether-supervise" || return 1
+	supervise_as_monitor && ln -s tether-supervise "$CTX/root/usr/bin/virt-launcher-monitor"
+	"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/bin/cp /usr/sbin/libvirtd /usr/sbin/virtlogd \
 		$LIBVIRT_LIB/connection-driver/libvirt_driver_qemu.so /usr/share/libvirt || return 1
 	rm -rf "$CTX/root/usr/share/libvirt/schemas" # only virt-xml-validate reads them
+	if [ -x /usr/lib/qemu/virtiofsd ]; then
+		"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/lib/qemu/virtiofsd || return 1
+		mkdir -p "$CTX/root/usr/libexec"
+		ln -s ../lib/qemu/virtiofsd "$CTX/root/usr/libexec/virtiofsd"
+	fi
 	mkdir -p "$CTX/root/etc/libvirt-init"
 	cp "$HERE/compute/virtqemud.conf" "$HERE/compute/virtlogd.conf" "$HERE/compute/qemu.conf" \
 		"$CTX/root/etc/libvirt-init/"
 	cp "$HERE/compute/passwd" "$HERE/compute/group" "$HERE/compute/nsswitch.conf" "$CTX/root/etc/"
 	ln -s var/run "$CTX/root/run"
-	containerfile 'USER 107:107' \
-		'ENV XDG_RUNTIME_DIR=/var/run XDG_CONFIG_HOME=/var/run/kubevirt-private XDG_CACHE_HOME=/var/run/kubevirt-private HOME=/var/run/kubevirt-private PATH=/usr/bin:/usr/sbin' \
-		'ENTRYPOINT ["/usr/bin/tether-supervise", "--virtqemud", "/usr/sbin/libvirtd", "--virtqemud-conf", "/var/run/libvirt/virtqemud.conf", "--virtqemud-socket", "/var/run/libvirt/libvirt-sock", "--virtlogd-conf", "/etc/libvirt/virtlogd.conf", "--prepare-dir", "/var/run/libvirt", "--prepare-dir", "/var/log/libvirt", "--prepare-dir", "/var/run/kubevirt-private/libvirt", "--", "/usr/bin/launcher", "--socket", "/var/run/libvirt/libvirt-sock"]'
+	# Where the daemons write when the root is writable (KubeVirt v1.6.2); Deckhouse mounts
+	# emptyDirs here, which then start out as 107's too.
+	# (One COPY per directory, their parents made root's first: a COPY creates missing parents
+	# with its owner.)
+	mkdir -p "$CTX/empty" "$CTX/root/var/lib" "$CTX/root/var/cache"
+	containerfile 'COPY --chown=107:107 empty/ /etc/libvirt/' \
+		'COPY --chown=107:107 empty/ /var/log/' \
+		'COPY --chown=107:107 empty/ /var/lib/libvirt/' \
+		'COPY --chown=107:107 empty/ /var/cache/libvirt/' \
+		'ENV HOME=/var/run/kubevirt-private PATH=/usr/bin:/usr/sbin' \
+		'ENTRYPOINT ["/usr/bin/virt-launcher"]'
+}
+
+# The hook for tether-supervise's drop-in for virt-launcher-monitor (issue 13, the supervisor
+# role): once it answers to that name, the image has /usr/bin/virt-launcher-monitor and the pods'
+# compute command can be the rendered one (the compute-interim rows of images/README.md go).
+supervise_as_monitor() {
+	"$BIN/tether-supervise" --help 2>&1 | grep -q 'virt-launcher-monitor'
 }
 
 build_one() {

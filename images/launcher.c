@@ -11,10 +11,15 @@
  *      reports QEMU's SHUTDOWN event through `tether-supervise --send-event`,
  *      as virt-launcher does, then exits as virt-launcher does once its
  *      domain is gone (0 if the event was accepted, 1 if not);
- *   4. on SIGTERM or SIGINT exits 0 (no VM runs: nothing to shut down).
+ *   4. on SIGTERM or SIGINT exits 0 (no VM runs: nothing to shut down);
+ *   5. with --cmd-socket, listens where virt-launcher's command server does
+ *      (/var/run/kubevirt/sockets/launcher-sock), accepting and closing
+ *      every connection, so virt-handler's SO_PEERCRED lookup of the
+ *      launcher finds this process; the socket is removed at exit.
  *
  *   launcher [--config FILE] [--config-dir DIR] [--socket PATH]
- *            [--event-socket PATH] [--supervise PATH] [--log-format F]
+ *            [--event-socket PATH] [--supervise PATH] [--cmd-socket PATH]
+ *            [--log-format F]
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT, or the SHUTDOWN event was
  * accepted; 1 the event was not accepted; 2 bad usage; 111 a system call
@@ -52,10 +57,10 @@ static const char shutdown_event[] =
 	"\"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}";
 
 struct launcher {
-	const char *config, *config_dir, *socket, *event_socket, *supervise;
+	const char *config, *config_dir, *socket, *event_socket, *supervise, *cmd_socket;
 	char sockname[NAME_MAX + 1];
 	struct loop loop;
-	struct watch sigw, dirw, retryw;
+	struct watch sigw, dirw, retryw, cmdw;
 	int retries;
 	sigset_t orig;
 	pid_t sender;
@@ -65,17 +70,19 @@ struct launcher {
 static void usage_error(const char *msg)
 {
 	log_error("%s (usage: launcher [--config FILE] [--config-dir DIR] [--socket PATH] "
-		  "[--event-socket PATH] [--supervise PATH] [--log-format json|text])", msg);
+		  "[--event-socket PATH] [--supervise PATH] [--cmd-socket PATH] "
+		  "[--log-format json|text])", msg);
 	_exit(EXIT_USAGE);
 }
 
 static void parse(struct launcher *l, int argc, char **argv)
 {
-	enum { O_CONFIG = 1, O_DIR, O_SOCKET, O_EVENT, O_SUP, O_FMT, O_HELP };
+	enum { O_CONFIG = 1, O_DIR, O_SOCKET, O_EVENT, O_SUP, O_CMD, O_FMT, O_HELP };
 	static const struct opt opts[] = {
 		{ "config", 0, 1, O_CONFIG }, { "config-dir", 0, 1, O_DIR },
 		{ "socket", 0, 1, O_SOCKET }, { "event-socket", 0, 1, O_EVENT },
-		{ "supervise", 0, 1, O_SUP }, { "log-format", 0, 1, O_FMT },
+		{ "supervise", 0, 1, O_SUP }, { "cmd-socket", 0, 1, O_CMD },
+		{ "log-format", 0, 1, O_FMT },
 		{ "help", 'h', 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	struct optstate s;
@@ -91,6 +98,11 @@ static void parse(struct launcher *l, int argc, char **argv)
 		case O_SOCKET: l->socket = s.arg; break;
 		case O_EVENT: l->event_socket = s.arg; break;
 		case O_SUP: l->supervise = s.arg; break;
+		case O_CMD:
+			if (s.arg[0] != '/')
+				usage_error("--cmd-socket: an absolute path");
+			l->cmd_socket = s.arg;
+			break;
 		case O_FMT:
 			if (log_format_parse(s.arg, &fmt))
 				usage_error("--log-format: json or text");
@@ -270,6 +282,31 @@ static void on_signal(struct watch *w, uint32_t events)
 	}
 }
 
+/* virt-handler only connects to learn who listens: accept and close. */
+static void on_cmd(struct watch *w, uint32_t events)
+{
+	int c;
+
+	(void)events;
+	while ((c = accept4(w->fd, 0, 0, SOCK_CLOEXEC)) >= 0)
+		close(c);
+	if (errno != EAGAIN && errno != ECONNABORTED && errno != EINTR)
+		log_warn("accept %s: %m", ((struct launcher *)w->ctx)->cmd_socket);
+}
+
+static int listen_cmd(struct launcher *l)
+{
+	if (!l->cmd_socket)
+		return 0;
+	l->cmdw.fd = unix_listen(l->cmd_socket, SOCK_STREAM, 16);
+	if (l->cmdw.fd < 0 || loop_add(&l->loop, &l->cmdw, EPOLLIN) < 0) {
+		log_error("listen %s: %m", l->cmd_socket);
+		return -1;
+	}
+	log_info("command socket %s listening", l->cmd_socket);
+	return 0;
+}
+
 static int setup(struct launcher *l)
 {
 	sigset_t all;
@@ -280,7 +317,7 @@ static int setup(struct launcher *l)
 		log_error("event loop: %m");
 		return -1;
 	}
-	if (copy_config(l) < 0)
+	if (copy_config(l) < 0 || listen_cmd(l) < 0)
 		return -1;
 	l->dirw.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (l->dirw.fd < 0) {
@@ -333,9 +370,15 @@ int main(int argc, char **argv)
 	l.dirw.ctx = &l;
 	l.retryw.fn = on_retry;
 	l.retryw.ctx = &l;
-	if (setup(&l) < 0)
+	l.cmdw = (struct watch){ -1, on_cmd, &l };
+	if (setup(&l) < 0) {
+		if (l.cmdw.fd >= 0)
+			unlink(l.cmd_socket);
 		return EXIT_SETUP;
+	}
 	rc = loop_run(&l.loop);
+	if (l.cmdw.fd >= 0 && unlink(l.cmd_socket) < 0)
+		log_warn("unlink %s: %m", l.cmd_socket);
 	if (rc < 0) {
 		log_error("epoll_wait: %m");
 		return EXIT_SETUP;

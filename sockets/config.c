@@ -3,13 +3,14 @@
 #include <limits.h>
 #include <string.h>
 
-enum { O_COPY = 1, O_NOOP, O_MANAGE, O_HEALTH, O_NOSECCOMP };
+enum { O_COPY = 1, O_NOOP, O_MANAGE, O_MANAGE_DIR, O_HEALTH, O_NOSECCOMP };
 
 /* With cli.h's -v, -h, --version and --log-format. */
 static const struct opt options[] = {
 	{ "copy-path", 'c', 1, O_COPY },
 	{ "no-op", 0, 0, O_NOOP },
 	{ "manage", 0, 0, O_MANAGE },
+	{ "manage-dir", 0, 1, O_MANAGE_DIR },
 	{ "health-check", 0, 0, O_HEALTH },
 	{ "no-seccomp", 0, 0, O_NOSECCOMP },
 	{ 0, 0, 0, 0 },
@@ -34,6 +35,13 @@ static enum cd_parse one(struct cd_config *c, int id, const char *arg)
 		break;
 	case O_NOOP: c->action = CD_NOOP; break;
 	case O_MANAGE: c->manage = 1; break;
+	case O_MANAGE_DIR:
+		if (!*arg)
+			return bad(c, "--manage-dir needs a directory, got", arg);
+		if (strlen(arg) + sizeof("/") + NAME_MAX > PATH_MAX)
+			return bad(c, "--manage-dir is too long:", arg);
+		c->manage_dir = arg;
+		break;
 	case O_HEALTH: c->action = CD_HEALTH; break;
 	case O_NOSECCOMP: c->seccomp = 0; break;
 	case CLI_HELP: c->action = CD_HELP; break;
@@ -67,5 +75,7 @@ enum cd_parse cd_config_parse(struct cd_config *c, int argc, char **argv)
 		return bad(c, "unexpected argument", argv[st.i]);
 	if (c->action == CD_HOLD && !c->copy_path)
 		return bad(c, "missing --copy-path PATH", 0);
+	if (c->manage_dir && !c->manage)
+		return bad(c, "--manage-dir DIR needs --manage", 0);
 	return CD_PARSE_OK;
 }

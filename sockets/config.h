@@ -22,6 +22,7 @@ struct cd_config {
 	enum cd_action action;
 	const char *copy_path;	/* P; the socket is P.sock */
 	int manage;		/* --manage: own every *.sock in dirname(P) */
+	const char *manage_dir;	/* --manage-dir: own those of this directory instead */
 	int seccomp;		/* 0 with --no-seccomp */
 	struct cli cli;		/* -v: debug lines */
 	char err[240];

@@ -77,7 +77,7 @@ static void on_dir(struct dirwatch *d, uint32_t mask, const char *name)
 		check_own(h);
 		return;
 	}
-	if (h->cfg->manage)
+	if (h->cfg->manage && h->mdir_is_dir)
 		manage_event(h, mask, name);
 }
 
@@ -198,6 +198,19 @@ static int make_dir(const char *dir)
 	return 0;
 }
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return 0;
+	}
+	return 1;
+}
+
 static int open_fds(struct holder *h)
 {
 	sigset_t mask;
@@ -220,7 +233,7 @@ static int open_fds(struct holder *h)
 	if (dirwatch_open(&h->dw, &h->loop, h->dir, DIRWATCH_GONE | DIRWATCH_NEW,
 			  on_dir, h) < 0)
 		return log_error("inotify %s: %m", h->dir), -1;
-	return 0;
+	return h->cfg->manage ? manage_open(h) : 0;
 }
 
 static int listen_sock(struct holder *h)
@@ -269,6 +282,7 @@ int holder_run(const struct cd_config *cfg)
 
 	h.cfg = cfg;
 	h.dw.w.fd = -1;
+	h.mdw.w.fd = -1;
 	/* Nothing inherited is kept for the pod's life (the holder starts no
 	 * child).  The cwd stays: a relative --copy-path is resolved against
 	 * it for the holder's whole life, and it is in the container's own
@@ -277,6 +291,10 @@ int holder_run(const struct cd_config *cfg)
 		log_warn("closing inherited fds: %m");
 	if (holder_paths(&h, cfg->copy_path) < 0)
 		return log_error("--copy-path %s: %m", cfg->copy_path), EXIT_FAIL;
+	/* A missing managed directory is a set-up error: found before
+	 * anything is created. */
+	if (cfg->manage_dir && !is_dir(cfg->manage_dir))
+		return log_error("--manage-dir %s: %m", cfg->manage_dir), EXIT_FAIL;
 	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)
 		return EXIT_FAIL;
 	if (cfg->manage)
@@ -287,7 +305,10 @@ int holder_run(const struct cd_config *cfg)
 		finish(&h, EXIT_FAIL);
 		return EXIT_FAIL;
 	}
-	log_info("listening on %s%s", h.sock, cfg->manage ? " (managing its directory)" : "");
+	if (cfg->manage)
+		log_info("listening on %s (managing the sockets of %s)", h.sock, h.mdir);
+	else
+		log_info("listening on %s", h.sock);
 	rc = loop_run(&h.loop);
 	if (rc < 0) {
 		log_error("epoll_wait: %m");

@@ -15,8 +15,11 @@ struct holder {
 	struct loop loop;
 	struct watch sig, lsn, backoff;
 	struct dirwatch dw;
+	struct dirwatch mdw;	/* --manage-dir elsewhere: its own watch */
 	char sock[PATH_MAX];	/* P.sock */
 	char dir[PATH_MAX];	/* dirname(P) */
+	const char *mdir;	/* --manage: the directory whose sockets we own */
+	int mdir_is_dir;	/* ... is dirname(P), which holds our own socket */
 	const char *name;	/* basename of P.sock */
 	dev_t dev;		/* identity of the socket we bound, so we */
 	ino_t ino;		/* never remove or mourn a successor's */
@@ -34,6 +37,7 @@ int holder_paths(struct holder *h, const char *copy_path);
 int holder_owns(const struct holder *h);
 
 /* --manage (manage.c). */
+int manage_open(struct holder *h);
 void manage_scan(struct holder *h);
 void manage_event(struct holder *h, uint32_t mask, const char *name);
 void manage_remove_all(struct holder *h);

@@ -4,12 +4,14 @@
 #include "role.h"
 
 static const char usage[] =
-"usage: container-disk -c|--copy-path PATH [--manage] [OPTIONS]\n"
+"usage: container-disk -c|--copy-path PATH [--manage [--manage-dir DIR]] [OPTIONS]\n"
 "       container-disk --no-op | --health-check [-c PATH]\n"
 "Listens on PATH.sock, accepts and closes every connection; exits 0 when\n"
 "PATH.sock is removed or on SIGTERM/INT/HUP/QUIT (removing it first).\n"
 "  --manage         own dirname(PATH)'s *.sock: clear dead ones, log, and\n"
 "                   remove them all on shutdown (hotplug pod's /path/hp)\n"
+"  --manage-dir DIR manage DIR's *.sock instead of dirname(PATH) (the\n"
+"                   sidecars' own emptyDir, as Deckhouse lays the pod out)\n"
 "  --no-op          exit 0 at once\n"
 "  --health-check   exit 0 if this container's holder listens\n"
 "  --no-seccomp     no seccomp filter\n"

@@ -1,5 +1,6 @@
 /* --manage: the hotplug pod's main holder owns the sockets of the
- * sidecar holders that share its directory (/path). */
+ * sidecar holders: those of its own directory (/path, KubeVirt's layout)
+ * or, with --manage-dir, of the sidecars' own emptyDir (Deckhouse's). */
 #include "buf.h"
 #include "fd.h"
 #include "holder.h"
@@ -18,12 +19,18 @@ int is_sock_name(const char *name)
 	return n > 5 && !strcmp(name + n - 5, ".sock");
 }
 
+/* Our own socket, when we manage the directory it is in. */
+static int is_own(const struct holder *h, const char *name)
+{
+	return h->mdir_is_dir && !strcmp(name, h->name);
+}
+
 static int entry_path(const struct holder *h, const char *name, char *out,
 		      size_t cap)
 {
 	struct buf b = { out, 0, cap, 0 };
 
-	buf_printf(&b, "%s/%s", h->dir, name);
+	buf_printf(&b, "%s/%s", h->mdir, name);
 	buf_cstr(&b);
 	return b.truncated || b.len == cap ? -1 : 0;
 }
@@ -36,7 +43,7 @@ static int scan_one(const char *name, void *ctx)
 	char path[PATH_MAX];
 	struct stat before, after;
 
-	if (!is_sock_name(name) || !strcmp(name, h->name) ||
+	if (!is_sock_name(name) || is_own(h, name) ||
 	    entry_path(h, name, path, sizeof(path)) < 0 ||
 	    lstat(path, &before) < 0 || !S_ISSOCK(before.st_mode))
 		return 0;
@@ -60,10 +67,50 @@ static int scan_one(const char *name, void *ctx)
 	return 0;
 }
 
+static void on_mdir(struct dirwatch *d, uint32_t mask, const char *name)
+{
+	struct holder *h = d->ctx;
+
+	if (h->loop.done)
+		return;
+	if (!*name) {
+		if (mask & IN_Q_OVERFLOW)
+			log_warn("%s: inotify queue overflow; some volume sockets went unlogged",
+				 h->mdir);
+		else if (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))
+			log_warn("%s went away; no volume sockets left to manage", h->mdir);
+		return;
+	}
+	manage_event(h, mask, name);
+}
+
+static int same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* With --manage-dir, the managed directory must exist (it is the
+ * sidecars' emptyDir) and gets its own watch; otherwise the watch on our
+ * own directory serves both. */
+int manage_open(struct holder *h)
+{
+	h->mdir = h->cfg->manage_dir ? h->cfg->manage_dir : h->dir;
+	h->mdir_is_dir = !h->cfg->manage_dir || same_dir(h->mdir, h->dir);
+	if (h->mdir_is_dir)
+		return 0;
+	if (dirwatch_open(&h->mdw, &h->loop, h->mdir, DIRWATCH_GONE | DIRWATCH_NEW,
+			  on_mdir, h) < 0)
+		return log_error("--manage-dir %s: %m", h->mdir), -1;
+	return 0;
+}
+
 void manage_scan(struct holder *h)
 {
-	if (dir_each(h->dir, scan_one, h) < 0)
-		log_warn("reading %s: %m", h->dir);
+	if (dir_each(h->mdir, scan_one, h) < 0)
+		log_warn("reading %s: %m", h->mdir);
 }
 
 void manage_event(struct holder *h, uint32_t mask, const char *name)
@@ -86,7 +133,7 @@ static int remove_one(const char *name, void *ctx)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (!is_sock_name(name) || !strcmp(name, h->name) ||
+	if (!is_sock_name(name) || is_own(h, name) ||
 	    entry_path(h, name, path, sizeof(path)) < 0 ||
 	    lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return 0;
@@ -100,6 +147,7 @@ static int remove_one(const char *name, void *ctx)
 /* On shutdown: every sidecar sees its socket go and exits at once. */
 void manage_remove_all(struct holder *h)
 {
-	if (dir_each(h->dir, remove_one, h) < 0)
-		log_warn("reading %s: %m", h->dir);
+	if (dir_each(h->mdir, remove_one, h) < 0)
+		log_warn("reading %s: %m", h->mdir);
+	dirwatch_release(&h->mdw, &h->loop);
 }

@@ -41,6 +41,8 @@ everything() {
 	want /usr/lib/qemu/virtiofsd qemu-system-common
 	want qemu-img qemu-utils
 	want jq jq
+	want setcap libcap2-bin
+	want /usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml
 }
 case "${1:-all}" in
 build) build ;;

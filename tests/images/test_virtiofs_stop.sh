@@ -48,10 +48,14 @@ suite_tearDown() {
 	return 0
 }
 
-# start_placeholder: the container as PR #14115 renders it; PH is its PID 1 on the host.
+# start_placeholder: the container as PR #14115 renders it; PH is its PID 1 on the host. The
+# tmpfs at /var/run/virtiofsd is for the test image's C virtiofsd 7.2, which takes its lock there
+# (with a read-only root it exits at once: "fv_socket_lock: Failed to create directory
+# /var/run/virtiofsd: Read-only file system"); KubeVirt's Rust virtiofsd needs none. The e2e pods
+# get the same (tests/e2e/pods.py).
 start_placeholder() {
 	podman run -d --name "$CTR" --user 107:107 --cap-drop ALL \
-		--security-opt no-new-privileges --read-only \
+		--security-opt no-new-privileges --read-only --tmpfs /var/run/virtiofsd \
 		-v "$T/run:/run/vfs" -v "$T/share:/share" \
 		"$IMAGE" --socket /run/vfs/ph.sock -v >/dev/null || return 1
 	ctr_wait_log "$CTR" "listening on /run/vfs/ph.sock" 10 || return 1
@@ -129,7 +133,7 @@ test_podman_stop_reaches_root_virtiofsd_launched_by_tether_enter() {
 	fi
 	assertEquals "tether-enter: $out" 0 $rc
 	v=$(pgrep -P "$PH")
-	assertNotNull "virtiofsd is the placeholder's child" "$v"
+	assertNotNull "virtiofsd is the placeholder's child: $(ctr_logs "$CTR" 2>&1 | tail -5)" "$v"
 	if ! ctr_wait_log "$CTR" 'virtiofsd registered: pid [0-9]+, with a stop channel' 5; then
 		skip_test "tether-enter registered no stop channel (the enter branch is not merged yet)"
 		return

@@ -17,6 +17,14 @@ tether_in_ns() {
 	TP=$INIT
 }
 
+orphans_left() {
+	echo $(($(zombies_of "$INIT") + $(pgrep -c -P "$INIT" -x sh)))
+}
+
+orphans_gone() {
+	[ "$(orphans_left)" = 0 ]
+}
+
 test_thousand_orphans_exiting_at_once_leave_no_zombie() {
 	mkfifo "$T/gate"
 	# 1000 orphans block opening the fifo; one write releases them all.
@@ -27,9 +35,11 @@ test_thousand_orphans_exiting_at_once_leave_no_zombie() {
 	until_true 10 test "$(pgrep -c -P "$INIT" -x sh)" -ge 1000
 	assertEquals "orphans adopted by tether" 1000 "$(pgrep -c -P "$INIT" -x sh)"
 	echo go >"$T/gate"
-	sleep 0.1
-	local left=$(($(zombies_of "$INIT") + $(pgrep -c -P "$INIT" -x sh)))
-	assertEquals "zombies or orphans left 100 ms later" 0 "$left"
+	# A reaper that misses one leaves a zombie for ever; how fast 1000
+	# exits are reaped depends on the machine's load, so wait for the
+	# end instead of asserting a time.
+	until_true 20 orphans_gone
+	assertEquals "zombies or orphans left" 0 "$(orphans_left)"
 }
 
 test_coalesced_sigchld_never_hangs() {

@@ -55,6 +55,20 @@ test_option_that_takes_no_value() {
 	bad_usage -c "$T/d/x" --manage=yes
 }
 
+test_manage_dir_needs_manage_and_an_existing_directory() {
+	bad_usage -c "$T/d/x" --manage-dir "$TETHER_ROOT"
+	assertContains "$ERR" "--manage-dir DIR needs --manage"
+	bad_usage -c "$T/d/x" --manage --manage-dir ""
+	assertContains "$ERR" "--manage-dir needs a directory"
+	bad_usage -c "$T/d/x" --manage --manage-dir
+	assertContains "$ERR" "missing argument"
+	# Found before dirname(PATH) is created: nothing is left behind.
+	bad_usage -c "$T/d/x" --manage --manage-dir "$T/missing"
+	assertContains "$ERR" "--manage-dir $T/missing: No such file or directory (ENOENT)"
+	bad_usage -c "$T/d/x" --manage --manage-dir "$CD"
+	assertContains "$ERR" "(ENOTDIR)"
+}
+
 test_bad_log_format() {
 	bad_usage -c "$T/d/x" --log-format xml
 	assertContains "$ERR" "json or text"

@@ -158,4 +158,40 @@ test_hotplug_pod_as_kubevirt_runs_it() {
 	assertEquals "emptyDir clean" "" "$(ls -A "$T/path")"
 }
 
+# Deckhouse's hp pod: the hp container's /path is the hotplug-disks emptyDir,
+# each sidecar's /path the hotplug-container-disks one (where virt-handler
+# looks for their sockets); tether's template also mounts the latter in the
+# hp container and names it with --manage-dir.
+test_deckhouse_hotplug_pod_as_deckhouse_lays_it_out() {
+	static_or_skip || return 0
+	local hpimg=$T/hpimg a=$T/imga
+	make_image "$hpimg"
+	make_image "$a"
+	mkdir -p "$T/bin" "$T/hotplug-disks" "$T/hotplug-container-disks" "$hpimg/usr/bin" \
+		"$hpimg/hotplug-container-disks"
+	cp "$CD" "$T/bin/container-disk"
+	cp "$CD" "$T/hpbin"
+	chmod 0777 "$T/hotplug-disks" "$T/hotplug-container-disks"
+	touch "$hpimg/usr/bin/container-disk"
+	MOUNTS="$T/hotplug-disks:/path $T/hotplug-container-disks:/hotplug-container-disks $T/hpbin:/usr/bin/container-disk" \
+		container "$hpimg" "$T/hp.log" /usr/bin/container-disk --copy-path /path/hp \
+		--manage --manage-dir /hotplug-container-disks
+	local hp=$CPID
+	MOUNTS="$T/hotplug-container-disks:/path $T/bin:/init/usr/bin" \
+		container "$a" "$T/a.log" /init/usr/bin/container-disk --copy-path /path/hotplug-container-disk-vol-a
+	local ca=$CPID
+	as_virt_handler "$T/hotplug-container-disks/hotplug-container-disk-vol-a.sock" "$a"
+	as_virt_handler "$T/hotplug-disks/hp.sock" "$hpimg"
+	wait_for_line "$T/hp.log" "appeared: /hotplug-container-disks/hotplug-container-disk-vol-a.sock" 2
+	assertTrue "the manager saw the sidecar in the other emptyDir" $?
+	kill -TERM "$LISTENER"
+	wait_rc "$hp" 2
+	assertEquals "hp exit" 0 "$RC"
+	wait_rc "$ca" 2
+	assertEquals "sidecar exit" 0 "$RC"
+	assertContains "the sidecar left because its socket went" "$(cat "$T/a.log")" "does not exist anymore"
+	assertEquals "hotplug-disks clean" "" "$(ls -A "$T/hotplug-disks")"
+	assertEquals "hotplug-container-disks clean" "" "$(ls -A "$T/hotplug-container-disks")"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -104,6 +104,85 @@ test_sidecar_started_after_manager_restart() {
 	assertContains "$(cat "$T/hp2.log")" "present: $T/path/hotplug-container-disk-a.sock"
 }
 
+# Deckhouse's hotplug pod: hp.sock on /path (the hotplug-disks emptyDir),
+# the sidecars' sockets on their own emptyDir, mounted in the hp
+# container too and named with --manage-dir.
+side() {
+	start_holder "$1" -c "$T/side/hotplug-container-disk-$1"
+	eval "SIDE_$1=$HOLDER"
+}
+
+test_manage_dir_clears_logs_and_ends_the_sidecars_there() {
+	mkdir -p "$T/path/pvc-a" "$T/side"
+	side live
+	start_holder stale-side -c "$T/side/hotplug-container-disk-dead"
+	kill -KILL "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	# A dead socket on /path is not the manager's: only --manage-dir's are.
+	start_holder stale-path -c "$T/path/other"
+	kill -KILL "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	start_holder hp -c "$T/path/hp" --manage --manage-dir "$T/side"
+	assertTrue "manager listening" $?
+	local hp=$HOLDER log
+	assertContains "its start line names the managed directory" "$(cat "$T/hp.log")" \
+		"listening on $T/path/hp.sock (managing the sockets of $T/side)"
+	assertFalse "dead sidecar socket removed" "[ -e '$T/side/hotplug-container-disk-dead.sock' ]"
+	assertTrue "dead socket on /path left alone" "[ -S '$T/path/other.sock' ]"
+	assertTrue "live sidecar kept" "alive $SIDE_live"
+	side b
+	wait_for_line "$T/hp.log" "volume socket appeared: $T/side/hotplug-container-disk-b.sock" 2
+	assertTrue "appeared" $?
+	kill -TERM "$SIDE_b"
+	wait_for_line "$T/hp.log" "volume socket disappeared: $T/side/hotplug-container-disk-b.sock" 2
+	assertTrue "disappeared" $?
+	side c
+	log=$(cat "$T/hp.log")
+	assertContains "$log" "volume socket present: $T/side/hotplug-container-disk-live.sock"
+	assertNotContains "nothing logged about /path's other sockets" "$log" "$T/path/other"
+	# hp.sock removed (the pod deleted): every sidecar of the other emptyDir exits 0 at once.
+	rm "$T/path/hp.sock"
+	wait_rc "$hp" 2
+	assertEquals "manager exit" 0 "$RC"
+	wait_rc "$SIDE_live" 1
+	assertEquals "sidecar live exit" 0 "$RC"
+	wait_rc "$SIDE_c" 1
+	assertEquals "sidecar c exit" 0 "$RC"
+	assertContains "$(cat "$T/live.log")" "does not exist anymore"
+	assertEquals "the sidecars' emptyDir is empty" "" "$(ls -A "$T/side")"
+	assertEquals "/path keeps what is not the manager's" "other.sock pvc-a" "$(ls "$T/path" | tr '\n' ' ' | sed 's/ $//')"
+}
+
+test_manage_dir_shutdown_by_signal() {
+	mkdir -p "$T/side"
+	start_holder hp -c "$T/path/hp" --manage --manage-dir "$T/side"
+	local hp=$HOLDER
+	side a
+	kill -TERM "$hp"
+	wait_rc "$hp" 2
+	assertEquals "manager exit" 0 "$RC"
+	wait_rc "$SIDE_a" 1
+	assertEquals "sidecar exit" 0 "$RC"
+	assertFalse "its own socket gone too" "[ -e '$T/path/hp.sock' ]"
+}
+
+test_manage_dir_that_is_its_own_directory() {
+	# Naming dirname(PATH) itself is KubeVirt's layout: the own socket is spared.
+	mkdir -p "$T/path"
+	start_holder hp -c "$T/path/hp" --manage --manage-dir "$T/path/."
+	local hp=$HOLDER
+	sidecar a
+	wait_for_line "$T/hp.log" "appeared: $T/path/./hotplug-container-disk-a.sock" 2
+	assertTrue "appeared" $?
+	assertEquals "own socket still answers" "$hp" "$("$SC" -p "$T/path/hp.sock")"
+	kill -TERM "$hp"
+	wait_rc "$hp" 2
+	assertEquals 0 "$RC"
+	wait_rc "$SIDE_a" 1
+	assertEquals "sidecar exit" 0 "$RC"
+	assertEquals "" "$(ls -A "$T/path")"
+}
+
 test_health_check_with_copy_path() {
 	"$CD" --health-check -c "$T/path/hp" 2>"$T/err"
 	assertEquals "no socket" 1 $?

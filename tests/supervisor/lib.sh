@@ -121,6 +121,15 @@ for i, l in enumerate(data.split(b"\n")[:-1]):
 ' "$1"
 }
 
+# bounded_whole_lines FILE: FILE is within the 4096-byte bound and every
+# line of it is whole JSON.
+bounded_whole_lines() {
+	local size
+	size=$(stat -c %s "$1")
+	assertTrue "size $size <= 4096" "[ $size -le 4096 ]"
+	assertTrue "whole lines" "all_json '$1'"
+}
+
 # events N PREFIX: N events named PREFIX1..PREFIXN with a 150-byte pad.
 events() {
 	local i

@@ -17,13 +17,31 @@
  *      every connection, so virt-handler's SO_PEERCRED lookup of the
  *      launcher finds this process; the socket is removed at exit.
  *
- *   launcher [--config FILE] [--config-dir DIR] [--socket PATH]
- *            [--event-socket PATH] [--supervise PATH] [--cmd-socket PATH]
+ * --patched: the patched virt-launcher of
+ * images/kubevirt/ instead.  Between 1 and 2 it starts
+ * `SUPERVISE --for-parent [--supervise-arg ARG]...` as its child, as the
+ * patched StartVirtqemud does; in 2 it connects from its own process and
+ * checks that the daemon's LIBVIRT_UNIX_SOCKET_AUTH_PID is its own pid (the
+ * only process a restricted virtqemud admits), and keeps the connection;
+ * in 3 it sends the SHUTDOWN event as one datagram itself, as the patched
+ * notify client does; on SIGUSR2 it dies (SIGKILL to itself), so that
+ * tether-supervise must notice its death.  It stops tether-supervise with
+ * SIGTERM and waits for it before it exits.
+ *
+ * With TETHER_LAUNCHER_ARGS set in its environment, its arguments are
+ * ignored (under the monitor drop-in they are KubeVirt's) and its options
+ * are that variable's words, split at spaces.
+ *
+ *   launcher [--patched] [--config FILE] [--config-dir DIR] [--socket PATH]
+ *            [--event-socket PATH] [--supervise PATH] [--supervise-arg ARG]...
+ *            [--cmd-socket PATH]
  *            [--log-format F]
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT, or the SHUTDOWN event was
- * accepted; 1 the event was not accepted; 2 bad usage; 111 a system call
- * failed during set-up or the config could not be copied.
+ * accepted (--patched: sent); 1 the event was not accepted, or (--patched)
+ * libvirt's AUTH_PID is not ours or tether-supervise ended on its own; 2
+ * bad usage; 111 a system call failed during set-up or the config could
+ * not be copied.
  */
 #include "buf.h"
 #include "fd.h"
@@ -39,6 +57,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h> /* rename */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -65,24 +84,35 @@ struct launcher {
 	sigset_t orig;
 	pid_t sender;
 	int connected;
+	/* --patched */
+	int patched;
+	const char *sup_argv[2 + 32 + 1];
+	int nsup;
+	pid_t sup;		/* tether-supervise --for-parent */
+	int conn;		/* our connection to libvirt, kept */
+	int stopping, exit_code;
 };
+
+#define MAX_SUP_ARGS 32
 
 static void usage_error(const char *msg)
 {
-	log_error("%s (usage: launcher [--config FILE] [--config-dir DIR] [--socket PATH] "
-		  "[--event-socket PATH] [--supervise PATH] [--cmd-socket PATH] "
+	log_error("%s (usage: launcher [--patched] [--config FILE] [--config-dir DIR] [--socket PATH] "
+		  "[--event-socket PATH] [--supervise PATH] [--supervise-arg ARG]... [--cmd-socket PATH] "
 		  "[--log-format json|text])", msg);
 	_exit(EXIT_USAGE);
 }
 
 static void parse(struct launcher *l, int argc, char **argv)
 {
-	enum { O_CONFIG = 1, O_DIR, O_SOCKET, O_EVENT, O_SUP, O_CMD, O_FMT, O_HELP };
+	enum { O_CONFIG = 1, O_DIR, O_SOCKET, O_EVENT, O_SUP, O_CMD, O_FMT, O_HELP,
+	       O_PATCHED, O_SUP_ARG };
 	static const struct opt opts[] = {
 		{ "config", 0, 1, O_CONFIG }, { "config-dir", 0, 1, O_DIR },
 		{ "socket", 0, 1, O_SOCKET }, { "event-socket", 0, 1, O_EVENT },
 		{ "supervise", 0, 1, O_SUP }, { "cmd-socket", 0, 1, O_CMD },
 		{ "log-format", 0, 1, O_FMT },
+		{ "patched", 0, 0, O_PATCHED }, { "supervise-arg", 0, 1, O_SUP_ARG },
 		{ "help", 'h', 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	struct optstate s;
@@ -98,6 +128,12 @@ static void parse(struct launcher *l, int argc, char **argv)
 		case O_SOCKET: l->socket = s.arg; break;
 		case O_EVENT: l->event_socket = s.arg; break;
 		case O_SUP: l->supervise = s.arg; break;
+		case O_PATCHED: l->patched = 1; break;
+		case O_SUP_ARG:
+			if (l->nsup == MAX_SUP_ARGS)
+				usage_error("--supervise-arg: 32 at most");
+			l->sup_argv[2 + l->nsup++] = s.arg;
+			break;
 		case O_CMD:
 			if (s.arg[0] != '/')
 				usage_error("--cmd-socket: an absolute path");
@@ -169,6 +205,53 @@ out:
 	return rc;
 }
 
+/* Ends the launcher with code: --patched stops tether-supervise first and
+ * exits once it has been reaped. */
+static void finish(struct launcher *l, int code)
+{
+	if (!l->patched || l->sup <= 0) {
+		loop_exit(&l->loop, code);
+		return;
+	}
+	l->exit_code = code;
+	if (l->stopping++)
+		return;
+	log_info("stopping tether-supervise (pid %d)", (int)l->sup);
+	if (kill(l->sup, SIGTERM) < 0)
+		log_error("kill tether-supervise: %m");
+}
+
+/* A restricted virtqemud admits only the process named by its
+ * LIBVIRT_UNIX_SOCKET_AUTH_PID: that must be us.  0 if it is. */
+static int check_auth(int fd)
+{
+	static const char key[] = "LIBVIRT_UNIX_SOCKET_AUTH_PID=";
+	char path[64], env[65536], *p, *end;
+	struct buf b = BUF_INIT(path);
+	pid_t peer = unix_peer_pid(fd);
+	long auth = -1;
+	ssize_t n;
+
+	buf_printf(&b, "/proc/%d/environ", (int)peer);
+	n = read_small(AT_FDCWD, buf_cstr(&b), env, sizeof(env));
+	if (n < 0) {
+		log_error("reading %s: %m", path);
+		return -1;
+	}
+	for (p = env, end = env + n; p < end; p += strlen(p) + 1)
+		if (!strncmp(p, key, sizeof(key) - 1) &&
+		    parse_long(p + sizeof(key) - 1, 1, 1 << 22, &auth) < 0)
+			auth = -1;
+	if (auth != getpid()) {
+		log_error("libvirt (pid %d) admits pid %ld, not this launcher (pid %d)",
+			  (int)peer, auth, (int)getpid());
+		return -1;
+	}
+	log_info("libvirt (pid %d) has LIBVIRT_UNIX_SOCKET_AUTH_PID=%ld: this launcher",
+		 (int)peer, auth);
+	return 0;
+}
+
 /* 1 once libvirt answers on its socket.  The socket file appears at
  * bind(), a moment before listen(), and nothing signals listen(): a refused
  * connection is tried again every 10 ms, 500 times at most. */
@@ -185,8 +268,14 @@ static int try_connect(struct launcher *l)
 	}
 	log_info("libvirt answers on %s (daemon pid %d as seen from here)", l->socket,
 		 (int)unix_peer_pid(fd));
-	close(fd);
 	l->connected = 1;
+	if (l->patched) {
+		l->conn = fd;	/* virt-launcher keeps its connection */
+		if (check_auth(fd) < 0)
+			finish(l, 1);
+	} else {
+		close(fd);
+	}
 	loop_del(&l->loop, &l->dirw);
 	close(l->dirw.fd);
 	l->dirw.fd = -1;
@@ -223,6 +312,24 @@ static void on_retry(struct watch *w, uint32_t events)
 		try_connect(l);
 }
 
+/* The patched notify client: the event as one datagram, no answer. */
+static void send_datagram(struct launcher *l)
+{
+	static const char event[] =
+		"{\"event\":\"SHUTDOWN\",\"data\":{\"guest\":true,\"reason\":\"guest-shutdown\"}}";
+	int fd = unix_connect(l->event_socket, SOCK_DGRAM);
+
+	log_info("the guest shut down: sending SHUTDOWN to %s", l->event_socket);
+	if (fd < 0 || send(fd, event, sizeof(event) - 1, 0) < 0) {
+		log_error("sending the SHUTDOWN event to %s: %m", l->event_socket);
+		finish(l, 1);
+	} else {
+		finish(l, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 static void send_shutdown(struct launcher *l)
 {
 	char *argv[] = { (char *)l->supervise, "--send-event", (char *)l->event_socket,
@@ -243,6 +350,21 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 {
 	struct launcher *l = ctx;
 
+	if (pid == l->sup) {
+		l->sup = 0;
+		if (l->stopping) {
+			log_info("tether-supervise has stopped (%s %d); exit code %d",
+				 WIFSIGNALED(wstatus) ? "signal" : "code",
+				 WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus),
+				 l->exit_code);
+			loop_exit(&l->loop, l->exit_code);
+		} else {
+			log_error("tether-supervise ended on its own (exit code %d); exit code 1",
+				  exit_code_of(wstatus));
+			loop_exit(&l->loop, 1);
+		}
+		return;
+	}
 	if (pid != l->sender)
 		return;
 	l->sender = 0;
@@ -266,7 +388,16 @@ static void on_signal(struct watch *w, uint32_t events)
 	while (sigfd_read(w->fd, &si) == 1) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			send_shutdown(l);
+			if (l->patched)
+				send_datagram(l);
+			else
+				send_shutdown(l);
+			break;
+		case SIGUSR2:
+			if (!l->patched)
+				goto other;
+			log_info("SIGUSR2: dying (SIGKILL to this launcher)");
+			kill(getpid(), SIGKILL);
 			break;
 		case SIGCHLD:
 			reap_all(on_reaped, l, &none);
@@ -274,12 +405,34 @@ static void on_signal(struct watch *w, uint32_t events)
 		case SIGTERM:
 		case SIGINT:
 			log_info("%s: stopping, exit code 0", sig_name(si.ssi_signo, name));
-			loop_exit(&l->loop, 0);
+			finish(l, 0);
 			break;
 		default:
+		other:
 			log_info("ignoring %s", sig_name(si.ssi_signo, name));
 		}
 	}
+}
+
+/* What the patched StartVirtqemud does: tether-supervise --for-parent as
+ * our child, with our fds 0-2 and our signal mask. */
+static int start_supervisor(struct launcher *l)
+{
+	struct spawn_req r = {
+		.argv = (char *const *)l->sup_argv, .mask = &l->orig,
+		.who = "tether-supervise",
+	};
+
+	l->sup_argv[0] = l->supervise;
+	l->sup_argv[1] = "--for-parent";
+	l->sup_argv[2 + l->nsup] = 0;
+	l->sup = spawn(&r);
+	if (l->sup < 0) {
+		log_error("spawn %s: %m", l->supervise);
+		return -1;
+	}
+	log_info("started %s --for-parent as pid %d", l->supervise, (int)l->sup);
+	return 0;
 }
 
 /* virt-handler only connects to learn who listens: accept and close. */
@@ -317,7 +470,8 @@ static int setup(struct launcher *l)
 		log_error("event loop: %m");
 		return -1;
 	}
-	if (copy_config(l) < 0 || listen_cmd(l) < 0)
+	if (copy_config(l) < 0 || listen_cmd(l) < 0 ||
+	    (l->patched && start_supervisor(l) < 0))
 		return -1;
 	l->dirw.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (l->dirw.fd < 0) {
@@ -349,6 +503,33 @@ static int setup(struct launcher *l)
 	return 0;
 }
 
+/* Under the monitor drop-in the launcher is run as /usr/bin/virt-launcher
+ * with KubeVirt's arguments: with TETHER_LAUNCHER_ARGS set, those are
+ * ignored and its options are that variable's words (split at spaces).
+ * Returns the new argc, or 0 when the variable is not set. */
+static int env_args(char *argv0, char ***argv)
+{
+	static char words[4096];
+	static char *args[2 + 2 * MAX_SUP_ARGS + 16];
+	const char *env = getenv("TETHER_LAUNCHER_ARGS");
+	int n = 1;
+
+	if (!env)
+		return 0;
+	if (strlen(env) >= sizeof(words))
+		usage_error("TETHER_LAUNCHER_ARGS: 4095 bytes at most");
+	memcpy(words, env, strlen(env) + 1);
+	args[0] = argv0;
+	for (char *w = strtok(words, " "); w; w = strtok(0, " ")) {
+		if (n == (int)(sizeof(args) / sizeof(*args)) - 1)
+			usage_error("TETHER_LAUNCHER_ARGS: too many words");
+		args[n++] = w;
+	}
+	args[n] = 0;
+	*argv = args;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static struct launcher l = {
@@ -363,6 +544,15 @@ int main(int argc, char **argv)
 	if (sig_block_all(&l.orig) < 0)
 		return EXIT_SETUP;
 	log_setup("launcher", LOG_INFO, LOG_JSON);
+	l.conn = -1;
+	if (argc > 0) {
+		int n = env_args(argv[0], &argv);
+
+		if (n) {
+			log_info("options from TETHER_LAUNCHER_ARGS; %d arguments ignored", argc - 1);
+			argc = n;
+		}
+	}
 	parse(&l, argc, argv);
 	l.sigw.fn = on_signal;
 	l.sigw.ctx = &l;
@@ -372,6 +562,8 @@ int main(int argc, char **argv)
 	l.retryw.ctx = &l;
 	l.cmdw = (struct watch){ -1, on_cmd, &l };
 	if (setup(&l) < 0) {
+		if (l.sup > 0)
+			kill(l.sup, SIGKILL);
 		if (l.cmdw.fd >= 0)
 			unlink(l.cmd_socket);
 		return EXIT_SETUP;

@@ -17,6 +17,8 @@ struct spawn_req {
 	int ignore_chld;	/* SIGCHLD back to SIG_IGN (sig_chld_default) */
 	const char *who;	/* name used in the exec error line */
 	int out_fd;		/* > 0: becomes the child's stdout and stderr */
+	int *exec_errno;	/* set: spawn returns once the exec is done, and
+				 * stores 0, or the errno of a failed exec */
 };
 
 /* Forks and execs.  The child writes one error line and exits 127 when

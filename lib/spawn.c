@@ -4,6 +4,7 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -37,7 +38,7 @@ static void take_foreground(void)
 		log_warn("tcsetpgrp on stdin: %m");
 }
 
-static void child(const struct spawn_req *r)
+static void child(const struct spawn_req *r, int report)
 {
 	if (r->new_pgrp)
 		take_foreground();
@@ -58,10 +59,28 @@ static void child(const struct spawn_req *r)
 		environ = (char **)r->envp;
 	execvp(r->argv[0], r->argv);
 	int err = errno;
+	if (report >= 0 && write(report, &err, sizeof(err)) < 0)
+		err = errno;
 	/* The mask is back to the inherited one; the line below must not
 	 * depend on signals, and nothing else runs before _exit. */
 	log_error("exec %s: %m", r->argv[0]);
 	_exit(exec_failure_code(err));
+}
+
+/* The exec report: a close-on-exec pipe that a successful exec closes
+ * and a failed one writes the errno into.  The wait is on our own child,
+ * between its fork and its exec. */
+static void exec_result(int *p, int *err)
+{
+	ssize_t n;
+
+	close(p[1]);
+	do
+		n = read(p[0], err, sizeof(*err));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(*err))
+		*err = 0;
+	close(p[0]);
 }
 
 /* _Fork, not fork: no role starts a thread or registers an atfork
@@ -69,10 +88,22 @@ static void child(const struct spawn_req *r)
  * links 1.3 KB of lock and clock code into binaries counted in bytes. */
 pid_t spawn(const struct spawn_req *r)
 {
-	pid_t pid = _Fork();
+	int p[2] = { -1, -1 };
+	pid_t pid;
 
+	if (r->exec_errno && pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = _Fork();
 	if (pid == 0)
-		child(r);
+		child(r, p[1]);
+	if (p[0] < 0)
+		return pid;
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return pid;
+	}
+	exec_result(p, r->exec_errno);
 	return pid;
 }
 

@@ -13,7 +13,8 @@ enum {
 	O_TERMLOG, O_EVSOCK, O_NO_TERMLOG, O_TERMLOG_MAX, O_CLEANUP,
 	O_NO_CLEANUP, O_DIR, O_NO_PREPARE, O_SEED_FROM, O_SEED_TO,
 	O_NO_SEED, O_LOGFMT, O_LOGLEVEL, O_VERBOSE, O_QUIET, O_HELP,
-	O_VERSION, O_SEND,
+	O_VERSION, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
+	O_NO_ISTIO,
 };
 
 static const struct opt options[] = {
@@ -55,6 +56,11 @@ static const struct opt options[] = {
 	{ "help", 'h', 0, O_HELP },
 	{ "version", 0, 0, O_VERSION },
 	{ "send-event", 0, 1, O_SEND },
+	{ "for-parent", 0, 0, O_FOR_PARENT },
+	{ "monitor", 0, 0, O_MONITOR },
+	{ "launcher", 0, 1, O_LAUNCHER },
+	{ "virtqemud-env", 0, 1, O_QEMUD_ENV },
+	{ "no-istio-quit", 0, 0, O_NO_ISTIO },
 	{ 0, 0, 0, 0 },
 };
 
@@ -91,7 +97,9 @@ static void defaults(struct config *c)
 		.enabled = 1,
 	};
 	c->restricted = 1;
-	c->auth_pid = -1;
+	c->auth_pid = AUTH_MAIN;
+	c->launcher = "/usr/bin/virt-launcher";
+	c->istio = 1;
 	c->grace_ms = 5000;
 	c->qemu_timeout_ms = 10000;
 	c->backoff_ms = 100;
@@ -148,11 +156,24 @@ static int add_dir(struct config *c, const char *arg)
 static int auth_pid(struct config *c, const char *arg)
 {
 	if (!strcmp(arg, "main"))
-		c->auth_pid = -1;
+		c->auth_pid = AUTH_MAIN;
+	else if (!strcmp(arg, "parent"))
+		c->auth_pid = AUTH_PARENT;
 	else if (!strcmp(arg, "none"))
-		c->auth_pid = 0;
+		c->auth_pid = AUTH_NONE;
 	else if (parse_long(arg, 1, 1 << 22, &c->auth_pid))
-		return bad(c, "--auth-pid takes a pid, 'main' or 'none', not", arg);
+		return bad(c, "--auth-pid takes a pid, 'main', 'parent' or 'none', not", arg);
+	return 0;
+}
+
+static int qemud_env(struct config *c, const char *arg)
+{
+	if (!strcmp(arg, "inherit"))
+		c->qemud_env = ENV_INHERIT;
+	else if (!strcmp(arg, "auth-pid-only"))
+		c->qemud_env = ENV_AUTH_PID_ONLY;
+	else
+		return bad(c, "--virtqemud-env takes inherit or auth-pid-only, not", arg);
 	return 0;
 }
 
@@ -250,8 +271,45 @@ static int other_opt(struct config *c, int id, const char *arg)
 	return 0;
 }
 
+/* Which options a mode's defaults must leave alone. */
+static void note_given(struct config *c, int id)
+{
+	static const struct { int id, bit; } map[] = {
+		{ O_DIR, GIVEN_PREPARE }, { O_NO_PREPARE, GIVEN_PREPARE },
+		{ O_SEED_FROM, GIVEN_SEED }, { O_SEED_TO, GIVEN_SEED },
+		{ O_NO_SEED, GIVEN_SEED }, { O_CLEANUP, GIVEN_CLEANUP },
+		{ O_NO_CLEANUP, GIVEN_CLEANUP }, { O_TERMLOG, GIVEN_TERMLOG },
+		{ O_NO_TERMLOG, GIVEN_TERMLOG }, { O_LOGD, GIVEN_LOGD },
+		{ O_QEMUD, GIVEN_QEMUD }, { O_AUTH_PID, GIVEN_AUTH },
+		{ O_QEMUD_ENV, GIVEN_ENV }, { O_QEMU_TIMEOUT, GIVEN_QEMU_TIMEOUT },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (map[i].id == id)
+			c->given |= map[i].bit;
+}
+
+static int mode_opt(struct config *c, int id, const char *arg)
+{
+	switch (id) {
+	case O_FOR_PARENT:
+	case O_MONITOR:
+		if (c->mode != MODE_MAIN)
+			return bad(c, "one placement at a time:", "--for-parent and --monitor");
+		c->mode = id == O_FOR_PARENT ? MODE_PARENT : MODE_MONITOR;
+		break;
+	case O_LAUNCHER: return abs_path(c, "--launcher takes an absolute path, not", arg, &c->launcher);
+	case O_QEMUD_ENV: return qemud_env(c, arg);
+	case O_NO_ISTIO: c->istio = 0; break;
+	}
+	return 0;
+}
+
 static int one(struct config *c, int id, const char *arg)
 {
+	note_given(c, id);
+	if (id >= O_FOR_PARENT)
+		return mode_opt(c, id, arg);
 	if (id <= O_QEMUD_ARG)
 		return daemon_opt(c, id, arg);
 	if (id >= O_GRACE && id <= O_WINDOW)
@@ -269,12 +327,139 @@ static int finish_send(struct config *c, char **rest)
 	return 0;
 }
 
+static int is_name(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, name);
+}
+
+/* strconv.ParseBool, as pflag reads --keep-after-failure=VALUE. */
+static int go_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*out = !strcmp(s, yes[i]);
+			return 0;
+		}
+	return -1;
+}
+
+/* The flags virt-launcher-monitor reads itself, the way pflag reads them
+ * (unknown flags are virt-launcher's; "--" ends the flags), so that the
+ * same command line means the same here. */
+static int monitor_flags(struct config *c, char **args)
+{
+	static const char kaf[] = "--keep-after-failure", cdd[] = "--container-disk-dir";
+	const char *dir = "/var/run/kubevirt/container-disks";
+	struct buf b = BUF_INIT(c->cleanup_store);
+
+	for (char **a = args; *a && strcmp(*a, "--"); a++) {
+		if (!strcmp(*a, kaf)) {
+			c->keep_after_failure = 1;
+		} else if (!strncmp(*a, kaf, sizeof(kaf) - 1) && (*a)[sizeof(kaf) - 1] == '=') {
+			if (go_bool(*a + sizeof(kaf), &c->keep_after_failure))
+				return bad(c, "--keep-after-failure takes true or false, not", *a + sizeof(kaf));
+		} else if (!strcmp(*a, cdd)) {
+			if (!a[1])
+				return bad(c, "flag needs an argument:", cdd);
+			dir = *++a;
+		} else if (!strncmp(*a, cdd, sizeof(cdd) - 1) && (*a)[sizeof(cdd) - 1] == '=') {
+			dir = *a + sizeof(cdd);
+		}
+	}
+	buf_printf(&b, "%s/*.sock", dir);
+	buf_cstr(&b);
+	if (b.truncated || dir[0] != '/' || strcspn(dir, "*?") < strlen(dir))
+		return bad(c, "--container-disk-dir takes an absolute path without * or ?, not", dir);
+	return 0;
+}
+
+/* MAIN becomes the launcher with the monitor's arguments, all but
+ * "--keep-after-failure" (removed wherever it stands, as the monitor
+ * does).  slot is the argv entry before the arguments: it is ours. */
+static int monitor_argv(struct config *c, char **slot)
+{
+	char **out = slot + 1;
+
+	if (monitor_flags(c, slot + 1) < 0)
+		return -1;
+	for (char **a = slot + 1; *a; a++)
+		if (strcmp(*a, "--keep-after-failure"))
+			*out++ = *a;
+	*out = 0;
+	slot[0] = (char *)c->launcher;
+	c->argv = slot;
+	c->mode = MODE_MONITOR;
+	return 0;
+}
+
+/* virt-launcher-monitor ARGS... or tini -- virt-launcher-monitor ARGS...:
+ * no option of ours, every argument the monitor's. */
+static int by_name(struct config *c, int argc, char **argv, int *done)
+{
+	*done = 1;
+	if (argc > 0 && is_name(argv[0], "virt-launcher-monitor"))
+		return monitor_argv(c, argv);
+	if (argc > 0 && is_name(argv[0], "tini")) {
+		if (argc < 3 || strcmp(argv[1], "--") || !is_name(argv[2], "virt-launcher-monitor"))
+			return bad(c, "as tini, tether-supervise runs only 'tini -- virt-launcher-monitor ARGS...' (tether is the general tini); got",
+				   argc > 1 ? argv[1] : "nothing");
+		return monitor_argv(c, argv + 2);
+	}
+	*done = 0;
+	return 0;
+}
+
+/* What each placement does unless told otherwise. */
+static int mode_defaults(struct config *c)
+{
+	if (c->mode == MODE_MAIN && c->auth_pid == AUTH_PARENT)
+		return bad(c, "--auth-pid parent needs", "--for-parent");
+	if (c->mode == MODE_PARENT && c->auth_pid == AUTH_MAIN && (c->given & GIVEN_AUTH))
+		return bad(c, "--for-parent runs no MAIN: --auth-pid takes a pid, 'parent' or 'none', not", "main");
+	if (c->mode == MODE_MAIN)
+		return 0;
+	/* The parent (virt-launcher) or the unpatched virt-launcher under the
+	 * monitor prepares and seeds its directories itself. */
+	if (!(c->given & GIVEN_PREPARE))
+		c->ndirs = 0;
+	if (!(c->given & GIVEN_SEED))
+		c->seed_from = 0;
+	if (c->mode == MODE_PARENT) {
+		/* The monitor (PID 1) removes the sockets, after QEMU. */
+		if (!(c->given & GIVEN_CLEANUP))
+			c->cleanup_glob = 0;
+		if (!(c->given & GIVEN_AUTH))
+			c->auth_pid = AUTH_PARENT;
+		/* Deckhouse's virt-launcher gives virtqemud this one variable. */
+		if (!(c->given & GIVEN_ENV))
+			c->qemud_env = ENV_AUTH_PID_ONLY;
+		return 0;
+	}
+	/* The monitor: no daemon, no termination log, unless asked. */
+	c->d[D_LOGD].enabled &= !!(c->given & GIVEN_LOGD);
+	c->d[D_QEMUD].enabled &= !!(c->given & GIVEN_QEMUD);
+	if (!(c->given & GIVEN_TERMLOG))
+		c->termlog = 0;
+	if (!(c->given & GIVEN_CLEANUP))
+		c->cleanup_glob = c->cleanup_store;
+	return 0;
+}
+
 int config_parse(struct config *c, int argc, char **argv)
 {
 	struct optstate st;
-	int id;
+	int id, done;
 
 	defaults(c);
+	if (by_name(c, argc, argv, &done) < 0)
+		return -1;
+	if (done)
+		return mode_defaults(c);
 	opt_start(&st, argc, argv);
 	while ((id = opt_next(&st, options)) > 0)
 		if (one(c, id, st.arg) < 0)
@@ -288,11 +473,15 @@ int config_parse(struct config *c, int argc, char **argv)
 	if (c->action == ACT_SEND)
 		return finish_send(c, argv + st.i);
 	c->argv = argv + st.i;
-	if (!c->argv[0])
+	if (c->mode == MODE_PARENT && c->argv[0])
+		return bad(c, "--for-parent runs no program, but got", c->argv[0]);
+	if (c->mode == MODE_MONITOR && monitor_argv(c, argv + st.i - 1) < 0)
+		return -1;
+	if (c->mode == MODE_MAIN && !c->argv[0])
 		return bad(c, "no MAIN program; usage:", "tether-supervise [OPTIONS] -- MAIN [ARGS...]");
 	if (c->backoff_max_ms < c->backoff_ms)
 		return bad(c, "--backoff-max is below --backoff:", "backoff-max");
 	if (c->seed_from && !c->seed_to[0])
 		return bad(c, "--seed-to is empty:", "");
-	return 0;
+	return mode_defaults(c);
 }

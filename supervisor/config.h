@@ -32,13 +32,41 @@ struct daemon_cfg {
 
 enum action { ACT_RUN, ACT_HELP, ACT_VERSION, ACT_SEND };
 
+/* Where tether-supervise sits (supervisor/README.md, "Placements"). */
+enum mode {
+	MODE_MAIN,	/* PID 1 of the compute container, MAIN its child */
+	MODE_PARENT,	/* --for-parent: started by virt-launcher, no MAIN */
+	MODE_MONITOR,	/* virt-launcher-monitor (and the tini before it) */
+};
+
+/* LIBVIRT_UNIX_SOCKET_AUTH_PID: a pid, or one of these. */
+enum { AUTH_NONE = 0, AUTH_MAIN = -1, AUTH_PARENT = -2 };
+
+/* virtqemud's environment: ours plus the variable, or that one only. */
+enum qemud_env { ENV_INHERIT, ENV_AUTH_PID_ONLY };
+
+/* Options given explicitly, so a mode's defaults do not override them. */
+enum {
+	GIVEN_PREPARE = 1, GIVEN_SEED = 2, GIVEN_CLEANUP = 4, GIVEN_TERMLOG = 8,
+	GIVEN_LOGD = 16, GIVEN_QEMUD = 32, GIVEN_AUTH = 64, GIVEN_ENV = 128,
+	GIVEN_QEMU_TIMEOUT = 256,
+};
+
 struct config {
 	enum action action;
+	enum mode mode;
+	int given;		/* GIVEN_* */
 	struct daemon_cfg d[D_COUNT];
 	char **argv;		/* MAIN */
 	int restricted;		/* 0: never pass the restricted flags */
 	int strict;
-	long auth_pid;		/* -1: MAIN's pid; 0: do not set */
+	long auth_pid;		/* a pid or AUTH_* */
+	enum qemud_env qemud_env;
+	/* MODE_MONITOR: virt-launcher and what the monitor reads itself */
+	const char *launcher;
+	int keep_after_failure;
+	char cleanup_store[4096 + 8];	/* --container-disk-dir plus the pattern */
+	int istio;		/* ask the istio sidecar to quit at the end */
 	long grace_ms, main_grace_ms, qemu_timeout_ms;
 	long backoff_ms, backoff_max_ms;
 	long crash_budget, crash_window_ms;

@@ -46,35 +46,20 @@ static enum log_level line_level(const char *p, size_t n)
 	return LOG_INFO;
 }
 
-static void emit_line(struct daemon *d, const char *p, size_t n)
+static void emit_line(void *ctx, const char *p, size_t n)
 {
+	struct daemon *d = ctx;
+
 	if (n && p[n - 1] == '\r')
 		n--;
 	log_line(d->c->name, line_level(p, n), p, n, scratch, sizeof(scratch));
-}
-
-/* Lines are cut only when one is longer than the whole buffer. */
-static void flush_lines(struct daemon *d, int all)
-{
-	char *p = d->line, *end = d->line + d->line_len, *nl;
-
-	while ((nl = memchr(p, '\n', end - p))) {
-		emit_line(d, p, nl - p);
-		p = nl + 1;
-	}
-	if ((all || (p == d->line && d->line_len == LINE_BUF)) && p < end) {
-		emit_line(d, p, end - p);
-		p = end;
-	}
-	d->line_len = end - p;
-	memmove(d->line, p, d->line_len);
 }
 
 static void out_close(struct daemon *d)
 {
 	if (d->out.fd < 0)
 		return;
-	flush_lines(d, 1);
+	lines_flush(&d->lines, 1);
 	loop_del(&d->s->loop, &d->out);
 	close(d->out.fd);
 	d->out.fd = -1;
@@ -86,21 +71,13 @@ static void on_output(struct watch *w, uint32_t events)
 	ssize_t n;
 
 	(void)events;
-	for (;;) {
-		n = read(w->fd, d->line + d->line_len, LINE_BUF - d->line_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			if (n < 0)
-				log_warn("reading %s's output: %m", d->c->name);
-			out_close(d);
-			return;
-		}
-		d->line_len += n;
-		flush_lines(d, 0);
-	}
+	while ((n = lines_read(&d->lines, w->fd)) > 0)
+		;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n < 0)
+		log_warn("reading %s's output: %m", d->c->name);
+	out_close(d);
 }
 
 static int out_open(struct daemon *d, int *wfd)
@@ -420,7 +397,7 @@ int daemon_init(struct sup *s, int idx)
 	d->s = s;
 	d->idx = idx;
 	d->c = &s->cfg->d[idx];
-	d->line = lines[idx];
+	d->lines = (struct lines){ lines[idx], 0, LINE_BUF, emit_line, d };
 	d->out.fd = -1;
 	d->out.fn = on_output;
 	d->out.ctx = d;

@@ -14,6 +14,10 @@
 
 static const char usage[] =
 "usage: tether-supervise [OPTIONS] -- MAIN [ARGS...]\n"
+"       tether-supervise --for-parent [OPTIONS]\n"
+"       tether-supervise --monitor [OPTIONS] -- [MONITOR-ARGS...]\n"
+"       virt-launcher-monitor MONITOR-ARGS...   (argv[0]; also as\n"
+"       tini -- virt-launcher-monitor MONITOR-ARGS...)\n"
 "       tether-supervise --send-event SOCKET JSON\n"
 "\n"
 "PID 1 of the compute container: starts MAIN (virt-launcher), then virtlogd\n"
@@ -21,6 +25,19 @@ static const char usage[] =
 "virtlogd's socket has appeared; restarts them with back-off; stops\n"
 "MAIN -> leftover QEMU -> virtqemud -> virtlogd -> the rest; writes the\n"
 "termination log; exits with MAIN's status (128+N when killed by signal N).\n"
+"\n"
+"--for-parent: started by virt-launcher instead of its daemon goroutines;\n"
+"  no MAIN; stops the daemons in order when the parent exits or sends TERM;\n"
+"  LIBVIRT_UNIX_SOCKET_AUTH_PID is the parent's pid; no prepare, seed or\n"
+"  socket clean-up unless given.\n"
+"--monitor (or the name virt-launcher-monitor): KubeVirt's monitor; runs\n"
+"  --launcher with every MONITOR-ARG but --keep-after-failure; INT, TERM,\n"
+"  QUIT -> SIGTERM to it; then dumps the passt and QEMU logs, gives QEMU\n"
+"  --qemu-timeout, asks istio-proxy to quit, removes --container-disk-dir's\n"
+"  sockets; no daemon and no termination log unless --virtlogd, --virtqemud\n"
+"  or --termination-log is given.\n"
+"  --launcher PATH           [/usr/bin/virt-launcher]\n"
+"  --no-istio-quit           do not ask the istio sidecar to quit\n"
 "\n"
 "Daemons (defaults in brackets):\n"
 "  --virtlogd PATH           [/usr/sbin/virtlogd]\n"
@@ -35,7 +52,11 @@ static const char usage[] =
 "  An empty conf or socket (\"\") means: no -f / ready when started.\n"
 "  --no-restricted-flags     never pass --no-admin-srv / --no-ro-srv\n"
 "  --strict                  refuse (exit 4) a daemon that lacks them\n"
-"  --auth-pid PID|main|none  LIBVIRT_UNIX_SOCKET_AUTH_PID for virtqemud [main]\n"
+"  --auth-pid PID|main|parent|none  LIBVIRT_UNIX_SOCKET_AUTH_PID for virtqemud\n"
+"                            [main; parent with --for-parent]\n"
+"  --virtqemud-env inherit|auth-pid-only  virtqemud's environment: ours plus\n"
+"                            the variable, or that variable alone\n"
+"                            [inherit; auth-pid-only with --for-parent]\n"
 "\n"
 "Restarts and stop (seconds, up to 3 decimals):\n"
 "  --backoff S               second restart delay, doubling [0.1]\n"
@@ -72,8 +93,11 @@ static const char usage[] =
 "Exit codes: MAIN's own (128+N if killed by signal N); 1 QEMU had to be\n"
 "killed although MAIN exited 0; 2 bad usage; 3 a daemon spent its crash\n"
 "budget; 4 --strict and a daemon lacks the restricted flags; 5 a directory\n"
-"is not writable or seeding failed; 111 a system call failed in set-up;\n"
-"126/127 MAIN could not be executed / was not found.\n";
+"is not writable or seeding failed; 111 a system call failed in set-up (or,\n"
+"with --for-parent, the parent had gone); 126/127 MAIN could not be\n"
+"executed / was not found.  --for-parent: 0 when stopped.  The monitor:\n"
+"virt-launcher's code, 255 if it was killed by a signal, 1 if it could not\n"
+"be started or QEMU outlived --qemu-timeout.\n";
 
 static int print(const char *s)
 {
@@ -105,6 +129,8 @@ int main(int argc, char **argv)
 	case ACT_RUN:
 		break;
 	}
-	log_setup("tether-supervise", cfg.log_level, cfg.log_format);
+	/* Under the monitor's name, its log lines carry its component. */
+	log_setup(cfg.mode == MODE_MONITOR ? "virt-launcher-monitor" : "tether-supervise",
+		  cfg.log_level, cfg.log_format);
 	return supervise(&cfg, &orig);
 }

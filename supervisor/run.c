@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "fd.h"
 #include "log.h"
+#include "pidfd.h"
 #include "prepare.h"
 #include "sig.h"
 
@@ -101,10 +102,10 @@ static int visit_proc(const char *name, void *ctx)
 	return 0;
 }
 
-/* Our direct children from /proc/self/task/TID/children: a few reads,
- * where a /proc scan of a busy host reads every process's stat.
- * -1 when the kernel lacks the file (CONFIG_PROC_CHILDREN). */
-static int scan_children(struct sup *s)
+/* fn for each of our direct children, from /proc/self/task/TID/children:
+ * a few reads, where a /proc scan of a busy host reads every process's
+ * stat.  -1 when the kernel lacks the file (CONFIG_PROC_CHILDREN). */
+static int children_each(int (*fn)(const char *name, void *ctx), void *ctx)
 {
 	char path[64], list[4096], *p, *end;
 	struct buf b = BUF_INIT(path);
@@ -125,7 +126,7 @@ static int scan_children(struct sup *s)
 		if (*end)
 			*end++ = '\0';
 		if (*p)
-			visit_proc(p, s);
+			fn(p, ctx);
 	}
 	return 0;
 }
@@ -160,7 +161,13 @@ static void enter_qemu(struct sup *s)
 	for (int i = 0; i < D_COUNT; i++)
 		daemon_freeze(&s->d[i]);
 	s->nqemu = 0;
-	if (scan_children(s) < 0 && dir_each("/proc", visit_proc, s) < 0)
+	if (s->cfg->mode == MODE_MONITOR)
+		monitor_dump_logs();
+	/* Not a subreaper: QEMU, daemonised by virtqemud, went to the pod's
+	 * PID 1 (the monitor), whose job it stays. */
+	if (s->cfg->mode == MODE_PARENT)
+		return;
+	if (children_each(visit_proc, s) < 0 && dir_each("/proc", visit_proc, s) < 0)
 		log_warn("scanning /proc for QEMU: %m");
 	if (!s->nqemu)
 		return;
@@ -178,6 +185,33 @@ static void enter_daemon(struct sup *s, enum phase ph, int idx)
 	daemon_stop(&s->d[idx]);
 }
 
+static int term_child(const char *name, void *ctx)
+{
+	long pid;
+
+	(void)ctx;
+	if (parse_long(name, 2, 1 << 22, &pid))
+		return 0;
+	if (kill(pid, SIGTERM) < 0 || kill(pid, SIGCONT) < 0) {
+		if (errno != ESRCH)
+			log_warn("kill %ld: %m", pid);
+	}
+	return 0;
+}
+
+/* Our children first, each stopping its own tree in its own order (a
+ * tether-supervise --for-parent orphaned by virt-launcher's death stops
+ * its daemons in order); what they leave comes to us and gets its TERM
+ * the next round; the grace period's end kills the whole tree. */
+static void term_children(struct sup *s)
+{
+	if (children_each(term_child, s) == 0)
+		return;
+	if (tree_signal(SIGTERM) < 0)
+		log_warn("sending SIGTERM to the remaining processes: %m");
+	tree_signal(SIGCONT);
+}
+
 static void enter_rest(struct sup *s)
 {
 	s->phase = PH_REST;
@@ -185,9 +219,7 @@ static void enter_rest(struct sup *s)
 	if (s->none_left)
 		return;
 	log_info("stopping the remaining processes");
-	if (tree_signal(SIGTERM) < 0)
-		log_warn("sending SIGTERM to the remaining processes: %m");
-	tree_signal(SIGCONT);
+	term_children(s);
 	grace_start(&s->rest_grace, s->cfg->grace_ms);
 }
 
@@ -258,22 +290,61 @@ static void remove_sockets(const char *glob)
 		log_warn("reading %s: %m", g.dir);
 }
 
-static void finish(struct sup *s)
+/* The exit code: MAIN's, or ours.  The monitor's own rules: 1 when
+ * virt-launcher could not be started or QEMU outlived its time, 255 for a
+ * virt-launcher killed by a signal (Go's ExitStatus() is -1 then). */
+static int final_code(struct sup *s)
 {
-	int code = s->fatal ? s->fatal : exit_code_of(s->main_status);
+	const struct config *c = s->cfg;
+	int code = exit_code_of(s->main_status);
 
-	s->phase = PH_DONE;
-	grace_cancel(&s->rest_grace);
+	if (s->fatal)
+		return s->fatal;
+	if (s->qemu_grace.killed)
+		log_warn("QEMU outlived --qemu-timeout and was killed");
+	if (c->mode == MODE_MONITOR) {
+		if (s->exec_err || s->qemu_grace.killed)
+			return EXIT_QEMU_KILLED;
+		return WIFSIGNALED(s->main_status) ? 255 : code;
+	}
+	return code == 0 && s->qemu_grace.killed ? EXIT_QEMU_KILLED : code;
+}
+
+static void conclude(struct sup *s)
+{
+	int code = final_code(s);
+
 	if (s->cfg->cleanup_glob)
 		remove_sockets(s->cfg->cleanup_glob);
-	if (code == 0 && s->qemu_grace.killed) {
-		log_warn("QEMU outlived --qemu-timeout and was killed");
-		code = EXIT_QEMU_KILLED;
-	}
 	if (s->termlog_on)
 		termlog_close(&s->tl);
+	if (s->cfg->mode == MODE_MONITOR && s->cfg->keep_after_failure && code) {
+		s->phase = PH_KEEP;
+		log_info("keeping the container alive since --keep-after-failure is set "
+			 "(exit code %d; only SIGKILL ends it now)", code);
+		return;
+	}
+	s->phase = PH_DONE;
 	log_info("exiting with code %d", code);
 	loop_exit(&s->loop, code);
+}
+
+static void istio_done(void *ctx)
+{
+	conclude(ctx);
+}
+
+/* Everything has been stopped: the monitor's last steps (the sidecar,
+ * then the sockets), then the exit. */
+static void finish(struct sup *s)
+{
+	grace_cancel(&s->rest_grace);
+	if (s->cfg->mode == MODE_MONITOR && s->cfg->istio) {
+		s->phase = PH_ISTIO;
+		istio_quit(&s->istio, &s->loop, istio_done, s);
+		return;
+	}
+	conclude(s);
 }
 
 static void step(struct sup *s)
@@ -296,6 +367,8 @@ static void begin_stop(struct sup *s, const char *why, int term_main)
 		return;
 	s->phase = PH_MAIN;
 	log_info("stopping: %s", why);
+	if (s->cfg->mode == MODE_PARENT)
+		s->main_done = 1;	/* no MAIN: the daemons go at once */
 	if (!s->main_done && term_main && kill(s->main_pid, SIGTERM) < 0 &&
 	    errno != ESRCH)
 		log_warn("kill MAIN: %m");
@@ -344,8 +417,66 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 
 static void reap(struct sup *s)
 {
-	reap_all(on_reaped, s, &s->none_left);
+	if (reap_all(on_reaped, s, &s->none_left) && s->phase == PH_REST && !s->none_left)
+		term_children(s);
 	step(s);
+}
+
+/* why: the signal that made us send sig, or 0 when sig is forwarded. */
+static void send_main(struct sup *s, int sig, const char *why)
+{
+	char name[16];
+
+	if (s->main_done || s->main_pid <= 0)
+		return;
+	if (why)
+		log_info("%s: sending %s to MAIN", why, sig_name(sig, name));
+	else
+		log_info("forwarding %s to MAIN", sig_name(sig, name));
+	if (kill(s->main_pid, sig) < 0 && errno != ESRCH)
+		log_warn("kill MAIN: %m");
+}
+
+static int stop_signal(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT;
+}
+
+/* PID 1 with MAIN: every signal forwarded as it came; TERM, INT, QUIT
+ * also start the stop. */
+static void signal_main(struct sup *s, int sig, const char *name)
+{
+	send_main(s, sig, 0);
+	if (stop_signal(sig))
+		begin_stop(s, name, 0);
+}
+
+/* The monitor: INT, TERM and QUIT become one SIGTERM to virt-launcher;
+ * HUP is passed on (virt-launcher stops on it too); the rest, which the
+ * monitor catches and ignores, are ignored. */
+static void signal_monitor(struct sup *s, int sig, const char *name)
+{
+	if (s->phase == PH_KEEP) {
+		log_info("%s ignored: kept alive by --keep-after-failure", name);
+		return;
+	}
+	if (stop_signal(sig)) {
+		send_main(s, SIGTERM, name);
+		begin_stop(s, name, 0);
+	} else if (sig == SIGHUP) {
+		send_main(s, sig, 0);
+	} else {
+		log_debug("%s ignored", name);
+	}
+}
+
+/* --for-parent: the parent stops us with TERM (INT, QUIT alike). */
+static void signal_parent(struct sup *s, int sig, const char *name)
+{
+	if (stop_signal(sig))
+		begin_stop(s, name, 0);
+	else
+		log_debug("%s ignored", name);
 }
 
 static void on_signals(struct watch *w, uint32_t events)
@@ -362,24 +493,60 @@ static void on_signals(struct watch *w, uint32_t events)
 			continue;
 		if (sig == SIGCHLD)
 			continue;
-		if (!s->main_done) {
-			log_info("forwarding %s to MAIN", sig_name(sig, name));
-			if (kill(s->main_pid, sig) < 0 && errno != ESRCH)
-				log_warn("forwarding %s: %m", name);
-		}
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
-			begin_stop(s, sig_name(sig, name), 0);
+		sig_name(sig, name);
+		if (s->cfg->mode == MODE_MONITOR)
+			signal_monitor(s, sig, name);
+		else if (s->cfg->mode == MODE_PARENT)
+			signal_parent(s, sig, name);
+		else
+			signal_main(s, sig, name);
 	}
 	if (got < 0)
 		log_error("reading signalfd: %m");
 	reap(s);
 }
 
+/* --for-parent: the parent's death is its pidfd becoming readable, at
+ * once.  PR_SET_PDEATHSIG is not used: it fires when the thread that
+ * forked us exits, and a Go program's threads come and go. */
+static void on_parent(struct watch *w, uint32_t events)
+{
+	struct sup *s = w->ctx;
+
+	(void)events;
+	if (w->fd < 0)
+		return;
+	loop_del(&s->loop, w);
+	close(w->fd);
+	w->fd = -1;
+	s->tl.owner = 0;	/* its pid may be someone else's now */
+	log_warn("the parent (pid %d) has exited", s->parent);
+	begin_stop(s, "the parent has exited", 0);
+}
+
+static int open_parent(struct sup *s)
+{
+	s->parent = getppid();
+	s->parentw = (struct watch){ pidfd_open_pid(s->parent), on_parent, s };
+	if (s->parentw.fd < 0) {
+		log_error("pidfd_open of the parent (pid %d): %m", s->parent);
+		return -1;
+	}
+	/* A parent that died before the pidfd existed re-parented us. */
+	if (getppid() != s->parent) {
+		log_error("the parent (pid %d) exited before tether-supervise started", s->parent);
+		return -1;
+	}
+	log_info("started for the parent (pid %d)", s->parent);
+	return 0;
+}
+
 /* --- set-up --- */
 
-/* MAIN's environment plus the one variable (any older value replaced):
- * virtqemud keeps XDG_RUNTIME_DIR, PATH and the rest it relies on. */
-static char **qemud_env(long auth_pid)
+/* virtqemud's environment: ours (that is MAIN's or the parent's) with the
+ * variable added (any older value replaced), or the variable alone, as
+ * Deckhouse's virt-launcher gives it (ENV_AUTH_PID_ONLY). */
+static char **qemud_env(long auth_pid, enum qemud_env how)
 {
 	static char entry[48];
 	static char *env[1024];
@@ -387,9 +554,9 @@ static char **qemud_env(long auth_pid)
 	struct buf b = BUF_INIT(entry);
 	size_t i = 0;
 
-	if (!auth_pid)
-		return 0;
-	for (char **e = environ; *e; e++) {
+	if (how == ENV_INHERIT && !auth_pid)
+		return environ;
+	for (char **e = environ; how == ENV_INHERIT && *e; e++) {
 		if (!strncmp(*e, key, sizeof(key) - 1))
 			continue;
 		if (i == sizeof(env) / sizeof(*env) - 2) {
@@ -398,8 +565,10 @@ static char **qemud_env(long auth_pid)
 		}
 		env[i++] = *e;
 	}
-	buf_printf(&b, "%s%ld", key, auth_pid);
-	env[i++] = (char *)buf_cstr(&b);
+	if (auth_pid) {
+		buf_printf(&b, "%s%ld", key, auth_pid);
+		env[i++] = (char *)buf_cstr(&b);
+	}
 	env[i] = 0;
 	return env;
 }
@@ -412,7 +581,8 @@ static void caps_setup(struct sup *s)
 	if (p < 0)
 		log_warn("capget: %m");
 	else if (!p)
-		log_warn("CAP_NET_BIND_SERVICE is not in the permitted set: MAIN and virtqemud run without it");
+		log_warn("CAP_NET_BIND_SERVICE is not in the permitted set: %s run without it",
+			 s->cfg->mode == MODE_PARENT ? "virtqemud" : "MAIN and virtqemud");
 }
 
 static int start_main(struct sup *s)
@@ -420,6 +590,7 @@ static int start_main(struct sup *s)
 	struct spawn_req req = {
 		.argv = s->cfg->argv, .mask = s->orig, .who = "MAIN",
 		.ignore_chld = s->ignore_chld,
+		.exec_errno = s->cfg->mode == MODE_MONITOR ? &s->exec_err : 0,
 	};
 
 	sup_ambient(s, 1);
@@ -427,6 +598,10 @@ static int start_main(struct sup *s)
 	if (s->main_pid < 0) {
 		log_error("fork: %m");
 		return -1;
+	}
+	if (s->exec_err) {
+		errno = s->exec_err;
+		log_error("failed to run %s: %m", s->cfg->argv[0]);
 	}
 	/* MAIN inherits our fds; afterwards we hold none we were given. */
 	drop_inherited();
@@ -450,16 +625,23 @@ static int setup_rest(struct sup *s)
 {
 	const struct config *c = s->cfg;
 
+	long auth = c->auth_pid == AUTH_MAIN ? s->main_pid :
+		    c->auth_pid == AUTH_PARENT ? s->parent : c->auth_pid;
+
+	if (c->mode == MODE_PARENT && (loop_add(&s->loop, &s->parentw, EPOLLIN) < 0)) {
+		log_error("watching the parent: %m");
+		return -1;
+	}
 	if (c->termlog) {
 		if (termlog_open(&s->tl, &s->loop, c->termlog, c->event_socket,
 				 c->termlog_max) < 0)
 			return -1;
 		s->termlog_on = 1;
-		s->tl.owner = s->main_pid;
-		s->tl.owner_name = "MAIN";
+		s->tl.owner = c->mode == MODE_PARENT ? s->parent : s->main_pid;
+		s->tl.owner_name = c->mode == MODE_PARENT ? "the parent" : "MAIN";
 	}
-	s->qemud_env = qemud_env(c->auth_pid < 0 ? s->main_pid : c->auth_pid);
-	if (c->auth_pid && !s->qemud_env) {
+	s->qemud_env = qemud_env(auth, c->qemud_env);
+	if (!s->qemud_env) {
 		log_error("environment for virtqemud: %m");
 		return -1;
 	}
@@ -479,7 +661,10 @@ int supervise(const struct config *cfg, const sigset_t *orig)
 	s.cfg = cfg;
 	s.orig = orig;
 	s.self = getpid();
-	if (become_reaper() < 0)
+	/* --for-parent is no subreaper: QEMU must go to the pod's PID 1, as
+	 * virt-handler looks for it among the children of virt-launcher's
+	 * parent. */
+	if (cfg->mode != MODE_PARENT && become_reaper() < 0)
 		return EXIT_SETUP;
 	/* An inherited SIG_IGN would have the kernel reap MAIN unseen; the
 	 * children get it back (spawn_req.ignore_chld). */
@@ -490,10 +675,16 @@ int supervise(const struct config *cfg, const sigset_t *orig)
 	if (prepare(cfg) < 0)
 		return EXIT_PREPARE;
 	caps_setup(&s);
-	if (start_main(&s) < 0)
+	if (cfg->mode == MODE_PARENT) {
+		drop_inherited();
+		if (open_parent(&s) < 0)
+			return EXIT_SETUP;
+	} else if (start_main(&s) < 0) {
 		return EXIT_SETUP;
+	}
 	if (setup_loop(&s) < 0 || setup_rest(&s) < 0) {
-		kill(s.main_pid, SIGKILL);
+		if (s.main_pid > 0)
+			kill(s.main_pid, SIGKILL);
 		tree_signal(SIGKILL);
 		return EXIT_SETUP;
 	}

@@ -3,7 +3,9 @@
 #define SUPERVISE_SUP_H
 
 #include "config.h"
+#include "lines.h"
 #include "loop.h"
+#include "monitor.h"
 #include "pathwatch.h"
 #include "proc.h"
 #include "termlog.h"
@@ -28,8 +30,7 @@ struct daemon {
 	int conf_ok, ready;
 	struct pathwatch conf_w, sock_w;
 	struct watch out;	/* its stdout+stderr pipe; fd -1 when none */
-	char *line;
-	size_t line_len;
+	struct lines lines;
 	struct watch timer;	/* restart back-off */
 	struct grace grace;
 	int streak;		/* quick crashes in a row */
@@ -39,7 +40,12 @@ struct daemon {
 	char *argv[4 + 2 + MAX_EXTRA + 1];
 };
 
-enum phase { PH_RUN, PH_MAIN, PH_QEMU, PH_QEMUD, PH_LOGD, PH_REST, PH_DONE };
+enum phase {
+	PH_RUN, PH_MAIN, PH_QEMU, PH_QEMUD, PH_LOGD, PH_REST,
+	PH_ISTIO,		/* the monitor: the sidecar is asked to quit */
+	PH_KEEP,		/* the monitor: --keep-after-failure */
+	PH_DONE,
+};
 
 struct sup {
 	const struct config *cfg;
@@ -47,6 +53,9 @@ struct sup {
 	struct loop loop;
 	struct watch sigw;
 	pid_t self, main_pid;
+	pid_t parent;		/* --for-parent */
+	struct watch parentw;	/* its pidfd */
+	int exec_err;		/* the monitor: virt-launcher's exec failed */
 	int main_done, main_status;
 	int none_left;
 	enum phase phase;
@@ -60,6 +69,7 @@ struct sup {
 	int nqemu;
 	int termlog_on;
 	struct termlog tl;
+	struct istio istio;
 	struct daemon d[D_COUNT];
 };
 

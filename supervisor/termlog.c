@@ -201,6 +201,9 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 void termlog_close(struct termlog *t)
 {
 	if (t->w.fd >= 0) {
+		/* An event sent just before the stop (virt-launcher's SHUTDOWN,
+		 * then its TERM) is still written. */
+		on_event(&t->w, EPOLLIN);
 		if (unlink(t->sock_path) < 0 && errno != ENOENT)
 			log_debug("remove %s: %m", t->sock_path);
 		close(t->w.fd);

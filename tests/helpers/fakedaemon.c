@@ -16,7 +16,11 @@
  *   FAKE_SPAWN_NAME     a program to start daemonised (double fork)
  *   FAKE_EXIT_NAME      exit with this code after start
  *   FAKE_IGNORE_TERM_NAME  SIGTERM is only recorded
- *   FAKE_TERM_CODE_NAME    exit code on SIGTERM (default 0) */
+ *   FAKE_TERM_CODE_NAME    exit code on SIGTERM (default 0)
+ * Without FAKE_DIR in its environment (a daemon given only
+ * LIBVIRT_UNIX_SOCKET_AUTH_PID), it reads these variables, one KEY=VALUE
+ * a line, from fake.env beside the name it was run under; NAME.env still
+ * records the environment it was given. */
 #include "buf.h"
 #include "fd.h"
 #include "sock.h"
@@ -34,6 +38,7 @@
 
 extern char **environ;
 static char name[64], logpath[4096];
+static char **given_env;	/* before fake.env was read */
 
 static const char *var(const char *what)
 {
@@ -125,7 +130,7 @@ static void record_start(int argc, char **argv)
 	struct buf e = BUF_INIT(envpath);
 	buf_printf(&e, "%s/%s.env", getenv("FAKE_DIR"), name);
 	int fd = open(buf_cstr(&e), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	for (char **v = environ; fd >= 0 && *v; v++)
+	for (char **v = given_env; fd >= 0 && *v; v++)
 		if (write(fd, *v, strlen(*v)) < 0 || write(fd, "\n", 1) < 0)
 			break;
 	if (fd >= 0)
@@ -247,11 +252,40 @@ static int serve(void)
 	}
 }
 
+static void load_env(const char *argv0)
+{
+	static char data[8192];
+	char path[4096];
+	const char *slash = strrchr(argv0, '/');
+	struct buf b = BUF_INIT(path);
+	ssize_t n;
+	int fd;
+
+	buf_printf(&b, "%.*s/fake.env", slash ? (int)(slash - argv0) : 1, slash ? argv0 : ".");
+	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, data, sizeof(data) - 1);
+	close(fd);
+	for (char *p = data, *nl; n > 0 && p < data + n; p = nl + 1) {
+		nl = memchr(p, '\n', data + n - p);
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (strchr(p, '='))
+			putenv(p);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/'), *v;
 	sigset_t all;
 	long n;
+
+	given_env = environ;
+	if (!getenv("FAKE_DIR"))
+		load_env(argv[0]);
 
 	base = base ? base + 1 : argv[0];
 	for (size_t i = 0; base[i] && i < sizeof(name) - 1; i++)

@@ -137,3 +137,16 @@ events() {
 		printf '{"event":"%s%d","data":{"pad":"%0150d"}}\n' "$2" "$i" 0
 	done
 }
+
+# gone_within SECONDS PID: waits for PID (not our child) to end, woken by
+# its pidfd; fails after SECONDS.
+gone_within() {
+	python3 -c '
+import os, select, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[2]))
+except ProcessLookupError:
+    sys.exit(0)
+sys.exit(0 if select.select([fd], [], [], float(sys.argv[1]))[0] else 1)
+' "$1" "$2"
+}

@@ -177,6 +177,10 @@ test_no_termination_log() {
 }
 
 
+last_event() {
+	tail -n 1 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])'
+}
+
 # F6: a short write on a full disk is rolled back, and its errno reported.
 test_full_disk_never_leaves_half_a_line() {
 	mkdir "$T/full"
@@ -257,7 +261,7 @@ with open(sys.argv[1], "w") as f:
 	assertEquals "all accepted" 30 "$(grep -c '^ok$' "$T/answers")"
 	stop
 	bounded_whole_lines "$T/nb/tl"
-	assertEquals "the newest is last" NEW30 "$(tail -n 1 "$T/nb/tl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])')"
+	assertEquals "the newest is last" NEW30 "$(last_event "$T/nb/tl")"
 	assertTrue "the warning says what happens" "grep -q 'not readable.*given up at the first trim' '$T/log'"
 }
 
@@ -355,8 +359,7 @@ test_flood_never_evicts_the_shutdown_line() {
 	assertEquals "the newest SHUTDOWN line is kept, once" \
 		'{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-reset\"}"}' \
 		"$(grep SHUTDOWN "$T/tl")"
-	assertEquals "the newest event is last" FLOOD200 \
-		"$(tail -n 1 "$T/tl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"])')"
+	assertEquals "the newest event is last" FLOOD200 "$(last_event "$T/tl")"
 	python3 -c '
 import json, sys
 names = [json.loads(l)["event"] for l in open(sys.argv[1])]

@@ -44,7 +44,7 @@ static void drain(struct run *r, int none_left)
 	}
 	if (!r->draining) {
 		r->draining = 1;
-		role_stop_rest(&r->grace, r->cfg->grace_ms);
+		role_stop_rest(&r->grace, r->cfg->grace_ms, 0);
 	}
 }
 

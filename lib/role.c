@@ -25,12 +25,17 @@ int role_start(struct role_start *rs)
 	return stdio_open();
 }
 
-void role_stop_rest(struct grace *g, long grace_ms)
+void role_term_rest(void)
 {
-	log_info("stopping the remaining processes");
 	if (tree_signal(SIGTERM) < 0)
 		log_warn("sending SIGTERM to the remaining processes: %m");
 	tree_signal(SIGCONT);
+}
+
+void role_stop_rest(struct grace *g, long grace_ms, void (*term)(void))
+{
+	log_info("stopping the remaining processes");
+	(term ? term : role_term_rest)();
 	grace_start(g, grace_ms);
 }
 

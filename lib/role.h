@@ -36,10 +36,13 @@ struct role_start {
  * log is not set up yet, so the caller only exits. */
 int role_start(struct role_start *rs);
 
-/* Once a PID-1 role's program has gone: TERM (and CONT, so that a stopped
- * process acts on it) to the rest of the tree, then g's deadline brings
- * KILL; the role's reaper decides when none is left (grace_cancel). */
-void role_stop_rest(struct grace *g, long grace_ms);
+/* TERM (and CONT, so that a stopped process acts on it) to the rest of
+ * the tree (tree_signal). */
+void role_term_rest(void);
+/* Once a PID-1 role's program has gone: term() (NULL: role_term_rest),
+ * then g's deadline brings KILL; the role's reaper decides when none is
+ * left (grace_cancel). */
+void role_stop_rest(struct grace *g, long grace_ms, void (*term)(void));
 /* loop_run to the role's exit code.  If the loop itself fails, logs it,
  * KILLs the rest of the tree (nothing outlives its init unwatched) and
  * returns fail_code. */

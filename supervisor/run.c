@@ -6,6 +6,7 @@
 #include "log.h"
 #include "pidfd.h"
 #include "prepare.h"
+#include "role.h"
 #include "sig.h"
 
 #include <errno.h>
@@ -203,24 +204,18 @@ static int term_child(const char *name, void *ctx)
  * tether-supervise --for-parent orphaned by virt-launcher's death stops
  * its daemons in order); what they leave comes to us and gets its TERM
  * the next round; the grace period's end kills the whole tree. */
-static void term_children(struct sup *s)
+static void term_children(void)
 {
-	if (children_each(term_child, s) == 0)
-		return;
-	if (tree_signal(SIGTERM) < 0)
-		log_warn("sending SIGTERM to the remaining processes: %m");
-	tree_signal(SIGCONT);
+	if (children_each(term_child, 0) < 0)
+		role_term_rest();
 }
 
 static void enter_rest(struct sup *s)
 {
 	s->phase = PH_REST;
 	reap_all(0, 0, &s->none_left);
-	if (s->none_left)
-		return;
-	log_info("stopping the remaining processes");
-	term_children(s);
-	grace_start(&s->rest_grace, s->cfg->grace_ms);
+	if (!s->none_left)
+		role_stop_rest(&s->rest_grace, s->cfg->grace_ms, term_children);
 }
 
 struct glob_ctx {
@@ -418,7 +413,7 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 static void reap(struct sup *s)
 {
 	if (reap_all(on_reaped, s, &s->none_left) && s->phase == PH_REST && !s->none_left)
-		term_children(s);
+		term_children();
 	step(s);
 }
 
@@ -653,25 +648,19 @@ static int setup_rest(struct sup *s)
 	return 0;
 }
 
-int supervise(const struct config *cfg, const sigset_t *orig)
+int supervise(const struct config *cfg, const struct role_start *rs)
 {
 	static struct sup s;
-	int code;
 
 	s.cfg = cfg;
-	s.orig = orig;
+	s.orig = &rs->mask;
+	s.ignore_chld = rs->chld_ignored;
 	s.self = getpid();
 	/* --for-parent is no subreaper: QEMU must go to the pod's PID 1, as
 	 * virt-handler looks for it among the children of virt-launcher's
 	 * parent. */
 	if (cfg->mode != MODE_PARENT && become_reaper() < 0)
 		return EXIT_SETUP;
-	/* An inherited SIG_IGN would have the kernel reap MAIN unseen; the
-	 * children get it back (spawn_req.ignore_chld). */
-	if ((s.ignore_chld = sig_chld_default()) < 0) {
-		log_error("resetting SIGCHLD: %m");
-		return EXIT_SETUP;
-	}
 	if (prepare(cfg) < 0)
 		return EXIT_PREPARE;
 	caps_setup(&s);
@@ -689,10 +678,5 @@ int supervise(const struct config *cfg, const sigset_t *orig)
 		return EXIT_SETUP;
 	}
 	reap(&s);
-	code = loop_run(&s.loop);
-	if (code >= 0)
-		return code;
-	log_error("event loop: %m");
-	tree_signal(SIGKILL);
-	return EXIT_SETUP;
+	return role_run_loop(&s.loop, EXIT_SETUP);
 }

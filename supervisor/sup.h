@@ -88,6 +88,7 @@ void daemon_maybe_start(struct daemon *d);
 /* run.c */
 void sup_fatal(struct sup *s, int code, const char *why, const char *details);
 void sup_ambient(struct sup *s, int on);
-int supervise(const struct config *cfg, const sigset_t *orig);
+struct role_start;
+int supervise(const struct config *cfg, const struct role_start *rs);
 
 #endif

@@ -184,10 +184,15 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 	t->w.fn = on_event;
 	t->w.fd = -1;
 	t->uid = getuid();
-	if (make_parent(sock_path) < 0 ||
-	    (t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0)) < 0 ||
-	    setsockopt(t->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+	if (make_parent(sock_path) < 0) {
 		log_error("event socket %s: %m", sock_path);
+		return -1;
+	}
+	t->w.fd = unix_listen_logged(sock_path, SOCK_DGRAM, 0);
+	if (t->w.fd < 0)
+		return -1;
+	if (setsockopt(t->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+		log_error("event socket %s: SO_PASSCRED: %m", sock_path);
 		return -1;
 	}
 	if (loop_add(l, &t->w, EPOLLIN) < 0) {

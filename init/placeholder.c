@@ -197,9 +197,7 @@ static void rearm(struct ph *p)
 
 static void drop(struct ph *p, struct conn *c)
 {
-	loop_del(&p->loop, &c->w);
-	close(c->w.fd);
-	c->w.fd = -1;
+	loop_close(&p->loop, &c->w);
 }
 
 static void on_timer(struct watch *w, uint32_t events)

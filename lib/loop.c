@@ -55,6 +55,15 @@ int loop_del(struct loop *l, struct watch *w)
 	return 0;
 }
 
+void loop_close(struct loop *l, struct watch *w)
+{
+	if (w->fd < 0)
+		return;
+	loop_del(l, w);
+	close(w->fd);
+	w->fd = -1;
+}
+
 /* Signals read per read(2): fewer back means the queue is empty. */
 #define SIG_BATCH 8
 

@@ -51,6 +51,9 @@ int loop_add(struct loop *l, struct watch *w, uint32_t events);
  * be called in that round: keep its memory valid, set w->fd to -1 when
  * closing it, and have its fn return at once on a negative fd. */
 int loop_del(struct loop *l, struct watch *w);
+/* Removes w and closes its fd, which becomes -1; nothing when it is
+ * already -1. */
+void loop_close(struct loop *l, struct watch *w);
 /* Runs until loop_exit() is called; returns the code given there, or -1
  * (errno set) if waiting or reading the signals fails. */
 int loop_run(struct loop *l);

@@ -190,3 +190,16 @@ int accept_shed(int lfd, int *spare)
 	*spare = spare_fd();
 	return c >= 0 && *spare >= 0 ? 0 : -1;
 }
+
+int unlink_socket(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode))
+		return 0;
+	if (unlink(path) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return 1;
+}

@@ -33,6 +33,9 @@ enum { UNIX_BIND, UNIX_CONNECT };
 /* 1 if path is a socket something listens on, 0 if not (stale, absent or
  * not a socket), with errno telling which. */
 int unix_alive(const char *path);
+/* Removes path if it is a socket (lstat: never through a symlink), and
+ * nothing else: 1 removed, 0 not a socket or not there, -1 with errno. */
+int unlink_socket(const char *path);
 /* The peer's pid from SO_PEERCRED, or -1. */
 pid_t unix_peer_pid(int fd);
 

@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "fd.h"
 #include "log.h"
+#include "sock.h"
 
 #include <errno.h>
 #include <string.h>
@@ -40,17 +41,18 @@ static int remove_one(const char *name, void *ctx)
 	struct glob_ctx *g = ctx;
 	char path[4096 + 256];
 	struct buf b = BUF_INIT(path);
-	struct stat st;
+	int r;
 
 	if (!wild_match(g->pattern, name))
 		return 0;
 	buf_printf(&b, "%s/%s", g->dir, name);
-	/* Only sockets: the pattern must never cost anyone a file. */
-	if (b.truncated || lstat(buf_cstr(&b), &st) < 0 || !S_ISSOCK(st.st_mode))
+	if (b.truncated)
 		return 0;
-	if (unlink(path) < 0)
+	/* Only sockets: the pattern must never cost anyone a file. */
+	r = unlink_socket(buf_cstr(&b));
+	if (r < 0)
 		log_warn("remove %s: %m", path);
-	else
+	else if (r)
 		log_info("removed %s", path);
 	return 0;
 }

@@ -72,9 +72,7 @@ static void out_close(struct daemon *d)
 	if (d->out.fd < 0)
 		return;
 	lines_flush(&d->lines, 1);
-	loop_del(&d->s->loop, &d->out);
-	close(d->out.fd);
-	d->out.fd = -1;
+	loop_close(&d->s->loop, &d->out);
 }
 
 static void on_output(struct watch *w, uint32_t events)

@@ -10,12 +10,8 @@
 #include "sig.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static void begin_stop(struct sup *s, const char *why, int term_main);
@@ -408,9 +404,7 @@ static void on_parent(struct watch *w, uint32_t events)
 	(void)events;
 	if (w->fd < 0)
 		return;
-	loop_del(&s->loop, w);
-	close(w->fd);
-	w->fd = -1;
+	loop_close(&s->loop, w);
 	s->tl.owner = 0;	/* its pid may be someone else's now */
 	log_warn("the parent (pid %d) has exited", s->parent);
 	begin_stop(s, "the parent has exited", 0);

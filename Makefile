@@ -2,6 +2,7 @@
 #
 #   make            static binaries in build/ (musl-gcc; CC=gcc works too)
 #   make test       every test suite; ends with "N passed, N failed"
+#   make test-vm-full   the VM suites in every cgroup shape (tests/vm)
 #   make asan       the suites again under ASan/UBSan (build/asan/)
 #   make bench      side-by-side benchmarks against the peers
 #   make demo       the main job, end to end
@@ -133,12 +134,23 @@ test: deps
 	$(ASAN_MAKE) all
 	TETHER_ASAN_BUILD=build/asan tests/run
 
+# Every VM suite in every cgroup shape (make test runs tether-enter's in
+# all three and the others once, on v2): see tests/vm/run.
+test-vm-full: deps
+	$(MAKE) all units
+	tests/vm/run --full
+
 asan: deps
 	$(ASAN_MAKE) all
 	$(MAKE) units
 	TETHER_BUILD=build/asan TETHER_SANITIZED=1 tests/run
 
-bench: deps all
+# The peers built with musl from Debian's sources (build/peers/).
+peers:
+	tests/install-deps.sh peers
+	bench/peers/build.sh
+
+bench: deps all peers
 	bench/run
 
 demo: deps all
@@ -151,6 +163,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units deps test asan bench demo install clean FORCE
+.PHONY: all units deps test test-vm-full asan bench peers demo install clean FORCE
 FORCE:
 .DELETE_ON_ERROR:

@@ -1,19 +1,15 @@
 #!/bin/bash
-# tether as PID 1 beside Debian's tini-static, catatonit and dumb-init:
+# tether as PID 1 beside tini, catatonit and dumb-init, each as Debian
+# builds it and as built with musl like tether (bench/peers/):
 # size, peak RSS, idle wake-ups, reaping 10,000 orphans, signal latency.
 . "$(dirname "$0")/lib.sh"
 : "${TETHER_BUILD:=$(dirname "$0")/../build}"
 H=$TETHER_BUILD/helpers
 ROUNDS=${BENCH_ROUNDS:-15}
 
-# The same command line for each init: its own way of saying "run this".
-declare -A CMD=(
-	[tether]="$TETHER_BUILD/tether --"
-	[tini-static]="tini-static --"
-	[catatonit]="catatonit --"
-	[dumb-init]="dumb-init"
-)
-PEERS="tini-static catatonit dumb-init"
+# The same command line for each init, its own way of saying "run this",
+# and the peers: Debian's builds and the musl builds (bench/peers/).
+. "$(dirname "$0")/peers/peers.sh"
 
 
 # init_pid UNSHARE_PID: the host pid of the init that unshare started.

@@ -168,17 +168,26 @@ static void on_signals(struct watch *w, uint32_t events)
 	reap(p);
 }
 
-/* The registered virtiofsd is gone and was not our child (not PID 1, a
- * shared PID namespace): its real parent reaped it, and the kernel keeps
- * the status for pidfd holders (6.15+). */
+/* The registered virtiofsd has exited (EPOLLIN) or been reaped (EPOLLHUP,
+ * kernels 6.9+).  Our own child's status comes from reap().  One that is
+ * not our child (not PID 1, a shared PID namespace) is reaped by its real
+ * parent, and the kernel keeps its status for pidfd holders from 6.15;
+ * before, the pidfd only turns readable and the status is lost. */
 static void on_vfs_gone(struct watch *w, uint32_t events)
 {
 	struct ph *p = w->ctx;
-	int st;
+	int st, err;
 
-	(void)events;
 	if (pidfd_wait_status(w->fd, &st) == 0)
 		return finish(p, p->vfs, exit_code_of(st));
+	err = errno;
+	if (!(events & EPOLLHUP) && (err == EAGAIN || pidfd_is_our_zombie(w->fd))) {
+		/* Not reaped yet: from now on only its reaping (or reap()). */
+		if (loop_del(&p->loop, w) < 0 || loop_add(&p->loop, w, 0) < 0)
+			log_warn("watching virtiofsd's pidfd: %m");
+		return;
+	}
+	errno = err;
 	log_warn("virtiofsd (pid %d) is gone; its status is unknown: %m", p->vfs);
 	finish(p, p->vfs, 1);
 }
@@ -287,7 +296,8 @@ static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 	p->vfsw.fd = fds[0];
 	p->stop_r = n == 3 ? fds[1] : -1;
 	p->stop_w = n == 3 ? fds[2] : -1;
-	if (loop_add(&p->loop, &p->vfsw, 0) < 0)
+	/* EPOLLIN too: before 6.9 a pidfd never reports EPOLLHUP. */
+	if (loop_add(&p->loop, &p->vfsw, EPOLLIN) < 0)
 		log_warn("watching virtiofsd's pidfd: %m");
 	log_info("virtiofsd registered: pid %d, %s stop channel", pid, n == 3 ? "with a" : "no");
 	reply(c->w.fd, "OK %d\n", pid);

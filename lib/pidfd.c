@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SO_PEERPIDFD
@@ -65,6 +67,13 @@ int pidfd_wait_status(int pidfd, int *wstatus)
 		return errno = EAGAIN, -1;
 	*wstatus = info.exit_code;
 	return 0;
+}
+
+int pidfd_is_our_zombie(int pidfd)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PIDFD, pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
 }
 
 int pidfd_of_peer(int sock)

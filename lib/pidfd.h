@@ -17,6 +17,9 @@ pid_t pidfd_pid(int pidfd);
 /* Its wait status after it has been reaped by whichever parent it had
  * (kernel >= 6.15, PIDFD_INFO_EXIT); -1 if not available (yet). */
 int pidfd_wait_status(int pidfd, int *wstatus);
+/* 1 if the process is our child, exited and not yet reaped (waitid
+ * P_PIDFD, WNOWAIT: it stays reapable), else 0. */
+int pidfd_is_our_zombie(int pidfd);
 /* The peer of a connected Unix socket as a pidfd: SO_PEERPIDFD (6.5+),
  * else SO_PEERCRED then pidfd_open (racy only on kernels before 6.5). */
 int pidfd_of_peer(int sock);

@@ -6,8 +6,15 @@
 #   tests/install-deps.sh build    only what `make` needs (musl-gcc and the
 #                                  headers); the Makefile runs this before
 #                                  its first compile
+#   tests/install-deps.sh vm       only what tests/vm needs: Debian 12's
+#                                  kernel (its modules go into the VMs'
+#                                  initramfs) and a static busybox
+#   tests/install-deps.sh peers    what bench/peers/build.sh needs: musl-gcc,
+#                                  dpkg-source and Debian 12's deb-src entries
 set -eu
 need=()
+update=
+lean=() # installed without their recommends (a kernel would bring apparmor)
 want() { # want COMMAND-OR-FILE PACKAGE
 	if [ "${1#/}" != "$1" ]; then [ -e "$1" ] || need+=("$2")
 	else command -v "$1" >/dev/null 2>&1 || need+=("$2"); fi
@@ -19,8 +26,32 @@ build() {
 	want /usr/include/seccomp.h libseccomp-dev
 	want /usr/include/linux/capability.h linux-libc-dev
 }
+vm() {
+	compgen -G '/boot/vmlinuz-6.1.*-amd64' >/dev/null || lean+=(linux-image-amd64)
+	[ -x /bin/busybox ] || lean+=(busybox-static)
+	want qemu-system-x86_64 qemu-system-x86
+	want cpio cpio
+}
+peers() {
+	build
+	want dpkg-source dpkg-dev
+	want xz xz-utils
+	if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d; then
+		echo "adding Debian 12's deb-src entries: /etc/apt/sources.list.d/tether-src.sources"
+		cat >/etc/apt/sources.list.d/tether-src.sources <<-SRC
+		Types: deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm bookworm-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		SRC
+		update=1
+	fi
+}
 everything() {
 	build
+	vm
+	peers
 	want shunit2 shunit2
 	want file file
 	want readelf binutils
@@ -45,12 +76,13 @@ everything() {
 	want /usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml
 }
 case "${1:-all}" in
-build) build ;;
+build|vm|peers) "$1" ;;
 all) everything ;;
-*) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|vm|peers|all]" >&2; exit 2 ;;
 esac
-[ ${#need[@]} -eq 0 ] && exit 0
-echo "installing: ${need[*]}"
+[ ${#need[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && { [ -z "$update" ] || apt-get update -qq; exit 0; }
+echo "installing: ${need[*]} ${lean[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${need[@]}" >/dev/null
+[ ${#need[@]} -eq 0 ] || apt-get install -y -qq "${need[@]}" >/dev/null
+[ ${#lean[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null

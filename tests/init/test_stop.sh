@@ -35,14 +35,14 @@ test_leftover_ignoring_term_is_killed_after_grace() {
 	timed "$TETHER" --grace 0.5 -- sh -c '(trap "" TERM; echo > "$0"; exec sleep $LONG) & until [ -e "$0" ]; do :; done; exit 0' "$T/ready"
 	assertEquals 0 "$RC"
 	assertTrue "waited for the grace ($MS ms)" "[ $MS -ge 450 ]"
-	assertTrue "but not much longer ($MS ms)" "[ $MS -lt 3000 ]"
+	assertTrue "but not much longer ($MS ms)" "[ $MS -lt $(slow 3000) ]"
 	assertFalse "nothing survives" "pgrep -f 'sleep $LONG'"
 }
 
 test_grace_zero_kills_at_once() {
 	timed in_pidns "$TETHER" --grace 0 -- sh -c '(trap "" TERM; exec sleep $LONG) & exit 5'
 	assertEquals 5 "$RC"
-	assertTrue "no wait ($MS ms)" "[ $MS -lt 1000 ]"
+	assertTrue "no wait ($MS ms)" "[ $MS -lt $(slow 1000) ]"
 }
 
 test_sigterm_to_a_child_ignoring_it_escalates() {
@@ -54,7 +54,7 @@ test_sigterm_to_a_child_ignoring_it_escalates() {
 	wait "$TP"
 	assertEquals 137 $?
 	local ms=$((($(date +%s%N) - start) / 1000000))
-	assertTrue "killed after the grace ($ms ms)" "[ $ms -ge 450 ] && [ $ms -lt 3000 ]"
+	assertTrue "killed after the grace ($ms ms)" "[ $ms -ge 450 ] && [ $ms -lt $(slow 3000) ]"
 	TP=
 }
 

@@ -11,6 +11,22 @@
 TETHER=$TETHER_BUILD/tether
 SUITE=${TETHER_RESULT_PREFIX:-}$(basename "$0" .sh)
 
+# TETHER_SLOW=N (a whole number, default 1) is the one knob for a machine
+# that runs the suites about N times slower than a plain host (tests/vm
+# sets it in its emulated VMs).  Every deadline a test allows is multiplied
+# by N (slow SECONDS; wait_for_line and until_true scale theirs
+# themselves), and stress counts are divided by it (fewer COUNT [MIN]): a
+# slow machine checks the same promises with smaller numbers instead of
+# running out of time.  What the product itself bounds (a probe killed
+# after 5 s) is not scaled: only the slack a test allows around it.
+SLOW=${TETHER_SLOW:-1}
+case $SLOW in ''|*[!0-9]*|0) echo "TETHER_SLOW takes a whole number >= 1, not '$SLOW'" >&2; exit 2 ;; esac
+slow() { echo $(($1 * SLOW)); }
+fewer() {
+	local n=$(($1 / SLOW)) min=${2:-1}
+	echo $((n > min ? n : min))
+}
+
 # Each test gets a fresh scratch directory, removed afterwards.
 setUp() {
 	T=$(mktemp -d /tmp/tether-test.XXXXXX)
@@ -90,7 +106,7 @@ both_modes() {
 # ended afterwards, whatever the outcome.
 wait_for_line() {
 	local fd tailer rc
-	exec {fd}< <(exec timeout "${3:-10}" tail -n +1 -F "$1" 2>/dev/null)
+	exec {fd}< <(exec timeout "$(slow "${3:-10}")" tail -n +1 -F "$1" 2>/dev/null)
 	tailer=$!
 	grep -q -m1 -E "$2" <&$fd
 	rc=$?
@@ -102,7 +118,7 @@ wait_for_line() {
 # until_true SECONDS CMD...: for states the kernel gives no event for (a
 # zombie disappearing from /proc), re-checks CMD every 10 ms up to SECONDS.
 until_true() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $(slow $1)))
 	shift
 	while ! "$@"; do
 		[ $SECONDS -le $deadline ] || return 1

@@ -1,16 +1,51 @@
 # Shared by the virtiofs suites: a "container" whose PID 1 is the
 # placeholder, running as uid 107 with no capabilities, in fresh cgroups
-# (v1 pids and memory, the v2 unified hierarchy of this hybrid host) and
-# fresh cgroup, ipc, mnt, net, pid and uts namespaces.
+# (whichever of the v1 pids and memory hierarchies and the cgroup2 one the
+# host mounts: pure v2, pure v1 or hybrid) and fresh cgroup, ipc, mnt, net,
+# pid and uts namespaces.
 
 FAKE=$TETHER_BUILD/helpers/fake_virtiofsd
 REGISTER=$TETHER_BUILD/helpers/vfs_register
 ENTER=$TETHER_BUILD/tether-enter
-CG_CTRLS="pids memory unified"
+CG_CTRLS="pids memory v2"
 
 SIGREC=$TETHER_BUILD/helpers/sigrecord
 
-# start_container [PLACEHOLDER-OPTIONS...]: sets CG, U (the unshare
+# cg_hier CTRL: the mount point of the v1 hierarchy that holds controller
+# CTRL, or with "v2" of the cgroup2 hierarchy; empty if not mounted.
+cg_hier() {
+	awk -v c="$1" '$2 !~ "^/sys/fs/cgroup(/|$)" { next }
+		(c == "v2" && $3 == "cgroup2") || (c != "v2" && $3 == "cgroup" && ("," $4 ",") ~ ("," c ",")) {
+			print $2; exit }' /proc/self/mounts
+}
+
+# cg_dirs PID: for each line of /proc/PID/cgroup, the directory of that
+# cgroup as the hierarchies are mounted here, then " v2" for the cgroup2
+# one (worked out here from /proc/self/mountinfo on its own, to check
+# tether-enter's mapping against).
+cg_dirs() {
+	awk -F: 'NR == FNR { line[NR] = $0; n = NR; next }
+	{
+		split($0, h, " - "); split(h[1], a, " "); split(h[2], b, " ")
+		if (b[1] != "cgroup" && b[1] != "cgroup2") next
+		for (i = 1; i <= n; i++) {
+			split(line[i], f, ":"); p = substr(line[i], length(f[1] f[2]) + 3)
+			if (done[i] || (f[2] == "") != (b[1] == "cgroup2")) continue
+			k = split(f[2], want, ","); ok = 1
+			for (j = 1; j <= k; j++) if (("," b[3] ",") !~ ("," want[j] ",")) ok = 0
+			if (!ok) continue
+			r = a[4] == "/" ? "" : a[4]
+			if (substr(p, 1, length(r)) != r) continue
+			dir[i] = a[5] substr(p, length(r) + 1); done[i] = 1
+		}
+	}
+	END { for (i = 1; i <= n; i++) print (done[i] ? dir[i] : "?") (line[i] ~ /^0::/ ? " v2" : "") }' \
+		"/proc/$1/cgroup" FS=' ' /proc/self/mountinfo
+}
+
+# start_container [PLACEHOLDER-OPTIONS...]: sets CG, CG_DIRS (the
+# container's cgroup in each hierarchy), CG_PROCS (the cgroup.procs of the
+# first of them), U (the unshare
 # process), PH (the placeholder's host pid), SOCK; logs in $T/ph.err.
 # PH_V: the placeholder's verbosity flag (default -vv; empty: its default
 # level).  PH_WRAP: a command (array) that execs the rest, run as PID 1
@@ -25,13 +60,17 @@ start_container() {
 	rm -rf "$T/run" && mkdir -m 777 "$T/run"
 	SOCK=$T/run/ph.sock
 	CG=tether-vfs-$$-$RANDOM
-	local c
+	CG_DIRS=
+	local c h
 	for c in $CG_CTRLS; do
-		[ -d /sys/fs/cgroup/$c ] && mkdir /sys/fs/cgroup/$c/$CG
+		h=$(cg_hier $c)
+		[ -n "$h" ] && mkdir "$h/$CG" && CG_DIRS="$CG_DIRS $h/$CG"
 	done
-	sh -c 'for c in $1; do [ -d /sys/fs/cgroup/$c/$2 ] && echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done
-		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift 2 && exec "$@"' \
-		sh "$CG_CTRLS" "$CG" \
+	CG_DIRS=${CG_DIRS# }
+	CG_PROCS=${CG_DIRS%% *}/cgroup.procs
+	sh -c 'for d in $1; do echo $$ >"$d/cgroup.procs" || exit 1; done
+		ulimit -n 4096 && echo 500 >/proc/self/oom_score_adj && shift && exec "$@"' \
+		sh "$CG_DIRS" \
 		unshare --pid --fork --mount --mount-proc --net --ipc --uts --cgroup \
 		${setup[@]+"${setup[@]}"} ${PH_WRAP[@]+"${PH_WRAP[@]}"} \
 		setpriv --reuid 107 --regid 107 --clear-groups --inh-caps=-all --bounding-set=-all -- \
@@ -54,8 +93,8 @@ ph_listening() {
 # ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
 # placeholder's exit code (unshare passes it on), PH_MS how long it took.
 ph_wait() {
-	local t0=$(date +%s%N) w
-	{ sleep "${1:-10}" && kill -KILL "$PH"; } 2>/dev/null &
+	local t0=$(date +%s%N) w d=$(slow "${1:-10}")
+	{ sleep "$d" && kill -KILL "$PH"; } 2>/dev/null &
 	w=$!
 	wait "$U"
 	PH_RC=$?
@@ -81,11 +120,12 @@ stop_container() {
 	fi
 	PH=
 	U=
-	local c
-	for c in $CG_CTRLS; do
-		[ -n "${CG:-}" ] && [ -d /sys/fs/cgroup/$c/$CG ] && rmdir /sys/fs/cgroup/$c/$CG 2>/dev/null
+	local d
+	for d in ${CG_DIRS:-}; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	CG=
+	CG_DIRS=
 }
 
 # enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
@@ -135,14 +175,23 @@ child_named() {
 
 # orphan [setpriv-args --] CMD...: starts CMD inside the container as an
 # orphan (so its parent becomes the placeholder); prints its host pid.
+# CMD waits on a FIFO until nsenter's shell has exited: a CMD that ended
+# while that shell still ran would be reaped by the shell, and the
+# placeholder would never see it (this happened under load).
 orphan() {
-	local ns host p
-	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c '"$@" </dev/null >/dev/null 2>&1 & echo $!' sh "$@")
+	local ns host p go
+	go=$(mktemp -u "$T/orphan.XXXXXX") && mkfifo -m 0666 "$go" || return 1
+	ns=$(nsenter -t "$PH" -p -m -n -i -u -C -- sh -c \
+		'go=$1; shift; { read -r _ <"$go"; exec "$@"; } </dev/null >/dev/null 2>&1 & echo $!' \
+		sh "$go" "$@")
 	for p in $(pgrep -P "$PH"); do
 		host=$(awk '/^NSpid:/ {print $NF}' /proc/$p/status 2>/dev/null)
-		[ "$host" = "$ns" ] && { echo "$p"; return 0; }
+		[ "$host" = "$ns" ] && break
+		host=
 	done
-	return 1
+	timeout 5 sh -c 'echo go >"$1"' sh "$go"
+	rm -f "$go"
+	[ -n "$host" ] && echo "$p"
 }
 
 # rogue_listener PATH: a process of the container (uid 107) listening on

@@ -110,13 +110,13 @@ test_peer_learns_the_pid_through_the_socket() {
 
 test_200_sequential_connections() {
 	start_container
-	local t0=$(date +%s%N) i fails=0
-	for i in $(seq 200); do
+	local t0=$(date +%s%N) i fails=0 n=$(fewer 200 20)
+	for i in $(seq $n); do
 		socat -u OPEN:/dev/null UNIX-CONNECT:"$SOCK" 2>/dev/null || fails=$((fails + 1))
 	done
 	local ms=$((($(date +%s%N) - t0) / 1000000))
 	assertEquals "refused" 0 $fails
-	assertTrue "200 in under 5 s (took $ms ms)" "[ $ms -lt 5000 ]"
+	assertTrue "$n in under $(slow 5) s (took $ms ms)" "[ $ms -lt $(slow 5000) ]"
 }
 
 test_hundreds_held_open() {
@@ -155,7 +155,7 @@ test_kill_9_of_virtiofsd_gives_137_within_1s() {
 	kill -KILL $c
 	ph_wait 5
 	assertEquals "code" 137 $PH_RC
-	assertTrue "within 1 s (took $PH_MS ms)" "[ $PH_MS -lt 1000 ]"
+	assertTrue "within $(slow 1) s (took $PH_MS ms)" "[ $PH_MS -lt $(slow 1000) ]"
 }
 
 test_unrelated_children_stop_and_sigchld_do_not_end_it() {
@@ -202,7 +202,7 @@ test_term_with_no_virtiofsd_exits_0_at_once() {
 	kill -TERM $PH
 	ph_wait 5
 	assertEquals "code" 0 $PH_RC
-	assertTrue "at once (took $PH_MS ms)" "[ $PH_MS -lt 500 ]"
+	assertTrue "at once (took $PH_MS ms)" "[ $PH_MS -lt $(slow 500) ]"
 }
 
 test_term_as_107_cannot_signal_root_virtiofsd_exits_143() {
@@ -251,17 +251,29 @@ test_not_pid_1_registration_gives_the_status() {
 	assertEquals "registered itself" "OK $c" "$(cat "$T/out")"
 	release "$T/f"
 	wait $c
-	{ sleep 5 && kill -KILL $p; } 2>/dev/null &
+	local d=$(slow 5)
+	{ sleep $d && kill -KILL $p; } 2>/dev/null &
 	local w=$!
 	wait $p
-	assertEquals "virtiofsd's status though not our child" 9 $?
+	local rc=$?
+	pkill -P $w sleep 2>/dev/null
 	kill $w 2>/dev/null
+	if [ "$(printf '%s\n' 6.15 "$(uname -r)" | sort -V | head -n 1)" = 6.15 ]; then
+		assertEquals "virtiofsd's status though not our child" 9 $rc
+	else
+		# Before 6.15 the kernel keeps no status for a pidfd holder.
+		assertEquals "kernel $(uname -r): the status is unknown" 1 $rc
+		assertTrue "and says so" "grep -q 'is gone; its status is unknown' '$T/err'"
+	fi
 }
 
 test_no_busy_loop_when_idle() {
 	start_container
+	# Counted from when it listens: its start (setpriv's exec, tether's
+	# own) costs ticks of its own under emulation.
+	local t0=$(awk '{print $14 + $15}' /proc/$PH/stat) ticks
 	sleep 2
-	local ticks=$(awk '{print $14 + $15}' /proc/$PH/stat)
+	ticks=$(($(awk '{print $14 + $15}' /proc/$PH/stat) - t0))
 	assertTrue "under 10 ms of CPU in 2 s (ticks $ticks)" "[ $ticks -le 1 ]"
 }
 
@@ -272,7 +284,7 @@ test_sighup_and_sigquit_stop_it_with_no_virtiofsd() {
 		kill -$sig $PH
 		ph_wait 5
 		assertEquals "SIG$sig: code" 0 $PH_RC
-		assertTrue "SIG$sig: at once (took $PH_MS ms)" "[ $PH_MS -lt 1000 ]"
+		assertTrue "SIG$sig: at once (took $PH_MS ms)" "[ $PH_MS -lt $(slow 1000) ]"
 		stop_container
 	done
 }
@@ -334,7 +346,7 @@ PY
 	assertNotContains "64 silent root peers fill every slot" "$(register $v)" "OK"
 	local t0=$SECONDS
 	assertTrue "idle ones are closed" "wait_for_line '$T/ph.err' 'closing a connection idle' 15"
-	assertTrue "after about 10 s (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le 12 ]"
+	assertTrue "after about 10 s (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le $((10 + $(slow 2))) ]"
 	assertContains "then the launcher registers" "$(register $v)" "OK"
 	kill $h107 $hroot 2>/dev/null
 	wait $h107 $hroot 2>/dev/null

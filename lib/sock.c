@@ -191,15 +191,21 @@ int accept_shed(int lfd, int *spare)
 	return c >= 0 && *spare >= 0 ? 0 : -1;
 }
 
-int unlink_socket(const char *path)
+int unlink_socket(const char *path, const char *what)
 {
 	struct stat st;
+	int rc = lstat(path, &st);
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode))
+	if (rc == 0 && !S_ISSOCK(st.st_mode))
 		return 0;
-	if (unlink(path) < 0)
-		return errno == ENOENT ? 0 : -1;
-	return 1;
+	if (rc == 0)
+		rc = unlink(path);
+	if (rc == 0) {
+		log_info("removed %s %s", what, path);
+		return 1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	log_warn("removing %s %s: %m", what, path);
+	return -1;
 }

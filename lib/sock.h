@@ -34,8 +34,9 @@ enum { UNIX_BIND, UNIX_CONNECT };
  * not a socket), with errno telling which. */
 int unix_alive(const char *path);
 /* Removes path if it is a socket (lstat: never through a symlink), and
- * nothing else: 1 removed, 0 not a socket or not there, -1 with errno. */
-int unlink_socket(const char *path);
+ * nothing else: 1 removed ("removed WHAT PATH" logged), 0 not a socket or
+ * not there, -1 (a warning logged, errno set). */
+int unlink_socket(const char *path, const char *what);
 /* The peer's pid from SO_PEERCRED, or -1. */
 pid_t unix_peer_pid(int fd);
 

@@ -131,16 +131,11 @@ static int remove_one(const char *name, void *ctx)
 {
 	struct holder *h = ctx;
 	char path[PATH_MAX];
-	int r;
 
 	if (!is_sock_name(name) || is_own(h, name) ||
 	    entry_path(h, name, path, sizeof(path)) < 0)
 		return 0;
-	r = unlink_socket(path);
-	if (r < 0)
-		log_warn("unlink %s: %m", path);
-	else if (r)
-		log_info("removed volume socket %s", path);
+	unlink_socket(path, "volume socket");
 	return 0;
 }
 

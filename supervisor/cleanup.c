@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct glob_ctx {
 	char dir[4096];
@@ -41,19 +39,13 @@ static int remove_one(const char *name, void *ctx)
 	struct glob_ctx *g = ctx;
 	char path[4096 + 256];
 	struct buf b = BUF_INIT(path);
-	int r;
 
 	if (!wild_match(g->pattern, name))
 		return 0;
 	buf_printf(&b, "%s/%s", g->dir, name);
-	if (b.truncated)
-		return 0;
 	/* Only sockets: the pattern must never cost anyone a file. */
-	r = unlink_socket(buf_cstr(&b));
-	if (r < 0)
-		log_warn("remove %s: %m", path);
-	else if (r)
-		log_info("removed %s", path);
+	if (!b.truncated)
+		unlink_socket(buf_cstr(&b), "socket");
 	return 0;
 }
 

@@ -110,6 +110,6 @@ int program_argv(struct opts *o, const struct target *t);
 int launch(const struct opts *o, const struct target *t);
 int probe(const struct opts *o, const struct target *t, char *text, size_t len);
 int reg_find(const struct opts *o, struct target *t);
-int reg_register(const struct target *t, int pidfd);
+int reg_register(const struct target *t, int pidfd, pid_t pid);
 
 #endif

@@ -227,6 +227,18 @@ static void confine(const struct opts *o, const struct target *t, int out, int e
 		fail(ENTER_EXEC, "no_new_privs: %m");
 }
 
+static int recv_ack(int fd)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = recv(fd, &c, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		errno = ECONNRESET;
+	return n == 1 ? 0 : -1;
+}
+
 static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct target *t)
 {
 	struct rec r = { 'P', 0, 0, "" };
@@ -236,6 +248,10 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	confine(o, t, t->out, t->err, t->lockfd);
 	if ((me = pidfd_open_pid(getpid())) < 0 || fd_send(status_fd, &r, sizeof(r), me) < 0)
 		fail(ENTER_SYS, "sending our pidfd: %m");
+	/* Until tether-enter has read our pid: a program that exits at once
+	 * would leave it a pidfd that no longer tells. */
+	if (recv_ack(status_fd) < 0)
+		fail(ENTER_SYS, "waiting for tether-enter: %m");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, 0);
 	execve(o->argv[0], o->argv, o->env);
@@ -390,8 +406,11 @@ static void chain_end(int sock, pid_t a)
 
 /* Reads records until `want` ('S'), a failure, or EOF, which for the
  * launch (want 0) after B's pidfd means its exec succeeded: only the
- * chain holds the other end, close-on-exec, and none of it lives on. */
-static int verdict(int fd, char want, int *pidfd, struct rec *out)
+ * chain holds the other end, close-on-exec, and none of it lives on.
+ * B's pid is read from its pidfd while B waits for our acknowledgement,
+ * before its exec: once the program has exited the pidfd no longer
+ * tells it. */
+static int verdict(int fd, char want, int *pidfd, pid_t *pid, struct rec *out)
 {
 	struct rec r;
 	int got;
@@ -407,6 +426,9 @@ static int verdict(int fd, char want, int *pidfd, struct rec *out)
 			if (*pidfd >= 0)
 				close(*pidfd);
 			*pidfd = got;
+			*pid = pidfd_pid(got);
+			if (send(fd, "A", 1, MSG_NOSIGNAL) != 1)
+				log_warn("acknowledging the program's pidfd: %m");
 			continue;
 		}
 		if (got >= 0)
@@ -434,24 +456,26 @@ int launch(const struct opts *o, const struct target *t)
 {
 	struct rec r;
 	int sock, code, pidfd = -1;
-	pid_t a, pid;
+	pid_t a, pid = -1;
 
 	if ((code = chain_start(o, t, &sock, &a)) != 0)
 		return code;
-	code = verdict(sock, 0, &pidfd, &r);
+	code = verdict(sock, 0, &pidfd, &pid, &r);
 	chain_end(sock, a);
 	if (code != ENTER_OK)
 		return code;
-	pid = pidfd_pid(pidfd);
-	log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
-	if ((code = reg_register(t, pidfd)) == ENTER_OK)
+	if (pid > 0)
+		log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
+	else
+		log_info("started %s, which had exited before its pid was read", o->argv[0]);
+	if ((code = reg_register(t, pidfd, pid)) == ENTER_OK)
 		return code;
 	/* Not registered: it is not virtiofsd for the placeholder (which,
 	 * after BUSY, has its registered one). */
 	if (pidfd_signal(pidfd, SIGKILL) == 0)
-		log_info("killed pid %d", pid);
+		log_info("killed %s (pid %d)", o->argv[0], pid);
 	else if (errno == ESRCH)
-		log_info("pid %d had already exited", pid);
+		log_info("%s had already exited", o->argv[0]);
 	return code;
 }
 
@@ -473,7 +497,7 @@ int probe(const struct opts *o, const struct target *t, char *text, size_t len)
 	probe_out = -1;
 	close(p[1]);
 	if (code == 0) {
-		code = verdict(sock, 'S', 0, &r);
+		code = verdict(sock, 'S', 0, 0, &r);
 		chain_end(sock, a);
 	}
 	/* Whatever it wrote before it ended; never waiting for EOF, which a

@@ -193,12 +193,13 @@ static int stop_channel(int p[2], pid_t pid, int pidfd)
 	return 0;
 }
 
-/* 0 on "OK", else ENTER_REGISTER (logged); the caller then kills it. */
-int reg_register(const struct target *t, int pidfd)
+/* 0 on "OK", else ENTER_REGISTER (logged); the caller then kills it.
+ * pid is the program's, read while it ran (its pidfd no longer tells once
+ * it has exited). */
+int reg_register(const struct target *t, int pidfd, pid_t pid)
 {
 	char answer[64];
 	struct timeval tv = { PEER_TIMEOUT_S, 0 };
-	pid_t pid = pidfd_pid(pidfd);
 	int p[2] = { -1, -1 }, fds[3];
 	ssize_t n = -1;
 

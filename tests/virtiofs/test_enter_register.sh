@@ -51,6 +51,10 @@ test_busy_is_a_failure_and_the_program_is_killed() {
 	assertTrue "with its own virtiofsd" "kill -0 $X"
 	"$ENTER" --target-socket "$SOCK" -- "$FAKE" 2>"$T/err"
 	assertEquals "the lock was given back: tried again, refused again" 11 $?
+	"$ENTER" --target-socket "$SOCK" -- /bin/true 2>"$T/err"
+	assertEquals "a program that exits at once: refused too" 11 $?
+	assertNotNull "its pid, read while it ran" "$(started_pid)"
+	assertNotContains "never pid -1" "$(cat "$T/err")" "pid -1"
 }
 
 test_an_answer_other_than_ok_kills_the_program() {

@@ -31,6 +31,12 @@ static struct daemon *fresh(int idx, enum dstate st)
 	return d;
 }
 
+/* ev changes nothing but d's state, to st. */
+#define STEP(d, ev, st) do { \
+	CHECK_INT(daemon_event(d, ev), DO_NOTHING); \
+	CHECK_INT((d)->state, st); \
+	} while (0)
+
 /* The daemon's process went: its status as the reaper gives it. */
 static int reap_it(struct daemon *d)
 {
@@ -60,45 +66,35 @@ static void wait_starts_and_waits(void)
 	struct daemon *d = fresh(D_LOGD, DS_WAIT);
 
 	d->conf_ok = 0;
-	CHECK_INT(daemon_event(d, DE_CHECK), DO_NOTHING);
-	CHECK_INT(d->state, DS_WAIT);
+	STEP(d, DE_CHECK, DS_WAIT);
 	d->conf_ok = 1;
 	d->probed = 0;
-	CHECK_INT(daemon_event(d, DE_CHECK), DO_NOTHING);
-	CHECK_INT(d->state, DS_WAIT);
+	STEP(d, DE_CHECK, DS_WAIT);
 	d->probed = 1;
-	CHECK_INT(daemon_event(d, DE_CHECK), DO_NOTHING);
-	CHECK_INT(d->state, DS_RUN);
+	STEP(d, DE_CHECK, DS_RUN);
 	CHECK(d->pid > 0);
 	CHECK_INT(daemon_up(d), 1);
 	/* RUN ignores CHECK, TIMER, PROBED */
 	CHECK_INT(daemon_event(d, DE_CHECK), DO_NOTHING);
 	CHECK_INT(daemon_event(d, DE_TIMER), DO_NOTHING);
-	CHECK_INT(daemon_event(d, DE_PROBED), DO_NOTHING);
-	CHECK_INT(d->state, DS_RUN);
+	STEP(d, DE_PROBED, DS_RUN);
 	kill(d->pid, SIGKILL);
 	CHECK_INT(reap_it(d), DE_EXIT);
 	/* the first crash: restarted at once */
-	CHECK_INT(daemon_event(d, DE_EXIT), DO_NOTHING);
-	CHECK_INT(d->state, DS_RUN);
+	STEP(d, DE_EXIT, DS_RUN);
 	kill(d->pid, SIGKILL);
 	CHECK_INT(reap_it(d), DE_EXIT);
 	/* the second: after the back-off */
-	CHECK_INT(daemon_event(d, DE_EXIT), DO_NOTHING);
-	CHECK_INT(d->state, DS_BACKOFF);
+	STEP(d, DE_EXIT, DS_BACKOFF);
 	CHECK_INT(daemon_up(d), 0);
-	CHECK_INT(daemon_event(d, DE_TIMER), DO_NOTHING);
-	CHECK_INT(d->state, DS_RUN);
+	STEP(d, DE_TIMER, DS_RUN);
 	/* MAIN gone: running on, no restart */
-	CHECK_INT(daemon_event(d, DE_FREEZE), DO_NOTHING);
-	CHECK_INT(d->state, DS_LAST);
-	CHECK_INT(daemon_event(d, DE_STOP), DO_NOTHING);
-	CHECK_INT(d->state, DS_STOP);
+	STEP(d, DE_FREEZE, DS_LAST);
+	STEP(d, DE_STOP, DS_STOP);
 	CHECK_INT(daemon_up(d), 1);
 	CHECK_INT(reap_it(d), DE_EXIT);
 	CHECK_INT(WTERMSIG(d->status), SIGTERM);
-	CHECK_INT(daemon_event(d, DE_EXIT), DO_NOTHING);
-	CHECK_INT(d->state, DS_DONE);
+	STEP(d, DE_EXIT, DS_DONE);
 	CHECK_INT(daemon_up(d), 0);
 }
 
@@ -108,26 +104,21 @@ static void after_virtlogd(void)
 	struct daemon *l = fresh(D_LOGD, DS_RUN), *q = fresh(D_QEMUD, DS_WAIT);
 
 	l->ready = 0;
-	CHECK_INT(daemon_event(q, DE_CHECK), DO_NOTHING);
-	CHECK_INT(q->state, DS_WAIT);
+	STEP(q, DE_CHECK, DS_WAIT);
 	l->ready = 1;
-	CHECK_INT(daemon_event(q, DE_CHECK), DO_NOTHING);
-	CHECK_INT(q->state, DS_RUN);
+	STEP(q, DE_CHECK, DS_RUN);
 	CHECK_INT(daemon_event(q, DE_STOP), DO_NOTHING);
 	CHECK_INT(reap_it(q), DE_EXIT);
-	CHECK_INT(daemon_event(q, DE_EXIT), DO_NOTHING);
-	CHECK_INT(q->state, DS_DONE);
+	STEP(q, DE_EXIT, DS_DONE);
 }
 
 static void freeze_and_stop_before_running(void)
 {
 	struct daemon *d = fresh(D_LOGD, DS_WAIT);
 
-	CHECK_INT(daemon_event(d, DE_FREEZE), DO_NOTHING);
-	CHECK_INT(d->state, DS_DONE);
+	STEP(d, DE_FREEZE, DS_DONE);
 	d = fresh(D_LOGD, DS_BACKOFF);
-	CHECK_INT(daemon_event(d, DE_STOP), DO_NOTHING);
-	CHECK_INT(d->state, DS_DONE);
+	STEP(d, DE_STOP, DS_DONE);
 	/* DONE and OFF take nothing */
 	for (int ev = 0; ev < DE_COUNT; ev++)
 		CHECK_INT(daemon_event(d, ev), DO_NOTHING);
@@ -158,8 +149,7 @@ static void outcomes(void)
 	CHECK_INT(daemon_event(d, DE_CHECK), DO_NOTHING);
 	kill(d->pid, SIGKILL);
 	reap_it(d);
-	CHECK_INT(daemon_event(d, DE_EXIT), DO_NOTHING);
-	CHECK_INT(d->state, DS_RUN);
+	STEP(d, DE_EXIT, DS_RUN);
 	kill(d->pid, SIGKILL);
 	reap_it(d);
 	CHECK_INT(daemon_event(d, DE_EXIT), DO_BUDGET_SPENT);

@@ -112,10 +112,13 @@ $(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen
 # C unit tests: plain host binaries over the pure parts of lib/ and roles.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(wildcard */*.h)
+# A test includes role sources (../../init/config.c) and is compiled with
+# all of lib/ in one command, where -MMD would record only the last file:
+# so it depends on every source and header (five small tests, rebuilt fast).
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(wildcard */*.h */*.c tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -g -Ilib -Iinit \
-		-I$(BUILD)/gen -fsanitize=address,undefined -o $@ $< $(LIB_SRCS) $(UNIT_EXTRA_$*)
+		-I$(BUILD)/gen -fsanitize=address,undefined -o $@ $< $(LIB_SRCS)
 
 units: $(UNIT_BINS)
 

@@ -180,14 +180,25 @@ int cg_resolve(struct target *t)
 	return 0;
 }
 
-static int join_one(const struct cgline *c, struct buf *msg)
+/* 0 if fd is on a filesystem of type magic; -1 if not (EXDEV: another). */
+static int on_fs(int fd, unsigned long magic)
 {
 	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return -1;
+	if ((unsigned long)sf.f_type == magic)
+		return 0;
+	errno = EXDEV;
+	return -1;
+}
+
+static int join_one(const struct cgline *c, struct buf *msg)
+{
 	int fd = openat(c->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	unsigned long magic = c->v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
 
-	if (fd < 0 || fstatfs(fd, &sf) < 0 || ((unsigned long)sf.f_type != magic && (errno = EXDEV)) ||
-	    write(fd, "0", 1) != 1) {
+	if (fd < 0 || on_fs(fd, magic) < 0 || write(fd, "0", 1) != 1) {
 		buf_printf(msg, "cgroup %s/cgroup.procs: %m", c->dir);
 		buf_cstr(msg);
 		if (fd >= 0)

@@ -2,6 +2,8 @@
 #ifndef TETHER_ENTER_H
 #define TETHER_ENTER_H
 
+#include "cli.h"
+
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -9,7 +11,7 @@
 /* Exit codes, one per step that can fail. */
 enum {
 	ENTER_OK = 0,		/* started, already running, or --dry-run */
-	ENTER_USAGE = 2,		/* bad command line */
+	ENTER_USAGE = CLI_EXIT_USAGE,	/* bad command line */
 	ENTER_TARGET = 3,		/* target not found or gone: not ready yet */
 	ENTER_CGROUP = 4,		/* joining the target's cgroups */
 	ENTER_NS = 5,		/* joining its namespaces */
@@ -45,8 +47,7 @@ struct opts {
 	int caps_set;
 	enum stdio_mode stdio;
 	int dry_run;
-	int verbosity;
-	int logfmt;			/* enum log_format */
+	struct cli cli;			/* -q: verbosity 0 */
 	int preset;			/* --virtiofsd, or the dispatcher's call */
 	int new_privs;			/* --allow-new-privs */
 	int no_register;
@@ -95,6 +96,9 @@ enum { NS_CGROUP, NS_IPC, NS_MNT, NS_NET, NS_PID, NS_UTS };
 int opts_parse(struct opts *o, int argc, char **argv);
 int target_find(const struct opts *o, struct target *t);
 int target_stdio(const struct opts *o, struct target *t);
+/* 0 taken; LOCK_HELD another launch holds it (nothing to do: exit 0);
+ * or ENTER_LOCK. */
+enum { LOCK_HELD = 100 };
 int lock_take(const struct opts *o, struct target *t);
 void lock_sweep(const struct opts *o, const struct target *t);
 int cg_resolve(struct target *t);

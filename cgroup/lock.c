@@ -93,7 +93,7 @@ int lock_take(const struct opts *o, struct target *t)
 	if (rc == 1) {
 		log_info("already running: the lock %s/%s is held (by the program tether-enter started for this container, or by a launch under way); nothing to do",
 			 o->lock_dir, t->lockname);
-		return -1;
+		return LOCK_HELD;
 	}
 	log_error("lock file %s/%s: %m", o->lock_dir, t->lockname);
 	return ENTER_LOCK;

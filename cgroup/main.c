@@ -3,15 +3,10 @@
 #include "enter.h"
 #include "buf.h"
 #include "log.h"
-#include "sig.h"
+#include "role.h"
 
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
-#endif
 
 static const char usage[] =
 "usage: tether-enter [OPTIONS] (--pid PID | --target-socket PATH) -- PROGRAM [ARGS...]\n"
@@ -104,7 +99,7 @@ static int run(struct opts *o)
 		return ENTER_OK;
 	}
 	if ((rc = lock_take(o, &t)) != 0)
-		return rc < 0 ? ENTER_OK : rc;
+		return rc == LOCK_HELD ? ENTER_OK : rc;
 	lock_sweep(o, &t);
 	if (target_stdio(o, &t) < 0)
 		return ENTER_STDIO;
@@ -116,29 +111,19 @@ static int run(struct opts *o)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	sigset_t orig;
+	struct role_start rs;
 	int r;
 
-	if (sig_block_all(&orig) < 0)
+	/* Not PID 1 and no child of its gets our signal state (launch.c
+	 * gives the program a clean one); an ignored SIGCHLD reset keeps its
+	 * waits for the launcher working. */
+	if (role_start(&rs) < 0)
 		return ENTER_SYS;
-	/* A closed 0, 1 or 2 would be taken by the first fd we open (the
-	 * placeholder's connection), and log lines would go into it. */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
-			return ENTER_SYS;
 	r = opts_parse(&o, argc, argv);
-	if (r < 0) {
-		/* One text line, as the other binaries print theirs. */
-		log_setup("tether-enter", LOG_ERROR, LOG_TEXT);
-		log_error("%s (see tether-enter --help)", o.err);
-		return ENTER_USAGE;
-	}
-	log_setup("tether-enter", o.verbosity <= 0 ? LOG_ERROR : o.verbosity == 1 ? LOG_INFO : LOG_DEBUG,
-		  o.logfmt);
-	if (r > 0) {
-		const char *s = r == 1 ? usage : "tether-enter " TETHER_VERSION "\n";
-
-		return write(STDOUT_FILENO, s, strlen(s)) < 0;
-	}
+	if (r < 0)
+		return cli_usage_error("tether-enter", o.err, ENTER_USAGE);
+	cli_log_setup("tether-enter", &o.cli, LOG_INFO);
+	if (r > 0)
+		return r == 1 ? cli_print(usage) : cli_version("tether-enter");
 	return run(&o);
 }

@@ -3,17 +3,16 @@
 #include "buf.h"
 #include "caps.h"
 #include "fd.h"
-#include "log.h"
-#include "opt.h"
 
 #include <string.h>
 
 enum {
 	O_PID = 1, O_TSOCK, O_LOCK, O_LOCKDIR, O_ENV, O_CAPS, O_STDIO, O_DRY,
-	O_VERBOSE, O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID,
-	O_FLAVOR, O_STRICT, O_NEWPRIVS, O_NOREG, O_LOGFMT, O_HELP, O_VERSION,
+	O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID, O_FLAVOR,
+	O_STRICT, O_NEWPRIVS, O_NOREG,
 };
 
+/* With cli.h's -v, -h, --version and --log-format. */
 static const struct opt options[] = {
 	{ "pid", 'p', 1, O_PID },
 	{ "target-socket", 't', 1, O_TSOCK },
@@ -23,7 +22,6 @@ static const struct opt options[] = {
 	{ "caps", 0, 1, O_CAPS },
 	{ "stdio", 0, 1, O_STDIO },
 	{ "dry-run", 'n', 0, O_DRY },
-	{ "verbose", 'v', 0, O_VERBOSE },
 	{ "quiet", 'q', 0, O_QUIET },
 	{ "virtiofsd", 0, 0, O_PRESET },
 	{ "virtiofsd-bin", 0, 1, O_BIN },
@@ -34,19 +32,12 @@ static const struct opt options[] = {
 	{ "strict", 0, 0, O_STRICT },
 	{ "allow-new-privs", 0, 0, O_NEWPRIVS },
 	{ "no-register", 0, 0, O_NOREG },
-	{ "log-format", 0, 1, O_LOGFMT },
-	{ "help", 'h', 0, O_HELP },
-	{ "version", 0, 0, O_VERSION },
 	{ 0, 0, 0, 0 },
 };
 
 static int bad(struct opts *o, const char *what, const char *arg)
 {
-	struct buf b = BUF_INIT(o->err);
-
-	buf_printf(&b, "%s '%s'", what, arg);
-	buf_cstr(&b);
-	return -1;
+	return cli_err(o->err, sizeof(o->err), what, arg);
 }
 
 /* A comma list of names or numbers, or "none"; nothing empty. */
@@ -135,19 +126,14 @@ static int one(struct opts *o, int id, const char *arg)
 		if (parse_long(arg, 0, 4294967294L, &o->uid))
 			return bad(o, "--uid takes a user id, not", arg);
 		return 0;
-	case O_LOGFMT:
-		if (log_format_parse(arg, (enum log_format *)&o->logfmt))
-			return bad(o, "--log-format takes json or text, not", arg);
-		return 0;
 	case O_DRY: o->dry_run = 1; return 0;
-	case O_VERBOSE: o->verbosity++; return 0;
-	case O_QUIET: o->verbosity = 0; return 0;
+	case O_QUIET: o->cli.verbosity = 0; return 0;
 	case O_PRESET: o->preset = 1; return 0;
 	case O_STRICT: o->strict = 1; return 0;
 	case O_NEWPRIVS: o->new_privs = 1; return 0;
 	case O_NOREG: o->no_register = 1; return 0;
-	case O_HELP: return 1;
-	case O_VERSION: return 2;
+	case CLI_HELP: return 1;
+	case CLI_VERSION: return 2;
 	}
 	return 0;
 }
@@ -197,9 +183,7 @@ static int check(struct opts *o)
 /* Called as virt-handler calls KubeVirt's dispatcher. */
 static int dispatcher(const char *argv0)
 {
-	const char *base = argv0 ? strrchr(argv0, '/') : 0;
-
-	return argv0 && !strcmp(base ? base + 1 : argv0, "virtiofs-dispatcher");
+	return argv0 && !strcmp(path_base(argv0), "virtiofs-dispatcher");
 }
 
 /* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */
@@ -212,10 +196,9 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	o->lock_dir = "/run/tether-enter";
 	o->bin = 0;
 	o->uid = 107;
-	o->verbosity = 1;
 	o->preset = dispatcher(argv[0]);
-	opt_start(&st, argc, argv);
-	while ((id = opt_next(&st, options)) > 0)
+	cli_start(&o->cli, &st, argc, argv);
+	while ((id = cli_next(&o->cli, &st, options)) > 0)
 		if ((r = one(o, id, st.arg)) != 0)
 			return r;
 	if (id == OPT_ERR) {

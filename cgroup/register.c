@@ -113,6 +113,19 @@ static int listener_path(struct target *t, char *path, size_t len)
 
 /* The placeholder's socket, opened inside its root: a symlink in the
  * container cannot lead out of it, and the listener must be the target. */
+/* 0 if fd is a socket; -1 if not (ENOTSOCK: another kind of file). */
+static int is_socket(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISSOCK(st.st_mode))
+		return 0;
+	errno = ENOTSOCK;
+	return -1;
+}
+
 static int connect_listener(struct target *t, const char *path)
 {
 	struct open_how how = {
@@ -121,11 +134,10 @@ static int connect_listener(struct target *t, const char *path)
 	};
 	char via[32];
 	struct buf b = BUF_INIT(via);
-	struct stat st;
 	int fd = syscall(SYS_openat2, t->rootfd, path, &how, sizeof(how)), peer;
 	pid_t pid;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || (!S_ISSOCK(st.st_mode) && (errno = ENOTSOCK))) {
+	if (fd < 0 || is_socket(fd) < 0) {
 		log_error("target pid %d: its socket %s in the container: %m", t->pid, path);
 		if (fd >= 0)
 			close(fd);

@@ -368,7 +368,7 @@ static void send_shutdown(struct launcher *l)
 {
 	char *argv[] = { (char *)l->supervise, "--send-event", (char *)l->event_socket,
 			 (char *)shutdown_event, NULL };
-	struct spawn_req r = { .argv = argv, .mask = &l->orig, .who = "send-event" };
+	struct spawn_req r = { .argv = argv, .mask = &l->orig };
 
 	if (l->sender > 0) {
 		log_warn("an event is being sent already");
@@ -454,7 +454,6 @@ static int start_supervisor(struct launcher *l)
 {
 	struct spawn_req r = {
 		.argv = (char *const *)l->sup_argv, .mask = &l->orig,
-		.who = "tether-supervise",
 	};
 
 	l->sup_argv[0] = l->supervise;

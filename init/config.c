@@ -1,18 +1,15 @@
 #include "config.h"
-#include "buf.h"
 #include "fd.h"
-#include "opt.h"
 #include "sig.h"
 
 #include <string.h>
 
 enum {
-	O_SUBREAPER = 1, O_GROUP, O_REMAP, O_PDEATH, O_WARN, O_VERBOSE,
-	O_LICENSE, O_HELP, O_VERSION, O_GRACE, O_PAUSE, O_LOGFMT, O_FWDONLY,
-	O_PLACEHOLDER, O_SOCKET,
+	O_SUBREAPER = 1, O_GROUP, O_REMAP, O_PDEATH, O_WARN, O_LICENSE,
+	O_GRACE, O_PAUSE, O_FWDONLY, O_PLACEHOLDER, O_SOCKET,
 };
 
-/* The placeholder parses from the first entry, so that -s there is KubeVirt's
+/* With cli.h's -v, -h, --version and --log-format.  The placeholder parses from the first entry, so that -s there is KubeVirt's
  * prototype's -s PATH; the other modes from the second (tini's -s flag). */
 static const struct opt options[] = {
 	{ 0, 's', 1, O_SOCKET },
@@ -21,13 +18,9 @@ static const struct opt options[] = {
 	{ 0, 'e', 1, O_REMAP },
 	{ 0, 'p', 1, O_PDEATH },
 	{ 0, 'w', 0, O_WARN },
-	{ "verbose", 'v', 0, O_VERBOSE },
 	{ 0, 'l', 0, O_LICENSE },
-	{ "help", 'h', 0, O_HELP },
-	{ "version", 0, 0, O_VERSION },
 	{ "grace", 0, 1, O_GRACE },
 	{ "pause", 'P', 0, O_PAUSE },
-	{ "log-format", 0, 1, O_LOGFMT },
 	{ "forward-only", 0, 1, O_FWDONLY },
 	{ "placeholder", 0, 0, O_PLACEHOLDER },
 	{ "socket", 0, 1, O_SOCKET },
@@ -48,18 +41,13 @@ static const char *env_get(char **envp, const char *name)
 static enum parse_result bad(struct config *c, const char *what,
 			     const char *arg)
 {
-	struct buf b = BUF_INIT(c->err);
-
-	buf_printf(&b, "%s '%s'", what, arg);
-	buf_cstr(&b);
+	cli_err(c->err, sizeof(c->err), what, arg);
 	return PARSE_ERROR;
 }
 
 static int is_name(const char *path, const char *name)
 {
-	const char *slash = strrchr(path, '/');
-
-	return !strcmp(slash ? slash + 1 : path, name);
+	return !strcmp(path_base(path), name);
 }
 
 static enum parse_result placeholder_check(struct config *c)
@@ -76,10 +64,7 @@ static void defaults(struct config *c, char **envp)
 	const char *v = env_get(envp, "TINI_VERBOSITY");
 	long n;
 
-	memset(c, 0, sizeof(*c));
-	c->verbosity = 1;
 	c->grace_ms = 5000;
-	c->log_format = LOG_JSON;
 	sigemptyset(&c->stop_signals);
 	sigaddset(&c->stop_signals, SIGTERM);
 	sigaddset(&c->stop_signals, SIGINT);
@@ -89,7 +74,7 @@ static void defaults(struct config *c, char **envp)
 	if (env_get(envp, "TINI_KILL_PROCESS_GROUP"))
 		c->group = 1;
 	if (v && !parse_long(v, 0, 10, &n))
-		c->verbosity = n;
+		c->cli.verbosity = n;
 }
 
 static enum parse_result one(struct config *c, int id, const char *arg)
@@ -101,7 +86,6 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_SUBREAPER: break;	/* always a subreaper when not PID 1 */
 	case O_GROUP: c->group = 1; break;
 	case O_WARN: c->warn_reap = 1; break;
-	case O_VERBOSE: c->verbosity++; break;
 	case O_PAUSE: c->mode = MODE_PAUSE; break;
 	case O_PLACEHOLDER: c->mode = MODE_PLACEHOLDER; break;
 	case O_SOCKET:
@@ -110,8 +94,8 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 		c->socket = arg;
 		break;
 	case O_LICENSE: c->action = ACT_LICENSE; break;
-	case O_HELP: c->action = ACT_HELP; break;
-	case O_VERSION: c->action = ACT_VERSION; break;
+	case CLI_HELP: c->action = ACT_HELP; break;
+	case CLI_VERSION: c->action = ACT_VERSION; break;
 	case O_REMAP:
 		if (parse_long(arg, 0, 255, &n))
 			return bad(c, "-e takes an exit code from 0 to 255, not", arg);
@@ -125,10 +109,6 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_GRACE:
 		if (parse_seconds_ms(arg, 86400, &c->grace_ms))
 			return bad(c, "--grace takes seconds (0 to 86400, up to 3 decimals), not", arg);
-		break;
-	case O_LOGFMT:
-		if (log_format_parse(arg, &c->log_format))
-			return bad(c, "--log-format takes json or text, not", arg);
 		break;
 	case O_FWDONLY:
 		if ((sig = sig_parse(arg)) < 0 || sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
@@ -161,14 +141,15 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 	struct optstate st;
 	int id;
 
+	memset(c, 0, sizeof(*c));
+	cli_start(&c->cli, &st, argc, argv);
 	defaults(c, envp);
 	if (argc > 0 && (is_name(argv[0], "temp_pod") || is_name(argv[0], "sleep")))
 		return alias(c, argc, argv);
 	/* KubeVirt's prototype interface: the image runs it by this name. */
 	if (argc > 0 && is_name(argv[0], "virtiofs-placeholder"))
 		c->mode = MODE_PLACEHOLDER;
-	opt_start(&st, argc, argv);
-	while ((id = opt_next(&st, options + (c->mode != MODE_PLACEHOLDER))) > 0)
+	while ((id = cli_next(&c->cli, &st, options + (c->mode != MODE_PLACEHOLDER))) > 0)
 		if (one(c, id, st.arg) != PARSE_OK)
 			return PARSE_ERROR;
 	if (id == OPT_ERR) {
@@ -192,11 +173,4 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 int config_exit_code(const struct config *c, int code)
 {
 	return c->remap[code / 8] >> (code % 8) & 1 ? 0 : code;
-}
-
-enum log_level config_log_level(const struct config *c)
-{
-	int v = c->verbosity;
-
-	return v <= 0 ? LOG_ERROR : v == 1 ? LOG_NOTICE : v == 2 ? LOG_INFO : LOG_DEBUG;
 }

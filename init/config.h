@@ -2,13 +2,13 @@
 #ifndef TETHER_INIT_CONFIG_H
 #define TETHER_INIT_CONFIG_H
 
-#include "log.h"
+#include "cli.h"
 
 #include <signal.h>
 
 /* Exit codes of tether itself (the child's own codes pass through). */
 enum {
-	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_USAGE = CLI_EXIT_USAGE,	/* bad command line */
 	EXIT_NOT_EXEC = 126,	/* program found but not executable */
 	EXIT_NOT_FOUND = 127,	/* program not found */
 	EXIT_SETUP = 111,	/* a system call failed while setting up */
@@ -25,11 +25,10 @@ struct config {
 	int group;		/* -g: signals go to the child's process group */
 	int warn_reap;		/* -w: log every reaped zombie */
 	int pdeathsig;		/* -p */
-	int verbosity;		/* 0 errors, 1 warnings and notices (default), 2 info, 3 debug */
 	long grace_ms;		/* --grace */
 	unsigned char remap[32];	/* -e: bit n set → exit code n becomes 0 */
 	sigset_t stop_signals;	/* signals that also start the stop */
-	enum log_format log_format;
+	struct cli cli;		/* verbosity 0 errors, 1 notices (default), 2 info, 3 debug */
 	const char *socket;	/* --socket: the placeholder's socket */
 	char err[240];
 };
@@ -38,6 +37,5 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 			       char **envp);
 /* The exit code tether reports for a child exit code. */
 int config_exit_code(const struct config *c, int code);
-enum log_level config_log_level(const struct config *c);
 
 #endif

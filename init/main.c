@@ -1,16 +1,8 @@
 /* tether: PID 1 for a container. */
 #include "config.h"
-#include "log.h"
 #include "placeholder.h"
 #include "run.h"
-#include "sig.h"
-
-#include <string.h>
-#include <unistd.h>
-
-#ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
-#endif
+#include "role.h"
 
 extern char **environ;
 
@@ -47,38 +39,29 @@ static const char usage[] =
 static const char license[] =
 "tether is free software under the MIT License; see the LICENSE file.\n";
 
-static int print(const char *s)
-{
-	return write(STDOUT_FILENO, s, strlen(s)) < 0 ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
-	sigset_t orig;
+	struct role_start rs;
 	struct config cfg;
 
-	if (sig_block_all(&orig) < 0) {
-		log_error("sigprocmask: %m");
+	if (role_start(&rs) < 0)
 		return EXIT_SETUP;
-	}
 	switch (config_parse(&cfg, argc, argv, environ)) {
 	case PARSE_ERROR:
-		log_setup("tether", LOG_ERROR, LOG_TEXT);
-		log_error("%s (see tether --help)", cfg.err);
-		return EXIT_USAGE;
+		return cli_usage_error("tether", cfg.err, EXIT_USAGE);
 	case PARSE_DONE:
 		if (cfg.action == ACT_VERSION)
-			return print("tether " TETHER_VERSION "\n");
+			return cli_version("tether");
 		if (cfg.action == ACT_TEMP_POD)
-			return print("temp_pod (tether): nothing to run\n");
-		return print(cfg.action == ACT_HELP ? usage : license);
+			return cli_print("temp_pod (tether): nothing to run\n");
+		return cli_print(cfg.action == ACT_HELP ? usage : license);
 	case PARSE_OK:
 		break;
 	}
-	log_setup("tether", config_log_level(&cfg), cfg.log_format);
+	cli_log_setup("tether", &cfg.cli, LOG_NOTICE);
 	if (cfg.mode == MODE_PLACEHOLDER)
 		return run_placeholder(&cfg);
 	if (cfg.mode == MODE_PAUSE)
-		return run_pause(&cfg, &orig);
-	return run_program(&cfg, &orig);
+		return run_pause(&cfg);
+	return run_program(&cfg, &rs);
 }

@@ -51,7 +51,7 @@ struct ph {
 	pid_t self;
 	pid_t vfs;		/* virtiofsd's pid, 0 while unknown */
 	int stop_r, stop_w;	/* the stop channel (a pipe), -1 without */
-	int spare;		/* given up to accept-and-close on EMFILE */
+	int spare;		/* accept_shed's, on EMFILE */
 	int stopping;
 };
 
@@ -206,9 +206,7 @@ static void rearm(struct ph *p)
 
 static void drop(struct ph *p, struct conn *c)
 {
-	loop_del(&p->loop, &c->w);
-	close(c->w.fd);
-	c->w.fd = -1;
+	loop_close(&p->loop, &c->w);
 }
 
 static void on_timer(struct watch *w, uint32_t events)
@@ -226,7 +224,7 @@ static void on_timer(struct watch *w, uint32_t events)
 	if (p->rest_until && now >= p->rest_until) {
 		p->rest_until = 0;
 		if (p->spare < 0)
-			p->spare = open("/", O_PATH | O_CLOEXEC);
+			p->spare = spare_fd();
 		if (loop_add(&p->loop, &p->lsn, EPOLLIN) < 0)
 			log_error("listening again: %m");
 	}
@@ -399,13 +397,9 @@ static void on_accept(struct watch *w, uint32_t events)
 			return;
 		if ((errno != EMFILE && errno != ENFILE) || p->spare < 0)
 			return rest(p);
-		/* Out of fds: free one to take the connection off the queue. */
 		log_warn("accept: %m; closing the connection at once");
-		close(p->spare);
-		fd = accept4(w->fd, 0, 0, SOCK_CLOEXEC);
-		if (fd >= 0)
-			close(fd);
-		p->spare = open("/", O_PATH | O_CLOEXEC);
+		if (accept_shed(w->fd, &p->spare) < 0)
+			return rest(p);
 	}
 }
 
@@ -422,29 +416,17 @@ static int drop_privileges(void)
 		log_error("dropping capabilities: %m");
 		return -1;
 	}
-	/* An inherited SIG_IGN would let the kernel reap virtiofsd unseen. */
-	if (sig_chld_default() < 0) {
-		log_error("sigaction SIGCHLD: %m");
-		return -1;
-	}
 	return become_reaper();
 }
 
 static int listen_on(struct ph *p, const char *path)
 {
-	p->lsn.fd = unix_listen(path, SOCK_STREAM, 128);
-	if (p->lsn.fd >= 0) {
-		if (lstat(path, &p->bound) < 0)
-			p->bound.st_ino = 0;
-		return 0;
-	}
-	if (errno == EEXIST)
-		log_error("listen %s: not a socket, refusing to replace it", path);
-	else if (errno == EADDRINUSE)
-		log_error("listen %s: another process listens there", path);
-	else
-		log_error("listen %s: %m", path);
-	return -1;
+	p->lsn.fd = unix_listen_logged(path, SOCK_STREAM, 128);
+	if (p->lsn.fd < 0)
+		return -1;
+	if (lstat(path, &p->bound) < 0)
+		p->bound.st_ino = 0;
+	return 0;
 }
 
 /* Removes the socket, unless the path names another file by now. */
@@ -467,13 +449,11 @@ static int setup(struct ph *p)
 	p->lsn.ctx = p->vfsw.ctx = p->timer.ctx = p;
 	for (int i = 0; i < MAX_CONNS; i++)
 		p->conns[i].w = (struct watch){ -1, on_conn, p };
-	if (fd_close_from(3) < 0)
-		log_warn("closing inherited fds: %m");
+	/* It starts no child that would inherit them; --socket is absolute. */
+	drop_inherited();
 	if (drop_privileges() < 0 || listen_on(p, p->cfg->socket) < 0)
 		return -1;
-	if (chdir("/") < 0)
-		log_warn("chdir /: %m");
-	p->spare = open("/", O_PATH | O_CLOEXEC);
+	p->spare = spare_fd();
 	if (loop_init_signals(&p->loop, &p->sigw, 0, on_signals, p) < 0 ||
 	    loop_add(&p->loop, &p->lsn, EPOLLIN) < 0 ||
 	    (p->timer.fd = timer_open()) < 0 || loop_add(&p->loop, &p->timer, EPOLLIN) < 0 ||

@@ -12,7 +12,6 @@
 struct run {
 	const struct config *cfg;
 	struct loop loop;
-	struct watch sigw;
 	struct grace grace;
 	pid_t self;
 	pid_t child;
@@ -45,11 +44,7 @@ static void drain(struct run *r, int none_left)
 	}
 	if (!r->draining) {
 		r->draining = 1;
-		log_info("stopping the remaining processes");
-		if (tree_signal(SIGTERM) < 0)
-			log_warn("sending SIGTERM to the remaining processes: %m");
-		tree_signal(SIGCONT);
-		grace_start(&r->grace, r->cfg->grace_ms);
+		role_stop_rest(&r->grace, r->cfg->grace_ms, 0);
 	}
 }
 
@@ -77,46 +72,34 @@ static void forward(struct run *r, int sig)
 		grace_start(&r->grace, r->cfg->grace_ms);
 }
 
-#define BATCH 8
-
 /* Reaps only when a SIGCHLD was read, and that is enough: the kernel makes
  * a zombie visible and raises SIGCHLD at us in one step (coalesced with
  * any SIGCHLD still pending), and the signalfd stays readable while it is
  * pending.  So a zombie is reaped in the very round that reads its
  * SIGCHLD, and a wait4 after any other signal would only return 0. */
-static void on_signals(struct watch *w, uint32_t events)
+static void on_signals(void *ctx, const struct signalfd_siginfo *si, int n)
 {
-	struct run *r = w->ctx;
-	struct signalfd_siginfo si[BATCH];
-	int got, chld = 0;
-	/* Direct (the signalfd is the loop's only watch), the read is the
-	 * wait: one signal per read, the next read comes straight after. */
-	int max = events & LOOP_DIRECT ? 1 : BATCH;
+	struct run *r = ctx;
+	int chld = 0;
 
-	do {
-		got = sigfd_read_batch(w->fd, si, max);
-		for (int i = 0; i < got; i++) {
-			/* A signal the kernel raised at tether itself (SIGPIPE
-			 * on a closed stderr) is not the user's: never forward. */
-			if ((pid_t)si[i].ssi_pid == r->self && si[i].ssi_code != SI_QUEUE)
-				continue;
-			if (si[i].ssi_signo == SIGCHLD)
-				chld = 1;
-			else
-				forward(r, si[i].ssi_signo);
-		}
-		/* Direct: a second read would be the next wait. */
-	} while (got == max && !(events & LOOP_DIRECT));
-	if (got < 0)
-		log_error("reading signalfd: %m");
+	for (int i = 0; i < n; i++) {
+		/* A signal the kernel raised at tether itself (SIGPIPE on a
+		 * closed stderr) is not the user's: never forward. */
+		if ((pid_t)si[i].ssi_pid == r->self && si[i].ssi_code != SI_QUEUE)
+			continue;
+		if (si[i].ssi_signo == SIGCHLD)
+			chld = 1;
+		else
+			forward(r, si[i].ssi_signo);
+	}
 	if (chld)
 		reap(r);
 }
 
-static int setup_loop(struct run *r, watch_fn *on_sig)
+static int setup_loop(struct run *r, signals_fn *on_sig)
 {
 	r->self = getpid();
-	if (loop_init_signals(&r->loop, &r->sigw, 0, on_sig, r) < 0 ||
+	if (loop_init_signal_batches(&r->loop, 0, on_sig, r) < 0 ||
 	    grace_init(&r->grace, &r->loop, grace_send_tree, 0) < 0) {
 		log_error("setting up the event loop: %m");
 		return -1;
@@ -124,25 +107,15 @@ static int setup_loop(struct run *r, watch_fn *on_sig)
 	return 0;
 }
 
-static int loop_result(struct run *r)
-{
-	int code = loop_run(&r->loop);
-
-	if (code >= 0)
-		return code;
-	log_error("event loop: %m");
-	tree_signal(SIGKILL);
-	return EXIT_SETUP;
-}
-
-int run_program(const struct config *cfg, const sigset_t *orig)
+int run_program(const struct config *cfg, const struct role_start *rs)
 {
 	struct run r = { .cfg = cfg };
 	struct spawn_req req = {
-		.argv = cfg->argv, .mask = orig, .new_pgrp = 1,
+		.argv = cfg->argv, .mask = &rs->mask, .new_pgrp = 1,
+		.ignore_chld = rs->chld_ignored,
 	};
 
-	if (become_reaper() < 0 || (req.ignore_chld = sig_chld_default()) < 0)
+	if (become_reaper() < 0)
 		return EXIT_SETUP;
 	/* -p is about tether's own parent (tini's meaning); the signal then
 	 * arrives like any other and is forwarded. */
@@ -162,35 +135,30 @@ int run_program(const struct config *cfg, const sigset_t *orig)
 		return EXIT_SETUP;
 	}
 	log_info("started %s as pid %d", cfg->argv[0], r.child);
-	loop_set_direct(&r.loop, &r.sigw);
 	reap(&r);
-	return loop_result(&r);
+	return role_run_loop(&r.loop, EXIT_SETUP);
 }
 
-static void on_pause_signals(struct watch *w, uint32_t events)
+static void on_pause_signals(void *ctx, const struct signalfd_siginfo *si, int n)
 {
-	struct run *r = w->ctx;
-	struct signalfd_siginfo si;
+	struct run *r = ctx;
 	int none_left;
 
-	(void)events;
-	while (sigfd_read(w->fd, &si) > 0) {
-		if (sigismember(&r->cfg->stop_signals, si.ssi_signo))
+	for (int i = 0; i < n; i++)
+		if (sigismember(&r->cfg->stop_signals, si[i].ssi_signo))
 			loop_exit(&r->loop, 0);
-	}
 	reap_all(0, 0, &none_left);
 }
 
-int run_pause(const struct config *cfg, const sigset_t *orig)
+int run_pause(const struct config *cfg)
 {
 	struct run r = { .cfg = cfg };
 
-	(void)orig;
-	if (become_reaper() < 0 || sig_chld_default() < 0)
+	if (become_reaper() < 0)
 		return EXIT_SETUP;
 	drop_inherited();
 	if (setup_loop(&r, on_pause_signals) < 0)
 		return EXIT_SETUP;
 	log_info("pausing");
-	return loop_result(&r);
+	return role_run_loop(&r.loop, EXIT_SETUP);
 }

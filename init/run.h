@@ -2,9 +2,11 @@
 #define TETHER_INIT_RUN_H
 
 #include "config.h"
+#include "role.h"
 
-/* Each returns tether's exit code. orig is the mask tether inherited. */
-int run_program(const struct config *cfg, const sigset_t *orig);
-int run_pause(const struct config *cfg, const sigset_t *orig);
+/* Each returns tether's exit code.  rs: the signal state tether inherited,
+ * which the program gets back. */
+int run_program(const struct config *cfg, const struct role_start *rs);
+int run_pause(const struct config *cfg);
 
 #endif

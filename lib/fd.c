@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,6 +75,29 @@ ssize_t read_small(int dirfd, const char *path, char *buf, size_t len)
 	return got;
 }
 
+int read_proc_field(const char *path, const char *key, long min, long max, long *out)
+{
+	char text[2048], *p, *e;
+	size_t klen = strlen(key);
+
+	if (read_small(AT_FDCWD, path, text, sizeof(text)) < 0)
+		return -1;
+	/* No strstr: it would double the size of the placeholder's libc. */
+	for (p = text; *p; p++)
+		if ((p == text || p[-1] == '\n') && !memcmp(p, key, klen) &&
+		    p[klen] == ':' && p[klen + 1] == '\t')
+			break;
+	if (!*p)
+		return errno = EINVAL, -1;
+	p += klen + 2;
+	for (e = p; *e && *e != '\t' && *e != '\n'; e++)
+		;
+	*e = '\0';
+	if (parse_long(p, min, max, out))
+		return errno = EINVAL, -1;
+	return 0;
+}
+
 int fd_close_from(int lowfd)
 {
 	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
@@ -127,5 +151,26 @@ int parse_seconds_ms(const char *s, long max_s, long *ms)
 	if (*p || whole * 1000 + frac > max_s * 1000)
 		return -1;
 	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+const char *path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int path_dir(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, !slash ? "." : slash == path ? "/" : path, n);
+	dir[n] = '\0';
 	return 0;
 }

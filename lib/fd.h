@@ -15,6 +15,15 @@ int dir_each_at(int dfd, int (*fn)(const char *name, void *ctx), void *ctx);
 /* Reads a small file (a /proc entry) relative to dirfd (or AT_FDCWD) into
  * buf, up to len - 1 bytes, NUL-terminated; returns the length or -1. */
 ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
+/* The first number of the line "KEY:\tN..." of a small /proc file
+ * (status, fdinfo; 2 KiB at most), within [min, max]: 0 with *out, or -1
+ * (EINVAL when the line is missing or the number bad). */
+int read_proc_field(const char *path, const char *key, long min, long max, long *out);
+/* The last component of path: what follows its last '/', or all of it. */
+const char *path_base(const char *path);
+/* The directory part of path into dir ("." without a '/', "/" for "/x");
+ * -1 with ENAMETOOLONG if it does not fit in cap bytes. */
+int path_dir(const char *path, char *dir, size_t cap);
 /* Parses a whole decimal string in [min, max]; -1 and nothing stored if
  * it is not one. */
 int parse_long(const char *s, long min, long max, long *out);

@@ -36,8 +36,8 @@ int grace_init(struct grace *g, struct loop *l, int (*send)(int, void *),
 	return g->w.fd < 0 ? -1 : 0;
 }
 
-/* The timer is in the loop only while armed, so that a loop whose other
- * watch is a direct one (loop_set_direct) can skip epoll until then. */
+/* The timer is in the loop only while armed: an idle grace costs the loop
+ * nothing (loop.h: a loop with nothing but its signals waits cheapest). */
 void grace_start(struct grace *g, long ms)
 {
 	if (g->armed)

@@ -13,8 +13,9 @@ int loop_init(struct loop *l)
 {
 	l->done = 0;
 	l->exit_code = 0;
+	l->err = 0;
 	l->nwatch = 0;
-	l->direct = 0;
+	l->on_sigs = 0;
 	l->blocking = 0;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -1 : 0;
@@ -54,17 +55,60 @@ int loop_del(struct loop *l, struct watch *w)
 	return 0;
 }
 
-void loop_set_direct(struct loop *l, struct watch *w)
+void loop_close(struct loop *l, struct watch *w)
 {
-	l->direct = w;
+	if (w->fd < 0)
+		return;
+	loop_del(l, w);
+	close(w->fd);
+	w->fd = -1;
 }
 
-/* Alone, the direct watch leaves the epoll set too: otherwise every
- * event would still run epoll's wake-up callback for nobody. */
+/* Signals read per read(2): fewer back means the queue is empty. */
+#define SIG_BATCH 8
+
+/* Non-blocking, reads until the queue is empty; blocking (direct), reads
+ * once: that read was the wait, and a second one would be the next. */
+static int read_signals(struct loop *l)
+{
+	struct signalfd_siginfo si[SIG_BATCH];
+	int n;
+
+	do {
+		n = sigfd_read_batch(l->sigs.fd, si, SIG_BATCH);
+		if (n > 0)
+			l->on_sigs(l->sigs_ctx, si, n);
+	} while (n == SIG_BATCH && !l->blocking && !l->done);
+	return n < 0 ? -1 : 0;
+}
+
+static void on_sigfd(struct watch *w, uint32_t events)
+{
+	struct loop *l = w->ctx;
+
+	(void)events;
+	if (read_signals(l) < 0) {
+		l->err = errno;
+		l->done = 1;
+	}
+}
+
+int loop_init_signal_batches(struct loop *l, const sigset_t *mask,
+			     signals_fn *fn, void *ctx)
+{
+	if (loop_init_signals(l, &l->sigs, mask, on_sigfd, l) < 0)
+		return -1;
+	l->on_sigs = fn;
+	l->sigs_ctx = ctx;
+	return 0;
+}
+
+/* Alone, the signalfd leaves the epoll set too: otherwise every signal
+ * would still run epoll's wake-up callback for nobody. */
 static int set_direct(struct loop *l, int on)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l->direct };
-	int fd = l->direct->fd, fl = fcntl(fd, F_GETFL);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->sigs };
+	int fd = l->sigs.fd, fl = fcntl(fd, F_GETFL);
 
 	if (fl < 0)
 		return -1;
@@ -84,29 +128,34 @@ void loop_exit(struct loop *l, int code)
 	l->exit_code = code;
 }
 
-int loop_run(struct loop *l)
+static int wait_epoll(struct loop *l)
 {
 	struct epoll_event evs[8];
+	int n = epoll_wait(l->epfd, evs, 8, -1);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n && !l->done; i++) {
+		struct watch *w = evs[i].data.ptr;
+		w->fn(w, evs[i].events);
+	}
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
 	while (!l->done) {
-		int alone = l->direct && l->nwatch == 1;
+		int alone = l->on_sigs && l->nwatch == 1, rc;
 
-		if (l->direct && alone != l->blocking && set_direct(l, alone) < 0)
+		if (l->on_sigs && alone != l->blocking && set_direct(l, alone) < 0)
 			return -1;
-		if (alone) {
-			l->direct->fn(l->direct, LOOP_DIRECT);
-			continue;
-		}
-		int n = epoll_wait(l->epfd, evs, 8, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
+		rc = alone ? read_signals(l) : wait_epoll(l);
+		if (rc < 0)
 			return -1;
-		for (int i = 0; i < n && !l->done; i++) {
-			struct watch *w = evs[i].data.ptr;
-			w->fn(w, evs[i].events);
-		}
+	}
+	if (l->err) {
+		errno = l->err;
+		return -1;
 	}
 	return l->exit_code;
 }

@@ -17,39 +17,45 @@ struct watch {
 	void *ctx;
 };
 
+typedef void signals_fn(void *ctx, const struct signalfd_siginfo *si, int n);
+
 struct loop {
 	int epfd;
 	int done;
 	int exit_code;
+	int err;		/* why loop_run fails: a signal read failed */
 	int nwatch;		/* watches in the epoll set */
-	struct watch *direct;	/* see loop_set_direct */
-	int blocking;		/* direct is out of epoll, its fd blocking */
+	struct watch sigs;	/* loop_init_signal_batches' signalfd */
+	signals_fn *on_sigs;
+	void *sigs_ctx;
+	int blocking;		/* sigs is read directly (see below) */
 };
-
-/* The events a direct watch's fn is given when it is the loop's only
- * watch: its fd is blocking, and its first read is the loop's wait. */
-#define LOOP_DIRECT 0x80000000u
 
 int loop_init(struct loop *l);
 /* loop_init plus w: a signalfd over mask (NULL: every signal) calling
  * fn(w) with w->ctx = ctx, already in the loop. */
 int loop_init_signals(struct loop *l, struct watch *w, const sigset_t *mask,
 		      watch_fn *fn, void *ctx);
+/* loop_init plus a signalfd over mask (NULL: every signal) whose signals
+ * the loop reads itself and hands over: fn(ctx, si, n) per read, n >= 1.
+ * How it waits for them is the loop's own business: while the signalfd is
+ * its only watch, loop_run reads it directly (blocking), because over one
+ * fd epoll_wait has nothing to choose and would add a system call to
+ * every signal (PID 1's signal forwarding is measured against catatonit);
+ * once another watch is added, it waits in epoll_wait again.  A failed
+ * read ends loop_run with -1. */
+int loop_init_signal_batches(struct loop *l, const sigset_t *mask,
+			     signals_fn *fn, void *ctx);
 int loop_add(struct loop *l, struct watch *w, uint32_t events);
-/* While w (added with EPOLLIN, and never deleted) is the loop's only
- * watch, loop_run calls w->fn(w, LOOP_DIRECT) with w->fd switched to
- * blocking instead of going through epoll_wait: over one fd epoll_wait
- * has nothing to choose and only adds a system call to every event.  The
- * fn then reads once (that read is the wait) and returns; as soon as a
- * second watch is added the loop waits in epoll_wait again, with w->fd
- * non-blocking. */
-void loop_set_direct(struct loop *l, struct watch *w);
 /* A watch removed while a round of events is being dispatched may still
  * be called in that round: keep its memory valid, set w->fd to -1 when
  * closing it, and have its fn return at once on a negative fd. */
 int loop_del(struct loop *l, struct watch *w);
+/* Removes w and closes its fd, which becomes -1; nothing when it is
+ * already -1. */
+void loop_close(struct loop *l, struct watch *w);
 /* Runs until loop_exit() is called; returns the code given there, or -1
- * (errno set) if epoll_wait (or switching a direct watch's fd) fails. */
+ * (errno set) if waiting or reading the signals fails. */
 int loop_run(struct loop *l);
 void loop_exit(struct loop *l, int code);
 

@@ -10,7 +10,20 @@ void opt_start(struct optstate *s, int argc, char **argv)
 	s->i = 1;
 	s->ci = 0;
 	s->arg = 0;
+	s->more = 0;
 	s->err[0] = '\0';
+}
+
+/* By long name (lng, len bytes) or, with lng NULL, by short name. */
+static const struct opt *find(const struct optstate *s, const struct opt *opts,
+			      const char *lng, int len, char shrt)
+{
+	for (const struct opt *t = opts; t; t = t == opts ? s->more : 0)
+		for (const struct opt *o = t; o->id; o++)
+			if (lng ? o->lng && (int)strlen(o->lng) == len && !strncmp(o->lng, lng, len)
+				: o->shrt == shrt)
+				return o;
+	return 0;
 }
 
 static int fail(struct optstate *s, const char *what, const char *name,
@@ -42,17 +55,15 @@ static int next_long(struct optstate *s, const struct opt *opts)
 	const char *eq = strchr(name, '=');
 	int len = eq ? (int)(eq - name) : (int)strlen(name);
 
-	for (const struct opt *o = opts; o->id; o++) {
-		if (!o->lng || (int)strlen(o->lng) != len - 2 ||
-		    strncmp(o->lng, name + 2, len - 2))
-			continue;
-		if (o->has_arg)
-			return take_arg(s, o, eq ? eq + 1 : 0, name, len);
-		if (eq)
-			return fail(s, "option takes no argument:", name, len);
-		return o->id;
-	}
-	return fail(s, "unknown option", name, len);
+	const struct opt *o = find(s, opts, name + 2, len - 2, 0);
+
+	if (!o)
+		return fail(s, "unknown option", name, len);
+	if (o->has_arg)
+		return take_arg(s, o, eq ? eq + 1 : 0, name, len);
+	if (eq)
+		return fail(s, "option takes no argument:", name, len);
+	return o->id;
 }
 
 static int next_short(struct optstate *s, const struct opt *opts)
@@ -60,25 +71,24 @@ static int next_short(struct optstate *s, const struct opt *opts)
 	const char *word = s->argv[s->i];
 	char c = word[s->ci];
 	char name[3] = { '-', c, 0 };
+	const struct opt *o = find(s, opts, 0, 0, c);
+	const char *inl;
 
 	s->ci++;
 	if (!word[s->ci]) {
 		s->ci = 0;
 		s->i++;
 	}
-	for (const struct opt *o = opts; o->id; o++) {
-		if (o->shrt != c)
-			continue;
-		if (!o->has_arg)
-			return o->id;
-		const char *inl = s->ci ? word + s->ci : 0;
-		if (s->ci) {
-			s->ci = 0;
-			s->i++;
-		}
-		return take_arg(s, o, inl, name, 2);
+	if (!o)
+		return fail(s, "unknown option", name, 2);
+	if (!o->has_arg)
+		return o->id;
+	inl = s->ci ? word + s->ci : 0;
+	if (s->ci) {
+		s->ci = 0;
+		s->i++;
 	}
-	return fail(s, "unknown option", name, 2);
+	return take_arg(s, o, inl, name, 2);
 }
 
 int opt_next(struct optstate *s, const struct opt *opts)

@@ -20,6 +20,7 @@ struct optstate {
 	int i;			/* next argv index; after OPT_END, the first operand */
 	int ci;			/* position inside a short-option cluster */
 	const char *arg;	/* the option's argument, if it takes one */
+	const struct opt *more;	/* searched after the caller's table (cli.c) */
 	char err[160];
 };
 

@@ -79,9 +79,5 @@ int pathwatch_start(struct pathwatch *pw, struct loop *l, const char *path,
 
 void pathwatch_stop(struct pathwatch *pw)
 {
-	if (pw->d.w.fd < 0)
-		return;
-	loop_del(pw->loop, &pw->d.w);
-	close(pw->d.w.fd);
-	pw->d.w.fd = -1;
+	loop_close(pw->loop, &pw->d.w);
 }

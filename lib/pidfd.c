@@ -45,24 +45,13 @@ int pidfd_dup(int pidfd, int targetfd)
 
 pid_t pidfd_pid(int pidfd)
 {
-	char path[48], text[512], *p;
+	char path[48];
 	struct buf b = BUF_INIT(path);
 	long pid;
 
 	buf_printf(&b, "/proc/self/fdinfo/%d", pidfd);
-	if (read_small(AT_FDCWD, buf_cstr(&b), text, sizeof(text)) < 0)
+	if (read_proc_field(buf_cstr(&b), "Pid", -1, 1 << 30, &pid) < 0)
 		return -1;
-	/* No strstr: it would double the size of the placeholder's libc. */
-	for (p = text; *p && memcmp(p, "\nPid:\t", 6); p++)
-		;
-	if (!*p)
-		return errno = EINVAL, -1;
-	p += 6;
-	for (char *e = p; *e; e++)
-		if (*e == '\n')
-			*e = '\0';
-	if (parse_long(p, -1, 1 << 30, &pid))
-		return errno = EINVAL, -1;
 	if (pid < 0)
 		errno = ESRCH;
 	return pid;

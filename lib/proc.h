@@ -15,7 +15,6 @@ struct spawn_req {
 	int new_pgrp;		/* own process group, foreground on a tty */
 	int pdeathsig;		/* 0: none */
 	int ignore_chld;	/* SIGCHLD back to SIG_IGN (sig_chld_default) */
-	const char *who;	/* name used in the exec error line */
 	int out_fd;		/* > 0: becomes the child's stdout and stderr */
 	int *exec_errno;	/* set: spawn returns once the exec is done, and
 				 * stores 0, or the errno of a failed exec */
@@ -45,6 +44,11 @@ int reap_all(reap_fn *fn, void *ctx, int *none_left);
 
 /* Parent of pid from /proc/PID/stat, or -1. */
 pid_t proc_parent(pid_t pid);
+/* fn(pid as text, ctx) for each of our direct children, from
+ * /proc/self/task/TID/children: a few reads, where a /proc scan of a busy
+ * host reads every process.  -1 when the kernel lacks the file
+ * (CONFIG_PROC_CHILDREN) or the list does not fit: scan /proc then. */
+int proc_children_each(int (*fn)(const char *name, void *ctx), void *ctx);
 
 /* Like reap_all, through waitid: fn sees the whole siginfo (si_uid is the
  * child's real uid, si_code CLD_EXITED/KILLED/DUMPED).  Stop and continue

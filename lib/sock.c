@@ -1,4 +1,6 @@
 #include "sock.h"
+#include "fd.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,26 +29,20 @@ static int sockaddr_op(int fd, const char *name, int op)
 /* The long-path route: work relative to the socket's directory. */
 static int via_dir(int fd, const char *path, int op)
 {
-	const char *slash = strrchr(path, '/');
 	char dir[4096];
 	int here, dirfd, rc, err;
-	size_t dlen = slash - path;
 
-	if (dlen >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
+	if (path_dir(path, dir, sizeof(dir)) < 0)
 		return -1;
-	}
-	memcpy(dir, path, dlen);
-	dir[dlen] = '\0';
 	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (here < 0)
 		return -1;
-	dirfd = open(dlen ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || fchdir(dirfd) < 0) {
 		err = errno;
 		rc = -1;
 	} else {
-		rc = sockaddr_op(fd, slash + 1, op);
+		rc = sockaddr_op(fd, path_base(path), op);
 		err = errno;
 		if (fchdir(here) < 0)
 			err = errno, rc = -1;
@@ -159,4 +155,57 @@ pid_t unix_peer_pid(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return -1;
 	return cred.pid;
+}
+
+int unix_listen_logged(const char *path, int type, int backlog)
+{
+	int fd = unix_listen(path, type, backlog);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == EEXIST)
+		log_error("listen %s: not a socket, refusing to replace it", path);
+	else if (errno == EADDRINUSE)
+		log_error("listen %s: another process listens there", path);
+	else
+		log_error("listen %s: %m", path);
+	return -1;
+}
+
+int spare_fd(void)
+{
+	return open("/", O_PATH | O_CLOEXEC);
+}
+
+int accept_shed(int lfd, int *spare)
+{
+	int c;
+
+	if (*spare < 0)
+		return -1;
+	close(*spare);
+	c = accept4(lfd, 0, 0, SOCK_CLOEXEC);
+	if (c >= 0)
+		close(c);
+	*spare = spare_fd();
+	return c >= 0 && *spare >= 0 ? 0 : -1;
+}
+
+int unlink_socket(const char *path, const char *what)
+{
+	struct stat st;
+	int rc = lstat(path, &st);
+
+	if (rc == 0 && !S_ISSOCK(st.st_mode))
+		return 0;
+	if (rc == 0)
+		rc = unlink(path);
+	if (rc == 0) {
+		log_info("removed %s %s", what, path);
+		return 1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	log_warn("removing %s %s: %m", what, path);
+	return -1;
 }

@@ -10,6 +10,17 @@
  * (connect refused) is replaced; a live one fails with EADDRINUSE; any
  * other kind of file fails with EEXIST and is left alone. */
 int unix_listen(const char *path, int type, int backlog);
+/* unix_listen with a failure logged in words: "listen P: not a socket,
+ * refusing to replace it", "listen P: another process listens there", or
+ * the errno. */
+int unix_listen_logged(const char *path, int type, int backlog);
+/* An fd kept in reserve for accept_shed (an O_PATH of "/"), or -1. */
+int spare_fd(void);
+/* Out of fds (EMFILE, ENFILE): gives up *spare to take one connection off
+ * lfd's queue and close it, so that its client sees an orderly close and
+ * not a hang, then takes a spare again.  0 if one was shed and the spare
+ * is back; -1 if not (the caller then stops accepting for a while). */
+int accept_shed(int lfd, int *spare);
 /* Connects to path; returns a close-on-exec fd or -1. */
 int unix_connect(const char *path, int type);
 /* The same, bounded (seconds > 0) for a peer that never accepts: once its
@@ -22,6 +33,10 @@ enum { UNIX_BIND, UNIX_CONNECT };
 /* 1 if path is a socket something listens on, 0 if not (stale, absent or
  * not a socket), with errno telling which. */
 int unix_alive(const char *path);
+/* Removes path if it is a socket (lstat: never through a symlink), and
+ * nothing else: 1 removed ("removed WHAT PATH" logged), 0 not a socket or
+ * not there, -1 (a warning logged, errno set). */
+int unlink_socket(const char *path, const char *what);
 /* The peer's pid from SO_PEERCRED, or -1. */
 pid_t unix_peer_pid(int fd);
 

@@ -27,6 +27,27 @@ pid_t proc_parent(pid_t pid)
 	return ppid;
 }
 
+int proc_children_each(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	char path[64], list[4096], *p, *end;
+	struct buf b = BUF_INIT(path);
+	ssize_t n;
+
+	/* A single-threaded process: its one task is its pid. */
+	buf_printf(&b, "/proc/self/task/%d/children", (int)getpid());
+	n = read_small(AT_FDCWD, buf_cstr(&b), list, sizeof(list));
+	if (n < 0 || n == (ssize_t)sizeof(list) - 1)
+		return -1;
+	for (p = list; *p; p = end) {
+		end = p + strcspn(p, " ");
+		if (*end)
+			*end++ = '\0';
+		if (*p)
+			fn(p, ctx);
+	}
+	return 0;
+}
+
 static int is_descendant(pid_t pid, pid_t self)
 {
 	for (int depth = 0; depth < 4096 && pid > 1; depth++) {

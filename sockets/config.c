@@ -1,13 +1,11 @@
 #include "config.h"
-#include "buf.h"
-#include "opt.h"
 
 #include <limits.h>
 #include <string.h>
 
-enum { O_COPY = 1, O_NOOP, O_MANAGE, O_MANAGE_DIR, O_HEALTH, O_NOSECCOMP, O_LOGFMT,
-       O_VERBOSE, O_HELP, O_VERSION };
+enum { O_COPY = 1, O_NOOP, O_MANAGE, O_MANAGE_DIR, O_HEALTH, O_NOSECCOMP };
 
+/* With cli.h's -v, -h, --version and --log-format. */
 static const struct opt options[] = {
 	{ "copy-path", 'c', 1, O_COPY },
 	{ "no-op", 0, 0, O_NOOP },
@@ -15,21 +13,12 @@ static const struct opt options[] = {
 	{ "manage-dir", 0, 1, O_MANAGE_DIR },
 	{ "health-check", 0, 0, O_HEALTH },
 	{ "no-seccomp", 0, 0, O_NOSECCOMP },
-	{ "log-format", 0, 1, O_LOGFMT },
-	{ "verbose", 'v', 0, O_VERBOSE },
-	{ "help", 'h', 0, O_HELP },
-	{ "version", 0, 0, O_VERSION },
 	{ 0, 0, 0, 0 },
 };
 
 static enum cd_parse bad(struct cd_config *c, const char *what, const char *arg)
 {
-	struct buf b = BUF_INIT(c->err);
-
-	buf_str(&b, what);
-	if (arg)
-		buf_printf(&b, " '%s'", arg);
-	buf_cstr(&b);
+	cli_err(c->err, sizeof(c->err), what, arg);
 	return CD_PARSE_ERROR;
 }
 
@@ -55,13 +44,8 @@ static enum cd_parse one(struct cd_config *c, int id, const char *arg)
 		break;
 	case O_HEALTH: c->action = CD_HEALTH; break;
 	case O_NOSECCOMP: c->seccomp = 0; break;
-	case O_VERBOSE: c->verbose = 1; break;
-	case O_HELP: c->action = CD_HELP; break;
-	case O_VERSION: c->action = CD_VERSION; break;
-	case O_LOGFMT:
-		if (log_format_parse(arg, &c->log_format))
-			return bad(c, "--log-format takes json or text, not", arg);
-		break;
+	case CLI_HELP: c->action = CD_HELP; break;
+	case CLI_VERSION: c->action = CD_VERSION; break;
 	}
 	return CD_PARSE_OK;
 }
@@ -73,9 +57,8 @@ enum cd_parse cd_config_parse(struct cd_config *c, int argc, char **argv)
 
 	memset(c, 0, sizeof(*c));
 	c->seccomp = 1;
-	c->log_format = LOG_JSON;
-	opt_start(&st, argc, argv);
-	while ((id = opt_next(&st, options)) > 0) {
+	cli_start(&c->cli, &st, argc, argv);
+	while ((id = cli_next(&c->cli, &st, options)) > 0) {
 		if (one(c, id, st.arg) != CD_PARSE_OK)
 			return CD_PARSE_ERROR;
 		/* Like KubeVirt's getopt loop: --no-op ends parsing at once,

@@ -2,7 +2,7 @@
 #ifndef TETHER_SOCKETS_CONFIG_H
 #define TETHER_SOCKETS_CONFIG_H
 
-#include "log.h"
+#include "cli.h"
 
 /* KubeVirt's holder exits 1 on every failure; virt-handler and kubelet
  * only tell 0 from non-zero, so every error here is 1 as well. */
@@ -24,8 +24,7 @@ struct cd_config {
 	int manage;		/* --manage: own every *.sock in dirname(P) */
 	const char *manage_dir;	/* --manage-dir: own those of this directory instead */
 	int seccomp;		/* 0 with --no-seccomp */
-	int verbose;		/* -v: debug lines */
-	enum log_format log_format;
+	struct cli cli;		/* -v: debug lines */
 	char err[240];
 };
 

@@ -2,6 +2,7 @@
  * old probe read a /healthy file the holder wrote, which a read-only root
  * forbids; this one asks the socket itself. */
 #include "buf.h"
+#include "fd.h"
 #include "holder.h"
 #include "log.h"
 #include "sock.h"
@@ -17,22 +18,18 @@
 /* The copy path PID 1 of this container was started with, or NULL. */
 static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
 {
-	char *argv[MAX_ARGS + 1], *slash;
-	int argc = 0, fd = open("/proc/1/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, text, cap - 1);
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	ssize_t n = read_small(AT_FDCWD, "/proc/1/cmdline", text, cap);
 
-	if (fd >= 0)
-		close(fd);
 	if (n <= 0)
 		return 0;
-	text[n] = '\0';
 	for (char *p = text; p < text + n && argc < MAX_ARGS; p += strlen(p) + 1)
 		argv[argc++] = p;
 	argv[argc] = 0;
 	/* KubeVirt runs it as /usr/bin, /init/usr/bin or /var/run
 	 * container-disk: the name is what they share. */
-	slash = strrchr(argv[0], '/');
-	if (strcmp(slash ? slash + 1 : argv[0], "container-disk"))
+	if (strcmp(path_base(argv[0]), "container-disk"))
 		return 0;
 	if (cd_config_parse(pc, argc, argv) != CD_PARSE_OK ||
 	    pc->action != CD_HOLD)

@@ -1,6 +1,7 @@
 #include "holder.h"
 #include "buf.h"
 #include "caps.h"
+#include "fd.h"
 #include "log.h"
 #include "proc.h"
 #include "seccomp.h"
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,23 +27,15 @@
 
 int holder_paths(struct holder *h, const char *p)
 {
-	struct buf s = BUF_INIT(h->sock), d = BUF_INIT(h->dir);
-	const char *slash = strrchr(p, '/');
+	struct buf s = BUF_INIT(h->sock);
 
 	buf_printf(&s, "%s.sock", p);
-	if (!slash)
-		buf_char(&d, '.');
-	else if (slash == p)
-		buf_char(&d, '/');
-	else
-		buf_put(&d, p, slash - p);
 	buf_cstr(&s);
-	buf_cstr(&d);
-	if (s.truncated || d.truncated || s.len == s.cap || d.len == d.cap) {
+	if (s.truncated || s.len == s.cap || path_dir(p, h->dir, sizeof(h->dir)) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	h->name = strrchr(h->sock, '/') ? strrchr(h->sock, '/') + 1 : h->sock;
+	h->name = path_base(h->sock);
 	return 0;
 }
 
@@ -137,23 +129,13 @@ static void on_backoff(struct watch *w, uint32_t events)
 	h->paused = 0;
 }
 
-/* Out of fds or memory: frees the spare fd to take one connection and
- * close it, so the clients see an orderly close rather than a hang. */
+/* Out of fds or memory: shed one connection with the spare fd (sock.h). */
 static int shed(struct holder *h)
 {
-	int c = -1;
-
 	if (!h->shedding)
 		log_warn("accept %s: %m; shedding connections", h->sock);
 	h->shedding = 1;
-	if (h->spare >= 0) {
-		close(h->spare);
-		c = accept4(h->lsn.fd, 0, 0, SOCK_CLOEXEC);
-		if (c >= 0)
-			close(c);
-		h->spare = eventfd(0, EFD_CLOEXEC);
-	}
-	if (c >= 0 && h->spare >= 0)
+	if (accept_shed(h->lsn.fd, &h->spare) == 0)
 		return 0;
 	pause_accept(h);
 	return -1;
@@ -163,7 +145,7 @@ static int shed(struct holder *h)
 static void end_shedding(struct holder *h)
 {
 	if (h->spare < 0)
-		h->spare = eventfd(0, EFD_CLOEXEC);
+		h->spare = spare_fd();
 	h->shedding = 0;
 }
 
@@ -244,9 +226,9 @@ static int open_fds(struct holder *h)
 	h->backoff = (struct watch){ timer_open(), on_backoff, h };
 	if (h->backoff.fd < 0 || loop_add(&h->loop, &h->backoff, EPOLLIN) < 0)
 		return log_error("timerfd: %m"), -1;
-	h->spare = eventfd(0, EFD_CLOEXEC);
+	h->spare = spare_fd();
 	if (h->spare < 0)
-		return log_error("eventfd: %m"), -1;
+		return log_error("open /: %m"), -1;
 	/* Watching before the socket exists: no removal can slip between. */
 	if (dirwatch_open(&h->dw, &h->loop, h->dir, DIRWATCH_GONE | DIRWATCH_NEW,
 			  on_dir, h) < 0)
@@ -258,16 +240,9 @@ static int listen_sock(struct holder *h)
 {
 	struct stat st;
 
-	h->lsn = (struct watch){ unix_listen(h->sock, SOCK_STREAM, BACKLOG), on_conn, h };
-	if (h->lsn.fd < 0) {
-		if (errno == EEXIST)
-			log_error("%s exists and is not a socket; not touching it", h->sock);
-		else if (errno == EADDRINUSE)
-			log_error("%s: another process listens there", h->sock);
-		else
-			log_error("listen %s: %m", h->sock);
+	h->lsn = (struct watch){ unix_listen_logged(h->sock, SOCK_STREAM, BACKLOG), on_conn, h };
+	if (h->lsn.fd < 0)
 		return -1;
-	}
 	if (fstat(h->lsn.fd, &st) < 0 || lstat(h->sock, &st) < 0) {
 		log_error("stat %s: %m", h->sock);
 		return -1;
@@ -308,6 +283,12 @@ int holder_run(const struct cd_config *cfg)
 	h.cfg = cfg;
 	h.dw.w.fd = -1;
 	h.mdw.w.fd = -1;
+	/* Nothing inherited is kept for the pod's life (the holder starts no
+	 * child).  The cwd stays: a relative --copy-path is resolved against
+	 * it for the holder's whole life, and it is in the container's own
+	 * root, which the holder cannot outlive. */
+	if (fd_close_from(3) < 0)
+		log_warn("closing inherited fds: %m");
 	if (holder_paths(&h, cfg->copy_path) < 0)
 		return log_error("--copy-path %s: %m", cfg->copy_path), EXIT_FAIL;
 	/* A missing managed directory is a set-up error: found before

@@ -1,15 +1,7 @@
 /* container-disk: KubeVirt's socket holder, as a drop-in. */
 #include "config.h"
 #include "holder.h"
-#include "log.h"
-#include "sig.h"
-
-#include <string.h>
-#include <unistd.h>
-
-#ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
-#endif
+#include "role.h"
 
 static const char usage[] =
 "usage: container-disk -c|--copy-path PATH [--manage [--manage-dir DIR]] [OPTIONS]\n"
@@ -28,34 +20,24 @@ static const char usage[] =
 "  -h, --help; --version\n"
 "Exit: 0 socket removed, stop signal, --no-op, healthy; 1 any error.\n";
 
-static int print(const char *s)
-{
-	return write(STDOUT_FILENO, s, strlen(s)) < 0 ? EXIT_FAIL : EXIT_OK;
-}
-
 int main(int argc, char **argv)
 {
 	struct cd_config cfg;
-	sigset_t orig;
+	struct role_start rs;
 
-	if (sig_block_all(&orig) < 0) {
-		log_error("sigprocmask: %m");
+	if (role_start(&rs) < 0)
 		return EXIT_FAIL;
-	}
-	if (cd_config_parse(&cfg, argc, argv) != CD_PARSE_OK) {
-		log_setup("container-disk", LOG_ERROR, LOG_TEXT);
-		log_error("%s (see container-disk --help)", cfg.err);
-		return EXIT_FAIL;
-	}
-	log_setup("container-disk", cfg.verbose ? LOG_DEBUG : LOG_INFO,
-		  cfg.log_format);
+	/* KubeVirt's holder exits 1 on a bad command line too. */
+	if (cd_config_parse(&cfg, argc, argv) != CD_PARSE_OK)
+		return cli_usage_error("container-disk", cfg.err, EXIT_FAIL);
+	cli_log_setup("container-disk", &cfg.cli, LOG_INFO);
 	switch (cfg.action) {
 	case CD_NOOP:
 		return EXIT_OK;
 	case CD_HELP:
-		return print(usage);
+		return cli_print(usage);
 	case CD_VERSION:
-		return print("container-disk (tether) " TETHER_VERSION "\n");
+		return cli_version("container-disk (tether)");
 	case CD_HEALTH:
 		return health_check(&cfg);
 	case CD_HOLD:

@@ -131,16 +131,11 @@ static int remove_one(const char *name, void *ctx)
 {
 	struct holder *h = ctx;
 	char path[PATH_MAX];
-	struct stat st;
 
 	if (!is_sock_name(name) || is_own(h, name) ||
-	    entry_path(h, name, path, sizeof(path)) < 0 ||
-	    lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+	    entry_path(h, name, path, sizeof(path)) < 0)
 		return 0;
-	if (unlink(path) < 0 && errno != ENOENT)
-		log_warn("unlink %s: %m", path);
-	else
-		log_info("removed volume socket %s", path);
+	unlink_socket(path, "volume socket");
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 #include "config.h"
 #include "buf.h"
 #include "fd.h"
-#include "opt.h"
 
 #include <string.h>
 
@@ -12,11 +11,11 @@ enum {
 	O_QEMU_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_BUDGET, O_WINDOW,
 	O_TERMLOG, O_EVSOCK, O_NO_TERMLOG, O_TERMLOG_MAX, O_CLEANUP,
 	O_NO_CLEANUP, O_DIR, O_NO_PREPARE, O_SEED_FROM, O_SEED_TO,
-	O_NO_SEED, O_LOGFMT, O_LOGLEVEL, O_VERBOSE, O_QUIET, O_HELP,
-	O_VERSION, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
+	O_NO_SEED, O_LOGLEVEL, O_QUIET, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
 	O_NO_ISTIO,
 };
 
+/* With cli.h's -v, -h, --version and --log-format. */
 static const struct opt options[] = {
 	{ "virtlogd", 0, 1, O_LOGD },
 	{ "virtqemud", 0, 1, O_QEMUD },
@@ -49,12 +48,8 @@ static const struct opt options[] = {
 	{ "seed-from", 0, 1, O_SEED_FROM },
 	{ "seed-to", 0, 1, O_SEED_TO },
 	{ "no-seed", 0, 0, O_NO_SEED },
-	{ "log-format", 0, 1, O_LOGFMT },
 	{ "log-level", 0, 1, O_LOGLEVEL },
-	{ "verbose", 'v', 0, O_VERBOSE },
 	{ "quiet", 'q', 0, O_QUIET },
-	{ "help", 'h', 0, O_HELP },
-	{ "version", 0, 0, O_VERSION },
 	{ "send-event", 0, 1, O_SEND },
 	{ "for-parent", 0, 0, O_FOR_PARENT },
 	{ "monitor", 0, 0, O_MONITOR },
@@ -71,11 +66,7 @@ static const char *const default_dirs[] = {
 
 static int bad(struct config *c, const char *what, const char *arg)
 {
-	struct buf b = BUF_INIT(c->err);
-
-	buf_printf(&b, "%s '%s'", what, arg);
-	buf_cstr(&b);
-	return -1;
+	return cli_err(c->err, sizeof(c->err), what, arg);
 }
 
 static void defaults(struct config *c)
@@ -115,7 +106,6 @@ static void defaults(struct config *c)
 	c->seed_from = "/etc/libvirt-init";
 	c->seed_to = "/etc/libvirt";
 	c->log_level = LOG_INFO;
-	c->log_format = LOG_JSON;
 }
 
 static int abs_path(struct config *c, const char *opt, const char *arg,
@@ -254,15 +244,10 @@ static int other_opt(struct config *c, int id, const char *arg)
 	case O_SEED_FROM: return abs_path(c, "--seed-from takes an absolute path, not", arg, &c->seed_from);
 	case O_SEED_TO: return abs_path(c, "--seed-to takes an absolute path, not", arg, &c->seed_to);
 	case O_NO_SEED: c->seed_from = 0; break;
-	case O_LOGFMT:
-		if (log_format_parse(arg, &c->log_format))
-			return bad(c, "--log-format takes json or text, not", arg);
-		break;
 	case O_LOGLEVEL: return level(c, arg);
-	case O_VERBOSE: c->log_level = LOG_DEBUG; break;
 	case O_QUIET: c->log_level = LOG_WARN; break;
-	case O_HELP: c->action = ACT_HELP; break;
-	case O_VERSION: c->action = ACT_VERSION; break;
+	case CLI_HELP: c->action = ACT_HELP; break;
+	case CLI_VERSION: c->action = ACT_VERSION; break;
 	case O_SEND:
 		c->action = ACT_SEND;
 		c->send_path = arg;
@@ -308,7 +293,7 @@ static int mode_opt(struct config *c, int id, const char *arg)
 static int one(struct config *c, int id, const char *arg)
 {
 	note_given(c, id);
-	if (id >= O_FOR_PARENT)
+	if (id >= O_FOR_PARENT && id <= O_NO_ISTIO)
 		return mode_opt(c, id, arg);
 	if (id <= O_QEMUD_ARG)
 		return daemon_opt(c, id, arg);
@@ -329,9 +314,7 @@ static int finish_send(struct config *c, char **rest)
 
 static int is_name(const char *path, const char *name)
 {
-	const char *slash = strrchr(path, '/');
-
-	return !strcmp(slash ? slash + 1 : path, name);
+	return !strcmp(path_base(path), name);
 }
 
 /* strconv.ParseBool, as pflag reads --keep-after-failure=VALUE. */
@@ -456,12 +439,12 @@ int config_parse(struct config *c, int argc, char **argv)
 	int id, done;
 
 	defaults(c);
+	cli_start(&c->cli, &st, argc, argv);
 	if (by_name(c, argc, argv, &done) < 0)
 		return -1;
 	if (done)
 		return mode_defaults(c);
-	opt_start(&st, argc, argv);
-	while ((id = opt_next(&st, options)) > 0)
+	while ((id = cli_next(&c->cli, &st, options)) > 0)
 		if (one(c, id, st.arg) < 0)
 			return -1;
 	if (id == OPT_ERR) {

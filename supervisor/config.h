@@ -2,12 +2,12 @@
 #ifndef SUPERVISE_CONFIG_H
 #define SUPERVISE_CONFIG_H
 
-#include "log.h"
+#include "cli.h"
 
 /* Exit codes of tether-supervise itself (besides MAIN's own code). */
 enum {
 	EXIT_QEMU_KILLED = 1,	/* MAIN exited 0 but QEMU had to be killed */
-	EXIT_USAGE = 2,
+	EXIT_USAGE = CLI_EXIT_USAGE,
 	EXIT_BUDGET = 3,	/* a daemon spent its crash budget */
 	EXIT_STRICT = 4,	/* --strict and a daemon lacks the restricted flags */
 	EXIT_PREPARE = 5,	/* an emptyDir is not writable, or seeding failed */
@@ -78,8 +78,9 @@ struct config {
 	int ndirs;
 	int dirs_given;
 	const char *seed_from, *seed_to;	/* NULL: no seeding */
+	/* --log-level (or -q); each -v one level more (cli.h) */
 	enum log_level log_level;
-	enum log_format log_format;
+	struct cli cli;		/* -v, --log-format */
 	const char *send_path, *send_json;
 	char err[256];
 };

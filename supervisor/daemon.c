@@ -1,25 +1,37 @@
 /* One libvirt daemon: wait for its config (and virtlogd), test whether it
  * takes the restricted flags, run it, forward its output, restart it with
- * back-off, stop it. */
-#include "sup.h"
+ * back-off, stop it: the actions of one state × event table (at the end). */
+#include "daemon.h"
 #include "buf.h"
 #include "log.h"
 #include "sig.h"
+#include "sup.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A daemon that ran this long is well again: its back-off starts over. */
 #define STABLE_MS 60000
 
-/* One byte more than the longest whole line, for its newline. */
+/* The longest whole line of a daemon's output (README, "Output"); one
+ * byte more for its newline. */
+#define LINE_MAX_BYTES (512 * 1024)
 #define LINE_BUF (LINE_MAX_BYTES + 1)
 static char lines[D_COUNT][LINE_BUF];
 static char scratch[6 * LINE_BUF + 256];
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void status_text(struct buf *b, int wstatus)
 {
@@ -60,9 +72,7 @@ static void out_close(struct daemon *d)
 	if (d->out.fd < 0)
 		return;
 	lines_flush(&d->lines, 1);
-	loop_del(&d->s->loop, &d->out);
-	close(d->out.fd);
-	d->out.fd = -1;
+	loop_close(&d->s->loop, &d->out);
 }
 
 static void on_output(struct watch *w, uint32_t events)
@@ -129,11 +139,29 @@ static void started_line(struct daemon *d)
 	log_info("started %s as pid %d: %s", d->c->name, d->pid, buf_cstr(&b));
 }
 
-static void start(struct daemon *d)
+/* --- the actions: each returns the next state --- */
+
+/* WAIT's guard: its config is there, the probe has answered, and the
+ * daemon it starts after (virtqemud: virtlogd) is ready. */
+static int can_start(const struct daemon *d)
+{
+	return d->conf_ok && d->probed &&
+	       (!d->after || !d->after->c->enabled || d->after->ready);
+}
+
+static enum dstate start(struct daemon *d, enum doutcome *out)
 {
 	struct sup *s = d->s;
 	int wfd = -1;
 
+	if (!can_start(d)) {
+		/* Said once: a socket that never appears is otherwise silent
+		 * (no apostrophe: the suites quote logs in single quotes). */
+		if (d->conf_ok && d->probed && !d->said_wait++)
+			log_info("%s waits for %s to create %s", d->c->name,
+				 d->after->c->name, d->after->c->socket);
+		return DS_WAIT;
+	}
 	if (d->c->socket[0] && unlink(d->c->socket) < 0 && errno != ENOENT)
 		log_warn("removing the stale %s: %m", d->c->socket);
 	d->ready = 0;
@@ -142,106 +170,25 @@ static void start(struct daemon *d)
 	build_argv(d);
 	struct spawn_req req = {
 		.argv = d->argv, .mask = s->orig, .pdeathsig = SIGKILL,
-		.who = d->c->name, .out_fd = wfd, .ignore_chld = s->ignore_chld,
-		.envp = d->idx == D_QEMUD ? s->qemud_env : 0,
+		.out_fd = wfd, .ignore_chld = s->ignore_chld,
+		.envp = d->idx == D_QEMUD ? s->env.qemud : 0,
 	};
-	sup_ambient(s, d->idx == D_QEMUD);
+	child_env_ambient(&s->env, d->idx == D_QEMUD);
 	d->pid = spawn(&req);
-	sup_ambient(s, 1);
+	child_env_ambient(&s->env, 1);
 	if (wfd >= 0)
 		close(wfd);
 	if (d->pid < 0) {
 		d->pid = 0;
 		log_error("fork for %s: %m", d->c->name);
-		sup_fatal(s, EXIT_SETUP, "fork failed", "{\"reason\":\"fork-failed\"}");
-		return;
+		*out = DO_FORK_FAILED;
+		return DS_DONE;
 	}
-	d->state = DS_RUN;
 	d->started_ms = now_ms();
 	started_line(d);
 	if (!d->c->socket[0])
 		d->ready = 1;
-}
-
-void daemon_maybe_start(struct daemon *d)
-{
-	struct daemon *logd;
-
-	if (d->state != DS_WAIT || !d->conf_ok || !d->probed)
-		return;
-	logd = &d->s->d[D_LOGD];
-	if (d->idx == D_QEMUD && logd->c->enabled && !logd->ready) {
-		/* Said once: a socket that never appears is otherwise silent
-		 * (no apostrophe: the suites quote logs in single quotes). */
-		if (!d->said_wait++)
-			log_info("virtqemud waits for virtlogd to create %s", logd->c->socket);
-		return;
-	}
-	start(d);
-}
-
-static void on_conf(struct pathwatch *pw, int present)
-{
-	struct daemon *d = pw->ctx;
-
-	d->conf_ok = present;
-	if (present) {
-		log_debug("%s: %s exists", d->c->name, d->c->conf);
-		daemon_maybe_start(d);
-	} else if (d->state == DS_WAIT) {
-		log_info("%s waits for its config %s", d->c->name, d->c->conf);
-	}
-}
-
-static void on_socket(struct pathwatch *pw, int present)
-{
-	struct daemon *d = pw->ctx;
-
-	if (!present) {
-		d->ready = 0;
-		return;
-	}
-	if (d->state != DS_RUN || d->ready)
-		return;
-	d->ready = 1;
-	log_info("%s is ready: %s appeared", d->c->name, d->c->socket);
-	if (d->idx == D_LOGD)
-		daemon_maybe_start(&d->s->d[D_QEMUD]);
-}
-
-static void on_backoff(struct watch *w, uint32_t events)
-{
-	struct daemon *d = w->ctx;
-
-	(void)events;
-	timer_ack(w->fd);
-	if (d->state != DS_BACKOFF)
-		return;
-	d->state = DS_WAIT;
-	daemon_maybe_start(d);
-}
-
-static void probe_start(struct daemon *d)
-{
-	char *argv[4 + 1] = { (char *)d->c->bin };
-	int n = 1, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-	for (int i = 0; i < d->c->nflags; i++)
-		argv[n++] = (char *)d->c->flags[i];
-	argv[n++] = "--help";
-	argv[n] = 0;
-	struct spawn_req req = {
-		.argv = argv, .mask = d->s->orig, .pdeathsig = SIGKILL,
-		.who = d->c->name, .out_fd = null, .ignore_chld = d->s->ignore_chld,
-	};
-	d->probe = spawn(&req);
-	if (null >= 0)
-		close(null);
-	if (d->probe < 0) {
-		log_warn("fork to check %s's flags: %m; running it without them", d->c->name);
-		d->probe = 0;
-		d->probed = 1;
-	}
+	return DS_RUN;
 }
 
 static void flags_list(struct daemon *d, struct buf *b)
@@ -251,14 +198,14 @@ static void flags_list(struct daemon *d, struct buf *b)
 	buf_cstr(b);
 }
 
-static void probe_done(struct daemon *d, int wstatus)
+/* The probe's answer: with the flags, without them (a warning), or, with
+ * --strict, never. */
+static enum dstate probed(struct daemon *d, enum doutcome *out)
 {
 	char store[64];
 	struct buf flags = BUF_INIT(store);
-	int code = exit_code_of(wstatus);
+	int code = exit_code_of(d->status);
 
-	d->probe = 0;
-	d->probed = 1;
 	d->flags_ok = code == 0;
 	flags_list(d, &flags);
 	if (d->flags_ok) {
@@ -266,19 +213,14 @@ static void probe_done(struct daemon *d, int wstatus)
 	} else if (d->s->cfg->strict) {
 		log_error("%s does not accept %s (%s exited with code %d) and --strict is set",
 			  d->c->name, flags.p, d->c->bin, code);
-		/* Never started, also if its config appears while MAIN stops. */
-		daemon_freeze(d);
-		sup_fatal(d->s, EXIT_STRICT, "restricted flags unsupported",
-			  d->idx == D_QEMUD ?
-			  "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"virtqemud\"}" :
-			  "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"virtlogd\"}");
-		return;
+		*out = DO_FLAGS_REFUSED;
+		return DS_DONE;
 	} else {
 		log_warn("%s does not accept the restricted flags %s (%s --help with them exited with code %d): "
 			 "an upstream libvirt? running it without them, so its admin%s sockets will exist",
 			 d->c->name, flags.p, d->c->bin, code, d->idx == D_QEMUD ? " and read-only" : "");
 	}
-	daemon_maybe_start(d);
+	return start(d, out);
 }
 
 /* Restarts: the first at once, then back-off doubling up to the maximum;
@@ -310,116 +252,207 @@ static long backoff_delay(struct daemon *d, long now)
 	return delay < c->backoff_max_ms ? delay : c->backoff_max_ms;
 }
 
-static void budget_spent(struct daemon *d)
-{
-	char store[160];
-	struct buf b = BUF_INIT(store);
-
-	buf_printf(&b, "{\"reason\":\"crash-budget\",\"daemon\":\"%s\",\"crashes\":%ld,\"window_ms\":%ld}",
-		   d->idx == D_QEMUD ? "virtqemud" : "virtlogd",
-		   d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
-	log_error("%s crashed %ld times within %ld ms: crash budget spent, ending the pod",
-		  d->c->name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
-	sup_fatal(d->s, EXIT_BUDGET, "crash budget spent", buf_cstr(&b));
-}
-
-static void exited(struct daemon *d, int wstatus)
+static enum dstate restart(struct daemon *d, enum doutcome *out)
 {
 	char store[64];
 	struct buf st = BUF_INIT(store);
 	long now = now_ms(), delay;
 
-	d->pid = 0;
-	d->ready = 0;
-	grace_cancel(&d->grace);
-	status_text(&st, wstatus);
+	status_text(&st, d->status);
 	buf_cstr(&st);
-	/* Once MAIN has gone nothing needs the daemon: no restart. */
-	if (d->state != DS_RUN || d->s->main_done) {
-		d->state = DS_DONE;
-		log_info("%s exited (%s)", d->c->name, st.p);
-		return;
-	}
-	d->state = DS_DONE;
 	if (over_budget(d, now)) {
 		log_warn("%s exited (%s)", d->c->name, st.p);
-		budget_spent(d);
-		return;
+		log_error("%s crashed %ld times within %ld ms: crash budget spent, ending the pod",
+			  d->c->name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+		*out = DO_BUDGET_SPENT;
+		return DS_DONE;
 	}
 	delay = backoff_delay(d, now);
 	if (delay == 0) {
 		log_warn("%s exited (%s), restarting", d->c->name, st.p);
-		d->state = DS_WAIT;
-		daemon_maybe_start(d);
-		return;
+		return start(d, out);
 	}
 	log_warn("%s exited (%s), restarting in %ld ms", d->c->name, st.p, delay);
-	d->state = DS_BACKOFF;
 	if (timer_arm(d->timer.fd, delay) < 0) {
 		log_error("timerfd_settime: %m");
-		on_backoff(&d->timer, 0);
+		return start(d, out);
 	}
+	return DS_BACKOFF;
 }
 
-int daemon_reaped(struct daemon *d, pid_t pid, int wstatus)
+static enum dstate ended(struct daemon *d, enum doutcome *out)
 {
-	if (pid <= 0)
-		return 0;
-	if (pid == d->probe) {
-		probe_done(d, wstatus);
-		return 1;
-	}
-	if (pid != d->pid)
-		return 0;
-	exited(d, wstatus);
-	return 1;
+	char store[64];
+	struct buf st = BUF_INIT(store);
+
+	(void)out;
+	status_text(&st, d->status);
+	log_info("%s exited (%s)", d->c->name, buf_cstr(&st));
+	return DS_DONE;
 }
 
-void daemon_freeze(struct daemon *d)
+static enum dstate retry(struct daemon *d, enum doutcome *out)
 {
-	if (d->state == DS_WAIT || d->state == DS_BACKOFF) {
-		d->state = DS_DONE;
-		timer_arm(d->timer.fd, 0);
-	}
-	pathwatch_stop(&d->conf_w);
+	return start(d, out);
 }
 
-int daemon_stop(struct daemon *d)
+static enum dstate cancel(struct daemon *d, enum doutcome *out)
 {
-	daemon_freeze(d);
-	if (d->pid <= 0)
-		return 0;
-	d->state = DS_DONE;
+	(void)out;
+	timer_arm(d->timer.fd, 0);
+	return DS_DONE;
+}
+
+static enum dstate last(struct daemon *d, enum doutcome *out)
+{
+	(void)d;
+	(void)out;
+	return DS_LAST;
+}
+
+static enum dstate term(struct daemon *d, enum doutcome *out)
+{
+	(void)out;
 	log_info("stopping %s (pid %d)", d->c->name, d->pid);
 	if (kill(d->pid, SIGTERM) < 0 && errno != ESRCH)
 		log_warn("kill %s: %m", d->c->name);
 	grace_start(&d->grace, d->s->cfg->grace_ms);
+	return DS_STOP;
+}
+
+/* --- the table --- */
+
+typedef enum dstate action(struct daemon *, enum doutcome *);
+
+/* An empty cell: the event changes nothing in that state.  Checked
+ * against supervisor/README.md ("Start order", "Restarts", "Stop", and
+ * the table in "The daemons' states"). */
+static action *const table[DS_COUNT][DE_COUNT] = {
+	/*              CHECK  PROBED  EXIT     TIMER  FREEZE  STOP */
+	[DS_OFF]     = { 0,     0,      0,       0,     0,      0 },
+	[DS_WAIT]    = { start, probed, 0,       0,     cancel, cancel },
+	[DS_RUN]     = { 0,     0,      restart, 0,     last,   term },
+	[DS_BACKOFF] = { 0,     0,      0,       retry, cancel, cancel },
+	[DS_LAST]    = { 0,     0,      ended,   0,     0,      term },
+	[DS_STOP]    = { 0,     0,      ended,   0,     0,      0 },
+	[DS_DONE]    = { 0,     0,      0,       0,     0,      0 },
+};
+
+enum doutcome daemon_event(struct daemon *d, enum devent ev)
+{
+	enum doutcome out = DO_NOTHING;
+	action *fn = table[d->state][ev];
+
+	if (fn)
+		d->state = fn(d, &out);
+	/* Past RUN its config no longer matters. */
+	if (d->state >= DS_LAST)
+		pathwatch_stop(&d->conf_w);
+	return out;
+}
+
+/* --- the facts --- */
+
+void daemon_conf(struct daemon *d, int present)
+{
+	d->conf_ok = present;
+	if (present)
+		log_debug("%s: %s exists", d->c->name, d->c->conf);
+	else if (d->state == DS_WAIT)
+		log_info("%s waits for its config %s", d->c->name, d->c->conf);
+}
+
+int daemon_socket(struct daemon *d, int present)
+{
+	if (!present) {
+		d->ready = 0;
+		return 0;
+	}
+	if (d->state != DS_RUN || d->ready)
+		return 0;
+	d->ready = 1;
+	log_info("%s is ready: %s appeared", d->c->name, d->c->socket);
 	return 1;
 }
 
-int daemon_init(struct sup *s, int idx)
+int daemon_reaped(struct daemon *d, pid_t pid, int wstatus)
 {
-	struct daemon *d = &s->d[idx];
+	if (pid <= 0 || (pid != d->probe && pid != d->pid))
+		return -1;
+	d->status = wstatus;
+	if (pid == d->probe) {
+		d->probe = 0;
+		d->probed = 1;
+		return DE_PROBED;
+	}
+	d->pid = 0;
+	d->ready = 0;
+	grace_cancel(&d->grace);
+	return DE_EXIT;
+}
 
+int daemon_up(const struct daemon *d)
+{
+	return d->state == DS_RUN || d->state == DS_LAST || d->state == DS_STOP;
+}
+
+void daemon_outcome_details(const struct daemon *d, enum doutcome o,
+			    char *out, size_t cap)
+{
+	struct buf b = { out, 0, cap, 0 };
+	const char *name = d->idx == D_QEMUD ? "virtqemud" : "virtlogd";
+
+	if (o == DO_FORK_FAILED)
+		buf_str(&b, "{\"reason\":\"fork-failed\"}");
+	else if (o == DO_BUDGET_SPENT)
+		buf_printf(&b, "{\"reason\":\"crash-budget\",\"daemon\":\"%s\",\"crashes\":%ld,\"window_ms\":%ld}",
+			   name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+	else if (o == DO_FLAGS_REFUSED)
+		buf_printf(&b, "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"%s\"}", name);
+	buf_cstr(&b);
+}
+
+/* --- set-up --- */
+
+static void probe_start(struct daemon *d)
+{
+	char *argv[4 + 1] = { (char *)d->c->bin };
+	int n = 1, null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	for (int i = 0; i < d->c->nflags; i++)
+		argv[n++] = (char *)d->c->flags[i];
+	argv[n++] = "--help";
+	argv[n] = 0;
+	struct spawn_req req = {
+		.argv = argv, .mask = d->s->orig, .pdeathsig = SIGKILL,
+		.out_fd = null, .ignore_chld = d->s->ignore_chld,
+	};
+	d->probe = spawn(&req);
+	if (null >= 0)
+		close(null);
+	if (d->probe < 0) {
+		log_warn("fork to check %s's flags: %m; running it without them", d->c->name);
+		d->probe = 0;
+		d->probed = 1;
+	}
+}
+
+int daemon_init(struct daemon *d, struct sup *s, int idx)
+{
 	d->s = s;
 	d->idx = idx;
 	d->c = &s->cfg->d[idx];
+	d->after = idx == D_QEMUD ? &s->d[D_LOGD] : 0;
 	d->lines = (struct lines){ lines[idx], 0, LINE_BUF, emit_line, d };
-	d->out.fd = -1;
-	d->out.fn = on_output;
-	d->out.ctx = d;
-	d->conf_w.d.w.fd = d->sock_w.d.w.fd = -1;
+	d->out = (struct watch){ -1, on_output, d };
+	d->timer.fd = d->conf_w.d.w.fd = d->sock_w.d.w.fd = -1;
 	if (!d->c->enabled) {
 		d->state = DS_OFF;
 		log_info("%s is disabled", d->c->name);
 		return 0;
 	}
 	d->state = DS_WAIT;
-	d->timer.fn = on_backoff;
-	d->timer.ctx = d;
-	if ((d->timer.fd = timer_open()) < 0 ||
-	    loop_add(&s->loop, &d->timer, EPOLLIN) < 0 ||
-	    grace_init(&d->grace, &s->loop, grace_send_pid, &d->pid) < 0)
+	if (grace_init(&d->grace, &s->loop, grace_send_pid, &d->pid) < 0)
 		return -1;
 	d->probed = !s->cfg->restricted || d->c->nflags == 0;
 	if (!s->cfg->restricted)
@@ -427,12 +460,5 @@ int daemon_init(struct sup *s, int idx)
 	else if (!d->probed)
 		probe_start(d);
 	d->conf_ok = !d->c->conf[0];
-	if (d->c->socket[0] &&
-	    pathwatch_start(&d->sock_w, &s->loop, d->c->socket, on_socket, d) < 0)
-		return -1;
-	if (d->c->conf[0] &&
-	    pathwatch_start(&d->conf_w, &s->loop, d->c->conf, on_conf, d) < 0)
-		return -1;
-	daemon_maybe_start(d);
 	return 0;
 }

@@ -29,20 +29,13 @@ static void request(struct istio *is);
 
 static void close_sock(struct istio *is)
 {
-	if (is->sock.fd < 0)
-		return;
-	loop_del(is->loop, &is->sock);
-	close(is->sock.fd);
-	is->sock.fd = -1;
+	loop_close(is->loop, &is->sock);
 }
 
 static void finish(struct istio *is)
 {
 	close_sock(is);
-	timer_arm(is->timer.fd, 0);
-	loop_del(is->loop, &is->timer);
-	close(is->timer.fd);
-	is->timer.fd = -1;
+	loop_close(is->loop, &is->timer);
 	is->done(is->ctx);
 }
 
@@ -51,9 +44,12 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* parse's answer while the headers are not complete yet. */
+enum { HTTP_INCOMPLETE = -2 };
+
 /* The status code, and whether a "Server: envoy" header came with it
- * (Go's Header.Get: the name in any case, the value trimmed); -1 while
- * the headers are not complete. */
+ * (Go's Header.Get: the name in any case, the value trimmed); 0 for an
+ * answer that is not HTTP, HTTP_INCOMPLETE before the headers' end. */
 static int parse(struct istio *is, int *envoy)
 {
 	char *end, *p, *nl, *v, *e;
@@ -61,7 +57,7 @@ static int parse(struct istio *is, int *envoy)
 	is->buf[is->len] = '\0';
 	end = strstr(is->buf, "\r\n\r\n");
 	if (!end)
-		return -1;
+		return HTTP_INCOMPLETE;
 	if (strncmp(is->buf, "HTTP/1.", 7) || !digit(is->buf[9]) ||
 	    !digit(is->buf[10]) || !digit(is->buf[11]))
 		return 0;
@@ -184,7 +180,7 @@ static void on_sock(struct watch *w, uint32_t events)
 		answered(is, code, envoy);
 	else if (code == 0)
 		failed(is, EPROTO, 0);
-	else if (n == 0 || is->len == sizeof(is->buf) - 1)
+	else if (n == 0 || is->len == sizeof(is->buf) - 1)	/* never complete */
 		failed(is, EPROTO, 0);
 }
 

@@ -1,16 +1,9 @@
 /* tether-supervise: PID 1 of KubeVirt's compute container. */
 #include "config.h"
 #include "log.h"
-#include "sig.h"
+#include "role.h"
 #include "sup.h"
 #include "termlog.h"
-
-#include <string.h>
-#include <unistd.h>
-
-#ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
-#endif
 
 static const char usage[] =
 "usage: tether-supervise [OPTIONS] -- MAIN [ARGS...]\n"
@@ -87,7 +80,7 @@ static const char usage[] =
 "\n"
 "  --log-format json|text    [json], on stderr\n"
 "  --log-level LEVEL         error, warning, info, debug [info]\n"
-"  -v, --verbose             --log-level debug;  -q, --quiet: warning\n"
+"  -v, --verbose             one level more (repeatable);  -q, --quiet: warning\n"
 "  -h, --help, --version\n"
 "\n"
 "Exit codes: MAIN's own (128+N if killed by signal N); 1 QEMU had to be\n"
@@ -99,30 +92,20 @@ static const char usage[] =
 "virt-launcher's code, 255 if it was killed by a signal, 1 if it could not\n"
 "be started or QEMU outlived --qemu-timeout.\n";
 
-static int print(const char *s)
-{
-	return write(STDOUT_FILENO, s, strlen(s)) < 0 ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	sigset_t orig;
+	struct role_start rs;
 
-	if (sig_block_all(&orig) < 0) {
-		log_error("sigprocmask: %m");
+	if (role_start(&rs) < 0)
 		return EXIT_SETUP;
-	}
-	if (config_parse(&cfg, argc, argv) < 0) {
-		log_setup("tether-supervise", LOG_ERROR, LOG_TEXT);
-		log_error("%s (see tether-supervise --help)", cfg.err);
-		return EXIT_USAGE;
-	}
+	if (config_parse(&cfg, argc, argv) < 0)
+		return cli_usage_error("tether-supervise", cfg.err, EXIT_USAGE);
 	switch (cfg.action) {
 	case ACT_HELP:
-		return print(usage);
+		return cli_print(usage);
 	case ACT_VERSION:
-		return print("tether-supervise " TETHER_VERSION "\n");
+		return cli_version("tether-supervise");
 	case ACT_SEND:
 		log_setup("tether-supervise", LOG_ERROR, LOG_TEXT);
 		return termlog_send(cfg.send_path, cfg.send_json);
@@ -130,7 +113,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	/* Under the monitor's name, its log lines carry its component. */
-	log_setup(cfg.mode == MODE_MONITOR ? "virt-launcher-monitor" : "tether-supervise",
-		  cfg.log_level, cfg.log_format);
-	return supervise(&cfg, &orig);
+	cli_log_setup(cfg.mode == MODE_MONITOR ? "virt-launcher-monitor" : "tether-supervise",
+		      &cfg.cli, cfg.log_level);
+	return supervise(&cfg, &rs);
 }

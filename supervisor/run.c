@@ -1,155 +1,118 @@
 /* The event loop of PID 1: MAIN, the daemons, signals, the ordered stop. */
 #include "sup.h"
 #include "buf.h"
-#include "caps.h"
+#include "cleanup.h"
 #include "fd.h"
 #include "log.h"
 #include "pidfd.h"
 #include "prepare.h"
+#include "role.h"
 #include "sig.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#define CAP_NBS 10	/* CAP_NET_BIND_SERVICE */
-
-extern char **environ;
-
-long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* MAIN and virtqemud get CAP_NET_BIND_SERVICE as ambient (as KubeVirt's
- * AmbientCaps does); virtlogd does not.  The parent is single-threaded,
- * so raising it around a spawn is exact. */
-void sup_ambient(struct sup *s, int on)
-{
-	if (!s->nbs || s->ambient_on == on)
-		return;
-	if ((on ? cap_raise_ambient(CAP_NBS) : cap_lower_ambient(CAP_NBS)) < 0)
-		log_warn("%s CAP_NET_BIND_SERVICE as ambient: %m", on ? "raising" : "lowering");
-	else
-		s->ambient_on = on;
-}
-
-static void ends_with_code(struct sup *s, int code)
-{
-	if (!s->fatal)
-		s->fatal = code;
-}
 
 static void begin_stop(struct sup *s, const char *why, int term_main);
 
-void sup_fatal(struct sup *s, int code, const char *why, const char *details)
+/* Our own reason to end the pod: its exit code, its termination-log
+ * event, then the ordered stop (MAIN gets TERM). */
+static void end_pod(struct sup *s, int code, const char *why, const char *details)
 {
 	if (s->fatal)
 		return;
-	ends_with_code(s, code);
+	s->fatal = code;
 	if (s->termlog_on)
 		termlog_own(&s->tl, details);
 	begin_stop(s, why, 1);
 }
 
-/* --- finding leftover QEMU: children of ours whose comm says so --- */
+/* --- the daemons: each event goes to the table (daemon.c); the loop
+ * acts on what it returns --- */
 
-static int qemu_comm(const char *stat, pid_t self)
+static void deliver(struct daemon *d, enum devent ev)
 {
-	const char *open = strchr(stat, '('), *close = strrchr(stat, ')');
-	long ppid = 0;
+	static const struct { int code; const char *why; } ends[] = {
+		[DO_FORK_FAILED] = { EXIT_SETUP, "fork failed" },
+		[DO_BUDGET_SPENT] = { EXIT_BUDGET, "crash budget spent" },
+		[DO_FLAGS_REFUSED] = { EXIT_STRICT, "restricted flags unsupported" },
+	};
+	char details[160];
+	enum doutcome o = daemon_event(d, ev);
 
-	if (!open || !close || close - open < 9)
-		return 0;
-	if (strncmp(open + 1, "qemu-system", 11) && strncmp(open + 1, "qemu-kvm", 8))
-		return 0;
-	/* ") S PPID ..." */
-	for (const char *p = close + 4; *p >= '0' && *p <= '9'; p++)
-		ppid = ppid * 10 + (*p - '0');
-	return ppid == self;
+	if (o == DO_NOTHING)
+		return;
+	daemon_outcome_details(d, o, details, sizeof(details));
+	end_pod(d->s, ends[o].code, ends[o].why, details);
 }
 
-static int visit_proc(const char *name, void *ctx)
+static void deliver_all(struct sup *s, enum devent ev)
 {
-	struct sup *s = ctx;
-	char path[64], stat[512];
-	struct buf b = BUF_INIT(path);
-	long pid;
-	ssize_t n;
-	int fd;
+	for (int i = 0; i < D_COUNT; i++)
+		deliver(&s->d[i], ev);
+}
 
-	if (parse_long(name, 2, 1 << 22, &pid) || s->nqemu == MAX_QEMU)
-		return 0;
-	buf_printf(&b, "/proc/%ld/stat", pid);
-	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	stat[n] = '\0';
-	if (qemu_comm(stat, s->self))
-		s->qemu[s->nqemu++] = pid;
+static void on_conf(struct pathwatch *pw, int present)
+{
+	struct daemon *d = pw->ctx;
+
+	daemon_conf(d, present);
+	if (present)
+		deliver(d, DE_CHECK);
+}
+
+/* One daemon's readiness may let another start (virtqemud after
+ * virtlogd): the table's guard decides. */
+static void on_socket(struct pathwatch *pw, int present)
+{
+	struct daemon *d = pw->ctx;
+
+	if (daemon_socket(d, present))
+		deliver_all(d->s, DE_CHECK);
+}
+
+static void on_backoff(struct watch *w, uint32_t events)
+{
+	(void)events;
+	timer_ack(w->fd);
+	deliver(w->ctx, DE_TIMER);
+}
+
+static int daemon_watch(struct sup *s, struct daemon *d)
+{
+	const struct daemon_cfg *c = d->c;
+
+	d->timer = (struct watch){ timer_open(), on_backoff, d };
+	if (d->timer.fd < 0 || loop_add(&s->loop, &d->timer, EPOLLIN) < 0)
+		return -1;
+	if (c->socket[0] && pathwatch_start(&d->sock_w, &s->loop, c->socket, on_socket, d) < 0)
+		return -1;
+	if (c->conf[0] && pathwatch_start(&d->conf_w, &s->loop, c->conf, on_conf, d) < 0)
+		return -1;
 	return 0;
 }
 
-/* fn for each of our direct children, from /proc/self/task/TID/children:
- * a few reads, where a /proc scan of a busy host reads every process's
- * stat.  -1 when the kernel lacks the file (CONFIG_PROC_CHILDREN). */
-static int children_each(int (*fn)(const char *name, void *ctx), void *ctx)
+static int daemons_setup(struct sup *s)
 {
-	char path[64], list[4096], *p, *end;
-	struct buf b = BUF_INIT(path);
-	ssize_t n;
-	int fd;
+	for (int i = 0; i < D_COUNT; i++) {
+		struct daemon *d = &s->d[i];
 
-	buf_printf(&b, "/proc/self/task/%d/children", (int)getpid());
-	fd = open(buf_cstr(&b), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, list, sizeof(list) - 1);
-	close(fd);
-	if (n < 0 || n == (ssize_t)sizeof(list) - 1)
-		return -1;	/* unreadable, or more children than fit */
-	list[n] = '\0';
-	for (p = list; *p; p = end) {
-		end = p + strcspn(p, " ");
-		if (*end)
-			*end++ = '\0';
-		if (*p)
-			fn(p, ctx);
+		if (daemon_init(d, s, i) < 0 || (d->c->enabled && daemon_watch(s, d) < 0)) {
+			log_error("setting up %s: %m", d->c->name);
+			return -1;
+		}
+		deliver(d, DE_CHECK);
 	}
 	return 0;
 }
 
-static int send_qemu(int sig, void *ctx)
+/* MAIN has exited (or, --for-parent, the stop began): nothing needs a
+ * daemon any more, so none is started or restarted. */
+static void main_gone(struct sup *s)
 {
-	struct sup *s = ctx;
-
-	for (int i = 0; i < s->nqemu; i++)
-		if (kill(s->qemu[i], sig) < 0 && errno != ESRCH)
-			log_warn("kill QEMU pid %d: %m", s->qemu[i]);
-	return 0;
-}
-
-static int qemu_reaped(struct sup *s, pid_t pid)
-{
-	for (int i = 0; i < s->nqemu; i++)
-		if (s->qemu[i] == pid) {
-			s->qemu[i] = s->qemu[--s->nqemu];
-			log_info("QEMU (pid %d) has exited", pid);
-			return 1;
-		}
-	return 0;
+	s->main_done = 1;
+	deliver_all(s, DE_FREEZE);
 }
 
 /* --- the ordered stop: MAIN → QEMU → virtqemud → virtlogd → the rest --- */
@@ -158,22 +121,15 @@ static void enter_qemu(struct sup *s)
 {
 	s->phase = PH_QEMU;
 	grace_cancel(&s->main_grace);
-	for (int i = 0; i < D_COUNT; i++)
-		daemon_freeze(&s->d[i]);
-	s->nqemu = 0;
 	if (s->cfg->mode == MODE_MONITOR)
 		monitor_dump_logs();
 	/* Not a subreaper: QEMU, daemonised by virtqemud, went to the pod's
 	 * PID 1 (the monitor), whose job it stays. */
-	if (s->cfg->mode == MODE_PARENT)
-		return;
-	if (children_each(visit_proc, s) < 0 && dir_each("/proc", visit_proc, s) < 0)
-		log_warn("scanning /proc for QEMU: %m");
-	if (!s->nqemu)
+	if (s->cfg->mode == MODE_PARENT || !qemu_find(&s->qemu))
 		return;
 	log_info("stopping %d leftover QEMU process(es), %ld ms before SIGKILL",
-		 s->nqemu, s->cfg->qemu_timeout_ms);
-	send_qemu(SIGTERM, s);
+		 s->qemu.n, s->cfg->qemu_timeout_ms);
+	qemu_send(SIGTERM, &s->qemu);
 	grace_start(&s->qemu_grace, s->cfg->qemu_timeout_ms);
 }
 
@@ -182,7 +138,7 @@ static void enter_daemon(struct sup *s, enum phase ph, int idx)
 	if (ph == PH_QEMUD)
 		grace_cancel(&s->qemu_grace);
 	s->phase = ph;
-	daemon_stop(&s->d[idx]);
+	deliver(&s->d[idx], DE_STOP);
 }
 
 static int term_child(const char *name, void *ctx)
@@ -203,91 +159,18 @@ static int term_child(const char *name, void *ctx)
  * tether-supervise --for-parent orphaned by virt-launcher's death stops
  * its daemons in order); what they leave comes to us and gets its TERM
  * the next round; the grace period's end kills the whole tree. */
-static void term_children(struct sup *s)
+static void term_children(void)
 {
-	if (children_each(term_child, s) == 0)
-		return;
-	if (tree_signal(SIGTERM) < 0)
-		log_warn("sending SIGTERM to the remaining processes: %m");
-	tree_signal(SIGCONT);
+	if (proc_children_each(term_child, 0) < 0)
+		role_term_rest();
 }
 
 static void enter_rest(struct sup *s)
 {
 	s->phase = PH_REST;
 	reap_all(0, 0, &s->none_left);
-	if (s->none_left)
-		return;
-	log_info("stopping the remaining processes");
-	term_children(s);
-	grace_start(&s->rest_grace, s->cfg->grace_ms);
-}
-
-struct glob_ctx {
-	char dir[4096];
-	const char *pattern;	/* the last component */
-};
-
-/* '*' and '?' only; a leading dot must be matched by a dot. */
-static int wild_match(const char *p, const char *s)
-{
-	if (*s == '.' && *p != '.')
-		return 0;
-	for (const char *star = 0, *back = 0;;) {
-		if (*p == '*') {
-			star = ++p;
-			back = s;
-		} else if (*s && (*p == '?' || *p == *s)) {
-			p++;
-			s++;
-		} else if (!*s && !*p) {
-			return 1;
-		} else if (star && *back) {
-			p = star;
-			s = ++back;
-		} else {
-			return 0;
-		}
-	}
-}
-
-static int remove_one(const char *name, void *ctx)
-{
-	struct glob_ctx *g = ctx;
-	char path[4096 + 256];
-	struct buf b = BUF_INIT(path);
-	struct stat st;
-
-	if (!wild_match(g->pattern, name))
-		return 0;
-	buf_printf(&b, "%s/%s", g->dir, name);
-	/* Only sockets: the pattern must never cost anyone a file. */
-	if (b.truncated || lstat(buf_cstr(&b), &st) < 0 || !S_ISSOCK(st.st_mode))
-		return 0;
-	if (unlink(path) < 0)
-		log_warn("remove %s: %m", path);
-	else
-		log_info("removed %s", path);
-	return 0;
-}
-
-/* The glob is "DIR/PATTERN": wildcards only in the last component
- * (config.c checks), never recursive.  glob(3) is not used: with musl it
- * pulls in the passwd database for ~user expansion, and fnmatch
- * the wide-character tables. */
-static void remove_sockets(const char *glob)
-{
-	struct glob_ctx g;
-	const char *slash = strrchr(glob, '/');
-	size_t n = slash - glob;
-
-	if (n >= sizeof(g.dir))
-		return;
-	memcpy(g.dir, glob, n);
-	g.dir[n] = '\0';
-	g.pattern = slash + 1;
-	if (dir_each(n ? g.dir : "/", remove_one, &g) < 0 && errno != ENOENT)
-		log_warn("reading %s: %m", g.dir);
+	if (!s->none_left)
+		role_stop_rest(&s->rest_grace, s->cfg->grace_ms, term_children);
 }
 
 /* The exit code: MAIN's, or ours.  The monitor's own rules: 1 when
@@ -351,11 +234,11 @@ static void step(struct sup *s)
 {
 	if (s->phase == PH_MAIN && s->main_done)
 		enter_qemu(s);
-	if (s->phase == PH_QEMU && s->nqemu == 0)
+	if (s->phase == PH_QEMU && s->qemu.n == 0)
 		enter_daemon(s, PH_QEMUD, D_QEMUD);
-	if (s->phase == PH_QEMUD && s->d[D_QEMUD].pid <= 0)
+	if (s->phase == PH_QEMUD && !daemon_up(&s->d[D_QEMUD]))
 		enter_daemon(s, PH_LOGD, D_LOGD);
-	if (s->phase == PH_LOGD && s->d[D_LOGD].pid <= 0)
+	if (s->phase == PH_LOGD && !daemon_up(&s->d[D_LOGD]))
 		enter_rest(s);
 	if (s->phase == PH_REST && s->none_left)
 		finish(s);
@@ -368,7 +251,7 @@ static void begin_stop(struct sup *s, const char *why, int term_main)
 	s->phase = PH_MAIN;
 	log_info("stopping: %s", why);
 	if (s->cfg->mode == MODE_PARENT)
-		s->main_done = 1;	/* no MAIN: the daemons go at once */
+		main_gone(s);	/* no MAIN: the daemons go at once */
 	if (!s->main_done && term_main && kill(s->main_pid, SIGTERM) < 0 &&
 	    errno != ESRCH)
 		log_warn("kill MAIN: %m");
@@ -384,8 +267,8 @@ static void main_exited(struct sup *s, int wstatus)
 	char name[16], details[128];
 	struct buf d = BUF_INIT(details);
 
-	s->main_done = 1;
 	s->main_status = wstatus;
+	main_gone(s);
 	s->tl.owner = 0;	/* its pid may be someone else's now */
 	if (WIFSIGNALED(wstatus)) {
 		log_warn("MAIN (pid %d) was killed by %s", s->main_pid,
@@ -408,17 +291,22 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 		main_exited(s, wstatus);
 		return;
 	}
-	for (int i = 0; i < D_COUNT; i++)
-		if (s->d[i].c && s->d[i].c->enabled && daemon_reaped(&s->d[i], pid, wstatus))
+	for (int i = 0; i < D_COUNT; i++) {
+		int ev = s->d[i].c && s->d[i].c->enabled ? daemon_reaped(&s->d[i], pid, wstatus) : -1;
+
+		if (ev >= 0) {
+			deliver(&s->d[i], ev);
 			return;
-	if (!qemu_reaped(s, pid))
+		}
+	}
+	if (!qemu_reaped(&s->qemu, pid))
 		log_debug("reaped pid %d (exit code %d)", pid, exit_code_of(wstatus));
 }
 
 static void reap(struct sup *s)
 {
 	if (reap_all(on_reaped, s, &s->none_left) && s->phase == PH_REST && !s->none_left)
-		term_children(s);
+		term_children();
 	step(s);
 }
 
@@ -516,9 +404,7 @@ static void on_parent(struct watch *w, uint32_t events)
 	(void)events;
 	if (w->fd < 0)
 		return;
-	loop_del(&s->loop, w);
-	close(w->fd);
-	w->fd = -1;
+	loop_close(&s->loop, w);
 	s->tl.owner = 0;	/* its pid may be someone else's now */
 	log_warn("the parent (pid %d) has exited", s->parent);
 	begin_stop(s, "the parent has exited", 0);
@@ -543,57 +429,15 @@ static int open_parent(struct sup *s)
 
 /* --- set-up --- */
 
-/* virtqemud's environment: ours (that is MAIN's or the parent's) with the
- * variable added (any older value replaced), or the variable alone, as
- * Deckhouse's virt-launcher gives it (ENV_AUTH_PID_ONLY). */
-static char **qemud_env(long auth_pid, enum qemud_env how)
-{
-	static char entry[48];
-	static char *env[1024];
-	static const char key[] = "LIBVIRT_UNIX_SOCKET_AUTH_PID=";
-	struct buf b = BUF_INIT(entry);
-	size_t i = 0;
-
-	if (how == ENV_INHERIT && !auth_pid)
-		return environ;
-	for (char **e = environ; how == ENV_INHERIT && *e; e++) {
-		if (!strncmp(*e, key, sizeof(key) - 1))
-			continue;
-		if (i == sizeof(env) / sizeof(*env) - 2) {
-			errno = E2BIG;
-			return 0;
-		}
-		env[i++] = *e;
-	}
-	if (auth_pid) {
-		buf_printf(&b, "%s%ld", key, auth_pid);
-		env[i++] = (char *)buf_cstr(&b);
-	}
-	env[i] = 0;
-	return env;
-}
-
-static void caps_setup(struct sup *s)
-{
-	int p = cap_permitted(CAP_NBS);
-
-	s->nbs = p == 1;
-	if (p < 0)
-		log_warn("capget: %m");
-	else if (!p)
-		log_warn("CAP_NET_BIND_SERVICE is not in the permitted set: %s run without it",
-			 s->cfg->mode == MODE_PARENT ? "virtqemud" : "MAIN and virtqemud");
-}
-
 static int start_main(struct sup *s)
 {
 	struct spawn_req req = {
-		.argv = s->cfg->argv, .mask = s->orig, .who = "MAIN",
+		.argv = s->cfg->argv, .mask = s->orig,
 		.ignore_chld = s->ignore_chld,
 		.exec_errno = s->cfg->mode == MODE_MONITOR ? &s->exec_err : 0,
 	};
 
-	sup_ambient(s, 1);
+	child_env_ambient(&s->env, 1);
 	s->main_pid = spawn(&req);
 	if (s->main_pid < 0) {
 		log_error("fork: %m");
@@ -613,7 +457,7 @@ static int setup_loop(struct sup *s)
 {
 	if (loop_init_signals(&s->loop, &s->sigw, 0, on_signals, s) < 0 ||
 	    grace_init(&s->main_grace, &s->loop, grace_send_pid, &s->main_pid) < 0 ||
-	    grace_init(&s->qemu_grace, &s->loop, send_qemu, s) < 0 ||
+	    grace_init(&s->qemu_grace, &s->loop, qemu_send, &s->qemu) < 0 ||
 	    grace_init(&s->rest_grace, &s->loop, grace_send_tree, 0) < 0) {
 		log_error("setting up the event loop: %m");
 		return -1;
@@ -640,41 +484,27 @@ static int setup_rest(struct sup *s)
 		s->tl.owner = c->mode == MODE_PARENT ? s->parent : s->main_pid;
 		s->tl.owner_name = c->mode == MODE_PARENT ? "the parent" : "MAIN";
 	}
-	s->qemud_env = qemud_env(auth, c->qemud_env);
-	if (!s->qemud_env) {
-		log_error("environment for virtqemud: %m");
+	if (child_env_qemud(&s->env, c, auth) < 0)
 		return -1;
-	}
-	for (int i = 0; i < D_COUNT; i++)
-		if (daemon_init(s, i) < 0) {
-			log_error("setting up %s: %m", c->d[i].name);
-			return -1;
-		}
-	return 0;
+	return daemons_setup(s);
 }
 
-int supervise(const struct config *cfg, const sigset_t *orig)
+int supervise(const struct config *cfg, const struct role_start *rs)
 {
 	static struct sup s;
-	int code;
 
 	s.cfg = cfg;
-	s.orig = orig;
-	s.self = getpid();
+	s.orig = &rs->mask;
+	s.ignore_chld = rs->chld_ignored;
+	s.self = s.qemu.self = getpid();
 	/* --for-parent is no subreaper: QEMU must go to the pod's PID 1, as
 	 * virt-handler looks for it among the children of virt-launcher's
 	 * parent. */
 	if (cfg->mode != MODE_PARENT && become_reaper() < 0)
 		return EXIT_SETUP;
-	/* An inherited SIG_IGN would have the kernel reap MAIN unseen; the
-	 * children get it back (spawn_req.ignore_chld). */
-	if ((s.ignore_chld = sig_chld_default()) < 0) {
-		log_error("resetting SIGCHLD: %m");
-		return EXIT_SETUP;
-	}
 	if (prepare(cfg) < 0)
 		return EXIT_PREPARE;
-	caps_setup(&s);
+	child_env_caps(&s.env, cfg->mode);
 	if (cfg->mode == MODE_PARENT) {
 		drop_inherited();
 		if (open_parent(&s) < 0)
@@ -689,10 +519,5 @@ int supervise(const struct config *cfg, const sigset_t *orig)
 		return EXIT_SETUP;
 	}
 	reap(&s);
-	code = loop_run(&s.loop);
-	if (code >= 0)
-		return code;
-	log_error("event loop: %m");
-	tree_signal(SIGKILL);
-	return EXIT_SETUP;
+	return role_run_loop(&s.loop, EXIT_SETUP);
 }

@@ -50,20 +50,12 @@ static void reply(int fd, const struct sockaddr_un *to, socklen_t tolen,
 /* The real uid of a process (its /proc/PID/status), or -1. */
 static long proc_uid(pid_t pid)
 {
-	char path[48], text[2048], *p;
+	char path[48];
 	struct buf b = BUF_INIT(path);
 	long uid;
 
 	buf_printf(&b, "/proc/%d/status", (int)pid);
-	if (read_small(AT_FDCWD, buf_cstr(&b), text, sizeof(text)) < 0)
-		return -1;
-	for (p = text; *p && memcmp(p, "\nUid:\t", 6); p++)
-		;
-	if (!*p)
-		return -1;
-	p += 6;
-	p[strcspn(p, "\t\n")] = '\0';
-	return parse_long(p, 0, 0xfffffffe, &uid) ? -1 : uid;
+	return read_proc_field(buf_cstr(&b), "Uid", 0, 0xfffffffe, &uid) < 0 ? -1 : uid;
 }
 
 /* Who may write the log: root, our own uid (which MAIN and the parent
@@ -184,10 +176,15 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 	t->w.fn = on_event;
 	t->w.fd = -1;
 	t->uid = getuid();
-	if (make_parent(sock_path) < 0 ||
-	    (t->w.fd = unix_listen(sock_path, SOCK_DGRAM, 0)) < 0 ||
-	    setsockopt(t->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+	if (make_parent(sock_path) < 0) {
 		log_error("event socket %s: %m", sock_path);
+		return -1;
+	}
+	t->w.fd = unix_listen_logged(sock_path, SOCK_DGRAM, 0);
+	if (t->w.fd < 0)
+		return -1;
+	if (setsockopt(t->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+		log_error("event socket %s: SO_PASSCRED: %m", sock_path);
 		return -1;
 	}
 	if (loop_add(l, &t->w, EPOLLIN) < 0) {

@@ -163,6 +163,15 @@ test_run_and_pause_started_with_sigchld_ignored() {
 	TP=
 }
 
+# Started with 0-2 closed, tether takes /dev/null there first: otherwise
+# its first fds (signalfd, epoll) would become stderr and take the log.
+test_closed_stdio_becomes_dev_null() {
+	"$TETHER" -- sh -c 'for f in 0 1 2; do readlink /proc/$PPID/fd/$f; done >"$1"' sh "$T/fds" <&- >&- 2>&-
+	assertEquals "fds 0-2 of tether" "/dev/null
+/dev/null
+/dev/null" "$(cat "$T/fds")"
+}
+
 test_parent_death_signal() {
 	# The parent dies; -p TERM makes tether stop its program.
 	sh -c '"$1" -p SIGTERM -e 143 -- sleep 100 & echo $! > "$2"; exec sleep 100' sh "$TETHER" "$T/pid" &

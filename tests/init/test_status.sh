@@ -2,19 +2,15 @@
 # Exit statuses, exec failures, and what tether prints where.
 . "$(dirname "$0")/../lib/common.sh"
 
-test_status_passes_through_every_code() {
+mode_status_passes_through_every_code() {
 	local bad=""
 	for code in $(seq 0 255); do
-		"$TETHER" -- sh -c "exit $code"
+		$AS "$TETHER" -- sh -c "exit $code"
 		[ $? -eq "$code" ] || bad="$bad $code"
 	done
 	assertEquals "codes not passed through:" "" "$bad"
 }
-
-test_status_as_pid1() {
-	in_pidns "$TETHER" -- sh -c 'exit 42'
-	assertEquals 42 $?
-}
+both_modes status_passes_through_every_code
 
 test_killed_child_gives_128_plus_signal() {
 	"$TETHER" -- sh -c 'kill -TERM $$'

@@ -21,20 +21,14 @@ timed() {
 	MS=$((($(date +%s%N) - start) / 1000000))
 }
 
-test_leftover_gets_term_and_is_reaped_before_exit_as_pid1() {
-	# The leftover records the TERM it gets, proving TERM came before KILL.
-	in_pidns "$TETHER" -- sh -c '"$1" "$2" TERM & until grep -qs ready "$2"; do :; done; exit 3' sh "$H/sigrecord" "$T/rec"
-	assertEquals 3 $?
-	assertEquals "ready 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
-	assertFalse "nothing survives" "pgrep -f '$T/rec'"
-}
-
-test_leftover_gets_term_and_is_reaped_before_exit_as_subreaper() {
-	"$TETHER" -- sh -c '("$1" "$2" TERM &); until grep -qs ready "$2"; do :; done; exit 4' sh "$H/sigrecord" "$T/rec"
+# The leftover records the TERM it gets, proving TERM came before KILL.
+mode_leftover_gets_term_and_is_reaped_before_exit() {
+	$AS "$TETHER" -- sh -c '("$1" "$2" TERM &); until grep -qs ready "$2"; do :; done; exit 4' sh "$H/sigrecord" "$T/rec"
 	assertEquals 4 $?
 	assertEquals "ready 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
 	assertFalse "nothing survives" "pgrep -f '$T/rec'"
 }
+both_modes leftover_gets_term_and_is_reaped_before_exit
 
 test_leftover_ignoring_term_is_killed_after_grace() {
 	# The program waits until the leftover has set its trap, then exits.

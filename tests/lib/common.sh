@@ -86,6 +86,21 @@ in_pidns() {
 	unshare --pid --fork --mount-proc "$@"
 }
 
+# The mode matrix: a test whose body holds both as PID 1 and as a child
+# subreaper is written once, as mode_NAME, starting tether as
+# `$AS "$TETHER" ...`; `both_modes NAME...` then makes of each
+# test_NAME_as_pid1 (AS=in_pidns) and test_NAME_as_subreaper (AS empty).
+# Orphans made with `(cmd &)` come to tether in both modes.
+MODE_TESTS=()
+both_modes() {
+	local n
+	for n in "$@"; do
+		eval "test_${n}_as_pid1() { AS=in_pidns; mode_$n; }"
+		eval "test_${n}_as_subreaper() { AS=; mode_$n; }"
+		MODE_TESTS+=("test_${n}_as_pid1" "test_${n}_as_subreaper")
+	done
+}
+
 # wait_for_line FILE PATTERN [SECONDS]: waits until FILE has a line matching
 # PATTERN, woken by inotify (tail -F) rather than by polling; the tail is
 # ended afterwards, whatever the outcome.

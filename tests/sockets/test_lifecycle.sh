@@ -120,6 +120,19 @@ test_as_pid1_reaps_orphans() {
 	assertContains "$(cat /proc/$pid/status)" "State:	S"
 }
 
+# The one start-up sequence (lib/role.c): SIGCHLD back to the default,
+# /dev/null on a closed stderr, nothing inherited kept beyond 0-2.
+test_start_state() {
+	(trap '' CHLD; exec "$CD" -c "$T/d/x" 7>"$T/held" 2>&-) &
+	local pid=$!
+	PIDS+=("$pid")
+	until_true 5 test -S "$T/d/x.sock"
+	assertEquals "SIGCHLD not ignored" 0 $((0x$(status_field "$pid" SigIgn) >> 16 & 1))
+	assertEquals "stderr" /dev/null "$(readlink /proc/$pid/fd/2)"
+	assertNotContains "the inherited fd 7 is closed" "$(ls -l /proc/$pid/fd)" "$T/held"
+	kill -TERM "$pid"
+}
+
 test_idle_makes_no_context_switches() {
 	start_holder h -c "$T/d/x"
 	local v0 n0 v1 n1

@@ -143,6 +143,25 @@ test_strict_refuses_missing_flags() {
 	assertTrue "own event" "grep -q '^{\"event\":\"TETHER_SUPERVISE\",\"details\":\"{\\\\\"reason\\\\\":\\\\\"restricted-flags-unsupported' '$T/tl'"
 }
 
+# A --strict refusal is final: a config that appears while MAIN takes its
+# time to stop does not start the daemon without the flags after all.
+test_strict_refusal_is_final() {
+	export FAKE_REJECT_FLAGS=1 FAKE_IGNORE_TERM_main=1
+	unset FAKE_WRITE_main
+	sup_start --strict --no-virtqemud
+	wait_log "$T/log" 'stopping: restricted flags unsupported' || fail "no refusal"
+	: >"$T/run/virtlogd.conf"
+	# Forwarded after the config's inotify event is read (one loop, in order).
+	kill -USR1 "$SUP_PID"
+	wait_log "$T/log" 'forwarding SIGUSR1 to MAIN' || fail "USR1 not forwarded"
+	assertFalse "virtlogd was not started" "grep -q 'started virtlogd' '$T/log'"
+	wait_log "$T/main.log" '^signal 10' || fail "MAIN did not get USR1"
+	kill -KILL "$(field main pid)"
+	sup_wait
+	assertEquals "exit code" 4 "$RC"
+	assertFalse "no daemon ran" "[ -e '$T/virtlogd.log' ]"
+}
+
 test_no_restricted_flags_option() {
 	sup_start --no-restricted-flags --virtqemud-arg --extra --virtqemud-arg x
 	wait_ready || fail "not ready"

@@ -38,4 +38,20 @@ static int check_any_failed;
 
 #define UNIT_DONE() return check_any_failed
 
+/* A command line for a parser: ARGV("prog", "-x", "1") gives argv, with
+ * the terminating NULL, in static storage the parser may keep pointers
+ * into (until the next ARGV); argc is ARGC of the same list. */
+static char *check_argv[64];
+static inline char **check_keep_argv(char **v)
+{
+	int i = 0;
+
+	for (; v[i] && i < 63; i++)
+		check_argv[i] = v[i];
+	check_argv[i] = 0;
+	return check_argv;
+}
+#define ARGV(...) check_keep_argv((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+
 #endif

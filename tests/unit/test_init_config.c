@@ -2,6 +2,8 @@
 #define UNIT_NAME "unit_init_config"
 #include "check.h"
 
+#include <stdarg.h>
+
 #include "../../init/config.c"
 
 static enum parse_result parse(struct config *c, char **envp, ...)
@@ -30,7 +32,7 @@ static void defaults_are_documented(void)
 	CHECK_INT(c.group, 0);
 	CHECK_INT(c.mode, MODE_RUN);
 	/* Run mode logs nothing at notice: as quiet as warnings only. */
-	CHECK_INT(config_log_level(&c), LOG_NOTICE);
+	CHECK_INT(cli_log_level(&c.cli, LOG_NOTICE), LOG_NOTICE);
 	CHECK(sigismember(&c.stop_signals, SIGTERM));
 	CHECK(sigismember(&c.stop_signals, SIGHUP));
 	CHECK(!sigismember(&c.stop_signals, SIGUSR1));
@@ -44,7 +46,7 @@ static void tini_options(void)
 	CHECK_INT(c.group, 1);
 	CHECK_INT(c.warn_reap, 1);
 	CHECK_INT(c.pdeathsig, SIGKILL);
-	CHECK_INT(config_log_level(&c), LOG_DEBUG);
+	CHECK_INT(cli_log_level(&c.cli, LOG_NOTICE), LOG_DEBUG);
 	CHECK_INT(config_exit_code(&c, 3), 0);
 	CHECK_INT(config_exit_code(&c, 4), 0);
 	CHECK_INT(config_exit_code(&c, 5), 5);
@@ -58,7 +60,7 @@ static void tini_environment(void)
 
 	CHECK_INT(parse(&c, env, "x", NULL), PARSE_OK);
 	CHECK_INT(c.group, 1);
-	CHECK_INT(config_log_level(&c), LOG_INFO);
+	CHECK_INT(cli_log_level(&c.cli, LOG_NOTICE), LOG_INFO);
 }
 
 static void grace_and_stop_signals(void)

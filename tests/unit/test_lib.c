@@ -10,6 +10,8 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <time.h>
 #include <sys/wait.h>
 
@@ -204,6 +206,33 @@ static void exit_codes(void)
 	CHECK_INT(exec_failure_code(ENOEXEC), 126);
 }
 
+/* read_proc_field: the first number of a "Key:\t" line, the line found
+ * only at a line's start. */
+static void proc_fields(void)
+{
+	char path[] = "/tmp/unit_lib_status.XXXXXX";
+	static const char text[] = "Name:\tx Uid:\t5\nXUid:\t6\nUid:\t1000\t1001\t1002\n"
+				   "Pid:\t-1\nBad:\t12x\n";
+	long v = 0;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) == (ssize_t)sizeof(text) - 1);
+	close(fd);
+	CHECK_INT(read_proc_field(path, "Uid", 0, 0xfffffffe, &v), 0);
+	CHECK_INT(v, 1000);
+	CHECK_INT(read_proc_field(path, "Pid", -1, 100, &v), 0);
+	CHECK_INT(v, -1);
+	CHECK_INT(read_proc_field(path, "Pid", 0, 100, &v), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(read_proc_field(path, "Bad", 0, 100, &v), -1);
+	CHECK_INT(read_proc_field(path, "Gid", 0, 100, &v), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(read_proc_field(path, "Name", 0, 100, &v), -1);
+	unlink(path);
+	CHECK_INT(read_proc_field(path, "Uid", 0, 100, &v), -1);
+	CHECK_INT(errno, ENOENT);
+}
+
 int main(void)
 {
 	RUN(formatting);
@@ -215,5 +244,6 @@ int main(void)
 	RUN(options);
 	RUN(option_errors);
 	RUN(exit_codes);
+	RUN(proc_fields);
 	UNIT_DONE();
 }

@@ -98,11 +98,12 @@ ph_wait() {
 	w=$!
 	wait "$U"
 	PH_RC=$?
-	# The backstop's sleep if it started, else the backstop itself.
+	# Timed before the watchdog goes: on a loaded machine its sleep may
+	# not have started yet, and `wait` would then sit out all of it.
+	PH_MS=$((($(date +%s%N) - t0) / 1000000))
 	pkill -P "$w" sleep 2>/dev/null
 	kill "$w" 2>/dev/null
 	wait "$w" 2>/dev/null
-	PH_MS=$((($(date +%s%N) - t0) / 1000000))
 	U=
 }
 

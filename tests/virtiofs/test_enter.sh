@@ -128,9 +128,9 @@ test_dry_run_changes_nothing() {
 	assertEquals "nothing spawned" "" "$(pgrep -P $PH)"
 }
 
-# probe_script ANSWER: $T/bin/virtiofsd, a script that records how it
-# ran (uid, capabilities, no_new_privs, namespaces, cgroups) in
-# $T/probe.rec and answers --version with ANSWER.
+# probe_script ANSWER [CODE]: $T/bin/virtiofsd, a script that records how
+# it ran (uid, capabilities, no_new_privs, namespaces, cgroups) in
+# $T/probe.rec, answers --version with ANSWER and exits CODE (0).
 probe_script() {
 	mkdir -p "$T/bin"
 	cat >"$T/bin/virtiofsd" <<EOF_PROBE
@@ -138,7 +138,7 @@ probe_script() {
 { echo "argv \$*"; echo "self \$\$"; grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs)' /proc/self/status
   echo "pidns \$(readlink /proc/self/ns/pid)"; cat /proc/self/cgroup; } >>"$T/probe.rec"
 [ "\$1" = --version ] && echo "$1"
-exit 0
+exit ${2:-0}
 EOF_PROBE
 	chmod 755 "$T/bin/virtiofsd"
 }
@@ -182,6 +182,19 @@ test_the_probe_runs_confined_like_virtiofsd() {
 	assertContains "virtiofsd in the container's PID namespace" \
 		"$(sed -n '/^argv --socket/,$p' "$T/probe.rec")" "pidns $pidns"
 	assertEquals "the placeholder reaped none of the probe" 0 "$(grep -c 'reaped pid' "$T/ph.err")"
+}
+
+# Started with SIGCHLD ignored (a shell's `trap '' CHLD`), tether-enter
+# takes it back (lib/role.c): else the kernel reaps the probe unseen and
+# a failed --version would read as a success.
+test_started_with_sigchld_ignored() {
+	start_container
+	probe_script "virtiofsd 1.13.2" 3
+	(trap '' CHLD; exec "$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$T/bin/virtiofsd" \
+		--shared-dir /vol --socket-path /run/v.sock 2>"$T/err")
+	assertEquals "exit code" 8 $?
+	assertContains "the probe's status was seen" "$(cat "$T/err")" "failed (status 3)"
+	assertEquals "only the probe ran" 1 "$(grep -c '^argv' "$T/probe.rec")"
 }
 
 test_a_probe_that_hangs_is_killed() {

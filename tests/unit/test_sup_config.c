@@ -1,0 +1,167 @@
+/* Unit tests of tether-supervise's command-line parsing
+ * (supervisor/config.c): the three placements, their defaults, the shared
+ * options through lib/cli, and the errors. */
+#define UNIT_NAME "unit_sup_config"
+#include "check.h"
+
+#include "../../supervisor/config.c"
+
+static struct config c;
+
+#define PARSE(...) config_parse(&c, ARGC("tether-supervise", __VA_ARGS__), \
+				ARGV("tether-supervise", __VA_ARGS__))
+#define PARSE_AS(...) config_parse(&c, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+static void defaults_with_main(void)
+{
+	CHECK_INT(PARSE("--", "/bin/main", "-x"), 0);
+	CHECK_INT(c.action, ACT_RUN);
+	CHECK_INT(c.mode, MODE_MAIN);
+	CHECK_STR(c.argv[0], "/bin/main");
+	CHECK_STR(c.argv[1], "-x");
+	CHECK_STR(c.d[D_LOGD].bin, "/usr/sbin/virtlogd");
+	CHECK_STR(c.d[D_QEMUD].socket, "/var/run/libvirt/virtqemud-sock");
+	CHECK_INT(c.d[D_LOGD].enabled && c.d[D_QEMUD].enabled, 1);
+	CHECK_INT(c.auth_pid, AUTH_MAIN);
+	CHECK_INT(c.qemud_env, ENV_INHERIT);
+	CHECK_INT(c.grace_ms, 5000);
+	CHECK_INT(c.backoff_ms, 100);
+	CHECK_INT(c.ndirs, 4);
+	CHECK_STR(c.seed_from, "/etc/libvirt-init");
+	CHECK_STR(c.termlog, "/dev/termination-log");
+	CHECK_STR(c.cleanup_glob, "/var/run/kubevirt/container-disks/*.sock");
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_INFO);
+	CHECK_INT(c.cli.log_format, LOG_JSON);
+}
+
+static void role_options(void)
+{
+	CHECK_INT(PARSE("--virtqemud", "/q", "--virtqemud-conf", "", "--virtlogd-arg", "a",
+			"--virtlogd-arg", "b", "--no-restricted-flags", "--strict",
+			"--auth-pid", "42", "--grace", "1.5", "--crash-budget", "0",
+			"--prepare-dir", "/p", "--no-seed", "--no-termination-log",
+			"--log-format=text", "-q", "main"), 0);
+	CHECK_STR(c.d[D_QEMUD].bin, "/q");
+	CHECK_STR(c.d[D_QEMUD].conf, "");
+	CHECK_INT(c.d[D_LOGD].nextra, 2);
+	CHECK_STR(c.d[D_LOGD].extra[1], "b");
+	CHECK_INT(c.restricted, 0);
+	CHECK_INT(c.strict, 1);
+	CHECK_INT(c.auth_pid, 42);
+	CHECK_INT(c.grace_ms, 1500);
+	CHECK_INT(c.crash_budget, 0);
+	CHECK_INT(c.ndirs, 1);
+	CHECK_STR(c.dirs[0], "/p");
+	CHECK(!c.seed_from);
+	CHECK(!c.termlog);
+	CHECK_INT(c.cli.log_format, LOG_TEXT);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_WARN);
+	CHECK_STR(c.argv[0], "main");
+}
+
+/* -v is one level more than --log-level (or -q) sets. */
+static void verbosity(void)
+{
+	CHECK_INT(PARSE("-v", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_DEBUG);
+	CHECK_INT(PARSE("--log-level", "error", "-v", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_WARN);
+	CHECK_INT(PARSE("--log-level", "debug", "-vv", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_DEBUG);
+}
+
+static void actions(void)
+{
+	CHECK_INT(PARSE("--help"), 0);
+	CHECK_INT(c.action, ACT_HELP);
+	CHECK_INT(PARSE("--bogus-after", "--version"), -1);
+	CHECK_INT(PARSE("--version"), 0);
+	CHECK_INT(c.action, ACT_VERSION);
+	CHECK_INT(PARSE("--send-event", "/s", "{}"), 0);
+	CHECK_INT(c.action, ACT_SEND);
+	CHECK_STR(c.send_path, "/s");
+	CHECK_STR(c.send_json, "{}");
+}
+
+static void for_parent(void)
+{
+	CHECK_INT(PARSE("--for-parent"), 0);
+	CHECK_INT(c.mode, MODE_PARENT);
+	CHECK_INT(c.auth_pid, AUTH_PARENT);
+	CHECK_INT(c.qemud_env, ENV_AUTH_PID_ONLY);
+	CHECK_INT(c.ndirs, 0);
+	CHECK(!c.seed_from);
+	CHECK(!c.cleanup_glob);
+	CHECK(c.termlog != 0);
+	/* Given options stay. */
+	CHECK_INT(PARSE("--for-parent", "--auth-pid", "none", "--virtqemud-env", "inherit",
+			"--cleanup-glob", "/x/*.sock", "--prepare-dir", "/p"), 0);
+	CHECK_INT(c.auth_pid, AUTH_NONE);
+	CHECK_INT(c.qemud_env, ENV_INHERIT);
+	CHECK_STR(c.cleanup_glob, "/x/*.sock");
+	CHECK_INT(c.ndirs, 1);
+}
+
+static void monitor(void)
+{
+	CHECK_INT(PARSE_AS("/usr/bin/virt-launcher-monitor", "--qemu-timeout", "7",
+			   "--keep-after-failure", "--container-disk-dir=/cd", "-v"), 0);
+	CHECK_INT(c.mode, MODE_MONITOR);
+	CHECK_STR(c.argv[0], "/usr/bin/virt-launcher");
+	CHECK_STR(c.argv[1], "--qemu-timeout");
+	CHECK_STR(c.argv[3], "--container-disk-dir=/cd");
+	CHECK_STR(c.argv[4], "-v");
+	CHECK(!c.argv[5]);
+	CHECK_INT(c.keep_after_failure, 1);
+	CHECK_INT(c.qemu_timeout_ms, 10000);	/* virt-launcher's option, not ours */
+	CHECK_STR(c.cleanup_glob, "/cd/*.sock");
+	CHECK_INT(c.d[D_LOGD].enabled || c.d[D_QEMUD].enabled, 0);
+	CHECK(!c.termlog);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_INFO);
+	CHECK_INT(PARSE_AS("tini", "--", "virt-launcher-monitor", "--keep-after-failure=false"), 0);
+	CHECK_INT(c.mode, MODE_MONITOR);
+	CHECK_INT(c.keep_after_failure, 0);
+	CHECK_INT(PARSE("--monitor", "--launcher", "/l", "--virtlogd", "/d", "--", "a", "--", "--keep-after-failure"), 0);
+	CHECK_STR(c.argv[0], "/l");
+	CHECK_STR(c.argv[1], "a");
+	CHECK_STR(c.argv[2], "--");
+	CHECK(!c.argv[3]);
+	CHECK_INT(c.keep_after_failure, 0);
+	CHECK_INT(c.d[D_LOGD].enabled, 1);
+	CHECK_INT(c.d[D_QEMUD].enabled, 0);
+}
+
+#define BAD(want, ...) do { \
+	CHECK_INT(PARSE(__VA_ARGS__), -1); \
+	CHECK_STR(c.err, want); \
+	} while (0)
+
+static void errors(void)
+{
+	BAD("no MAIN program; usage: 'tether-supervise [OPTIONS] -- MAIN [ARGS...]'", "--");
+	BAD("unknown option '--bogus'", "--bogus", "m");
+	BAD("--grace takes seconds (0 to 3600, up to 3 decimals), not '1.2345'", "--grace", "1.2345", "m");
+	BAD("--log-format takes json or text, not 'xml'", "--log-format", "xml", "m");
+	BAD("--auth-pid parent needs '--for-parent'", "--auth-pid", "parent", "m");
+	BAD("--for-parent runs no program, but got 'm'", "--for-parent", "m");
+	BAD("one placement at a time: '--for-parent and --monitor'", "--for-parent", "--monitor");
+	BAD("--backoff-max is below --backoff: 'backoff-max'", "--backoff", "2", "--backoff-max", "1", "m");
+	BAD("--cleanup-glob takes wildcards in its last component only, not '/a/*/b'", "--cleanup-glob", "/a/*/b", "m");
+	CHECK_INT(PARSE_AS("tini", "-s", "x"), -1);
+	CHECK(strstr(c.err, "as tini, tether-supervise runs only") != 0);
+	CHECK_INT(PARSE_AS("virt-launcher-monitor", "--keep-after-failure=maybe"), -1);
+	CHECK_STR(c.err, "--keep-after-failure takes true or false, not 'maybe'");
+	CHECK_INT(PARSE_AS("virt-launcher-monitor", "--container-disk-dir", "rel"), -1);
+}
+
+int main(void)
+{
+	RUN(defaults_with_main);
+	RUN(role_options);
+	RUN(verbosity);
+	RUN(actions);
+	RUN(for_parent);
+	RUN(monitor);
+	RUN(errors);
+	UNIT_DONE();
+}

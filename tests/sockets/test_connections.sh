@@ -4,16 +4,18 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/sockets/cd_lib.sh"
 
-test_200_sequential_connections_under_5s() {
+test_200_spaced_connections_none_refused() {
 	# KubeVirt's own test: one every 25 ms, none refused.
 	start_holder h -c "$T/d/x"
-	local t0=$SECONDS ok=0 i n=$(fewer 200 20)
+	local ok=0 i n=$(fewer 200 20)
 	for i in $(seq $n); do
 		socat -u OPEN:/dev/null "UNIX-CONNECT:$T/d/x.sock" && ok=$((ok + 1))
 		sleep 0.025
 	done
-	assertEquals $n "$ok"
-	assertTrue "took $((SECONDS - t0)) s" "[ $((SECONDS - t0)) -le $(slow 8) ]"
+	# No bound on the loop's time: it is socat's start-up and sleep's,
+	# not the holder's (it failed at 9 s on a loaded machine); the
+	# holder's speed is the back-to-back count below.
+	assertEquals "none refused" $n "$ok"
 	local t1 out
 	t1=$(date +%s%N)
 	out=$("$SC" "$T/d/x.sock" 200)

@@ -67,6 +67,9 @@ for c in pod["spec"]["containers"]:
         c["image"] = image
         c.pop("command", None)
         c.pop("args", None)
+        # virt-bin-share-dir on /usr/bin brings tether's holder; it would hide the
+        # bench image's own /usr/bin/sleep.
+        c["volumeMounts"] = [m for m in c.get("volumeMounts", []) if m["mountPath"] != "/usr/bin"]
 yaml.safe_dump(pod, open(path, "w"), sort_keys=False)
 PY
 }

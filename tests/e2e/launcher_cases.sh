@@ -294,7 +294,7 @@ stopped_in_order() {
 		[ "$(grep -o '"msg":"[^"]*' <<<"$1" | tail -1)" = '"msg":"exiting with code 0' ] || return 1
 	[ -n "${2:-}" ] || return 0
 	for i in 0 1; do
-		after 'MAIN (pid [0-9]*) exited with code 0' "removed /var/run/kubevirt/container-disks/disk_$i.sock" "$1" ||
+		after 'MAIN (pid [0-9]*) exited with code 0' "removed socket /var/run/kubevirt/container-disks/disk_$i.sock" "$1" ||
 			return 1
 	done
 }

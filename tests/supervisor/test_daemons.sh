@@ -150,7 +150,11 @@ test_strict_refuses_missing_flags() {
 test_strict_refusal_is_final() {
 	export FAKE_REJECT_FLAGS=1 FAKE_IGNORE_TERM_main=1
 	unset FAKE_WRITE_main
-	sup_start --strict --no-virtqemud
+	# SIGTERM ignored from MAIN's exec on (it inherits our ignored TERM through
+	# tether-supervise): the stop's TERM may come before the fake's own
+	# handler is in place, and MAIN must outlive it.
+	(trap '' TERM; exec "$SUP" "${SUP_OPTS[@]}" --strict --no-virtqemud -- "$T/bin/main") 2>"$T/log" &
+	SUP_PID=$!
 	wait_log "$T/log" 'stopping: restricted flags unsupported' || fail "no refusal"
 	: >"$T/run/virtlogd.conf"
 	# Forwarded after the config's inotify event is read (one loop, in order).

@@ -464,10 +464,7 @@ int launch(const struct opts *o, const struct target *t)
 	chain_end(sock, a);
 	if (code != ENTER_OK)
 		return code;
-	if (pid > 0)
-		log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
-	else
-		log_info("started %s, which had exited before its pid was read", o->argv[0]);
+	log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
 	if ((code = reg_register(t, pidfd, pid)) == ENTER_OK)
 		return code;
 	/* Not registered: it is not virtiofsd for the placeholder (which,

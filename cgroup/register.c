@@ -111,8 +111,6 @@ static int listener_path(struct target *t, char *path, size_t len)
 	return 0;
 }
 
-/* The placeholder's socket, opened inside its root: a symlink in the
- * container cannot lead out of it, and the listener must be the target. */
 /* 0 if fd is a socket; -1 if not (ENOTSOCK: another kind of file). */
 static int is_socket(int fd)
 {
@@ -126,6 +124,8 @@ static int is_socket(int fd)
 	return -1;
 }
 
+/* The placeholder's socket, opened inside its root: a symlink in the
+ * container cannot lead out of it, and the listener must be the target. */
 static int connect_listener(struct target *t, const char *path)
 {
 	struct open_how how = {

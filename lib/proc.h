@@ -36,6 +36,9 @@ int become_reaper(void);
  * pins no mount and holds nothing stray.  Call it once the first child has
  * inherited those fds. */
 void drop_inherited(void);
+/* The same, keeping the fds below lowfd (>= 3) that the caller has placed
+ * there on purpose. */
+void drop_inherited_from(int lowfd);
 
 typedef void reap_fn(pid_t pid, int wstatus, void *ctx);
 /* Reaps every zombie child now, calling fn for each.  Returns how many

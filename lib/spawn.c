@@ -109,7 +109,12 @@ pid_t spawn(const struct spawn_req *r)
 
 void drop_inherited(void)
 {
-	if (fd_close_from(3) < 0)
+	drop_inherited_from(3);
+}
+
+void drop_inherited_from(int lowfd)
+{
+	if (fd_close_from(lowfd) < 0)
 		log_warn("closing inherited fds: %m");
 	if (chdir("/") < 0)
 		log_warn("chdir /: %m");

@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "fd.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 enum {
@@ -12,7 +13,7 @@ enum {
 	O_TERMLOG, O_EVSOCK, O_NO_TERMLOG, O_TERMLOG_MAX, O_CLEANUP,
 	O_NO_CLEANUP, O_DIR, O_NO_PREPARE, O_SEED_FROM, O_SEED_TO,
 	O_NO_SEED, O_LOGLEVEL, O_QUIET, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
-	O_NO_ISTIO,
+	O_NO_ISTIO, O_OUTPUT_FD,
 };
 
 /* With cli.h's -v, -h, --version and --log-format. */
@@ -56,6 +57,7 @@ static const struct opt options[] = {
 	{ "launcher", 0, 1, O_LAUNCHER },
 	{ "virtqemud-env", 0, 1, O_QEMUD_ENV },
 	{ "no-istio-quit", 0, 0, O_NO_ISTIO },
+	{ "output-fd", 0, 1, O_OUTPUT_FD },
 	{ 0, 0, 0, 0 },
 };
 
@@ -106,6 +108,7 @@ static void defaults(struct config *c)
 	c->seed_from = "/etc/libvirt-init";
 	c->seed_to = "/etc/libvirt";
 	c->log_level = LOG_INFO;
+	c->output_fd = -1;
 }
 
 static int abs_path(struct config *c, const char *opt, const char *arg,
@@ -167,16 +170,39 @@ static int qemud_env(struct config *c, const char *arg)
 	return 0;
 }
 
+/* The names map onto lib/log.h's levels, not onto their indexes: there,
+ * NOTICE sits between WARN and INFO, and "info" must show LOG_INFO lines. */
 static int level(struct config *c, const char *arg)
 {
-	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const struct { const char *name; enum log_level lvl; } map[] = {
+		{ "error", LOG_ERROR }, { "warning", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
 
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(arg, names[i])) {
-			c->log_level = i;
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (!strcmp(arg, map[i].name)) {
+			c->log_level = map[i].lvl;
 			return 0;
 		}
 	return bad(c, "--log-level takes error, warning, info or debug, not", arg);
+}
+
+/* An fd the parent handed us, open for writing: the daemons' output goes
+ * there as it is.  Checked here so a bad one is a usage error. */
+static int output_fd(struct config *c, const char *arg)
+{
+	long fd;
+	int fl;
+
+	if (parse_long(arg, 3, 1 << 20, &fd))
+		return bad(c, "--output-fd takes a file descriptor number from 3, not", arg);
+	fl = fcntl((int)fd, F_GETFL);
+	if (fl < 0)
+		return bad(c, "--output-fd: no such open file descriptor:", arg);
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return bad(c, "--output-fd: the file descriptor is not open for writing:", arg);
+	c->output_fd = (int)fd;
+	return 0;
 }
 
 static int daemon_opt(struct config *c, int id, const char *arg)
@@ -267,6 +293,7 @@ static void note_given(struct config *c, int id)
 		{ O_NO_TERMLOG, GIVEN_TERMLOG }, { O_LOGD, GIVEN_LOGD },
 		{ O_QEMUD, GIVEN_QEMUD }, { O_AUTH_PID, GIVEN_AUTH },
 		{ O_QEMUD_ENV, GIVEN_ENV }, { O_QEMU_TIMEOUT, GIVEN_QEMU_TIMEOUT },
+		{ O_BUDGET, GIVEN_BUDGET }, { O_BACKOFF_MAX, GIVEN_BACKOFF_MAX },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
@@ -286,6 +313,7 @@ static int mode_opt(struct config *c, int id, const char *arg)
 	case O_LAUNCHER: return abs_path(c, "--launcher takes an absolute path, not", arg, &c->launcher);
 	case O_QEMUD_ENV: return qemud_env(c, arg);
 	case O_NO_ISTIO: c->istio = 0; break;
+	case O_OUTPUT_FD: return output_fd(c, arg);
 	}
 	return 0;
 }
@@ -293,7 +321,7 @@ static int mode_opt(struct config *c, int id, const char *arg)
 static int one(struct config *c, int id, const char *arg)
 {
 	note_given(c, id);
-	if (id >= O_FOR_PARENT && id <= O_NO_ISTIO)
+	if (id >= O_FOR_PARENT && id <= O_OUTPUT_FD)
 		return mode_opt(c, id, arg);
 	if (id <= O_QEMUD_ARG)
 		return daemon_opt(c, id, arg);
@@ -404,6 +432,8 @@ static int mode_defaults(struct config *c)
 		return bad(c, "--auth-pid parent needs", "--for-parent");
 	if (c->mode == MODE_PARENT && c->auth_pid == AUTH_MAIN && (c->given & GIVEN_AUTH))
 		return bad(c, "--for-parent runs no MAIN: --auth-pid takes a pid, 'parent' or 'none', not", "main");
+	if (c->mode != MODE_PARENT && c->output_fd >= 0)
+		return bad(c, "--output-fd needs", "--for-parent");
 	if (c->mode == MODE_MAIN)
 		return 0;
 	/* The parent (virt-launcher) or the unpatched virt-launcher under the
@@ -421,6 +451,13 @@ static int mode_defaults(struct config *c)
 		/* Deckhouse's virt-launcher gives virtqemud this one variable. */
 		if (!(c->given & GIVEN_ENV))
 			c->qemud_env = ENV_AUTH_PID_ONLY;
+		/* virt-launcher restarted its daemons for ever, 1 s apart, and
+		 * a running guest lived on: no budget ends the pod here, and
+		 * no restart waits longer than that second. */
+		if (!(c->given & GIVEN_BUDGET))
+			c->crash_budget = 0;
+		if (!(c->given & GIVEN_BACKOFF_MAX))
+			c->backoff_max_ms = c->backoff_ms > 1000 ? c->backoff_ms : 1000;
 		return 0;
 	}
 	/* The monitor: no daemon, no termination log, unless asked. */

@@ -49,7 +49,7 @@ enum qemud_env { ENV_INHERIT, ENV_AUTH_PID_ONLY };
 enum {
 	GIVEN_PREPARE = 1, GIVEN_SEED = 2, GIVEN_CLEANUP = 4, GIVEN_TERMLOG = 8,
 	GIVEN_LOGD = 16, GIVEN_QEMUD = 32, GIVEN_AUTH = 64, GIVEN_ENV = 128,
-	GIVEN_QEMU_TIMEOUT = 256,
+	GIVEN_QEMU_TIMEOUT = 256, GIVEN_BUDGET = 512, GIVEN_BACKOFF_MAX = 1024,
 };
 
 struct config {
@@ -67,6 +67,7 @@ struct config {
 	int keep_after_failure;
 	char cleanup_store[4096 + 8];	/* --container-disk-dir plus the pattern */
 	int istio;		/* ask the istio sidecar to quit at the end */
+	int output_fd;		/* --for-parent: the daemons' output, raw; -1 none */
 	long grace_ms, main_grace_ms, qemu_timeout_ms;
 	long backoff_ms, backoff_max_ms;
 	long crash_budget, crash_window_ms;

@@ -165,7 +165,9 @@ static enum dstate start(struct daemon *d, enum doutcome *out)
 	if (d->c->socket[0] && unlink(d->c->socket) < 0 && errno != ENOENT)
 		log_warn("removing the stale %s: %m", d->c->socket);
 	d->ready = 0;
-	if (out_open(d, &wfd) < 0)
+	if (s->out_fd >= 0)
+		wfd = s->out_fd;	/* the parent reads it as it is */
+	else if (out_open(d, &wfd) < 0)
 		log_warn("pipe for %s's output: %m (it goes to our stderr)", d->c->name);
 	build_argv(d);
 	struct spawn_req req = {
@@ -176,7 +178,7 @@ static enum dstate start(struct daemon *d, enum doutcome *out)
 	child_env_ambient(&s->env, d->idx == D_QEMUD);
 	d->pid = spawn(&req);
 	child_env_ambient(&s->env, 1);
-	if (wfd >= 0)
+	if (wfd >= 0 && wfd != s->out_fd)
 		close(wfd);
 	if (d->pid < 0) {
 		d->pid = 0;

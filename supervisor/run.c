@@ -10,6 +10,7 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -429,6 +430,23 @@ static int open_parent(struct sup *s)
 
 /* --- set-up --- */
 
+/* --output-fd: the parent's fd becomes our fd 3, close-on-exec (each
+ * daemon gets it as its stdout and stderr), so that every other fd we
+ * were given can still be closed. */
+static int keep_output_fd(struct sup *s)
+{
+	int fd = s->cfg->output_fd;
+
+	if (fd < 0)
+		return 0;
+	if (fd != 3 ? dup3(fd, 3, O_CLOEXEC) < 0 : fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
+		log_error("keeping --output-fd %d: %m", fd);
+		return -1;
+	}
+	s->out_fd = 3;
+	return 0;
+}
+
 static int start_main(struct sup *s)
 {
 	struct spawn_req req = {
@@ -497,6 +515,7 @@ int supervise(const struct config *cfg, const struct role_start *rs)
 	s.orig = &rs->mask;
 	s.ignore_chld = rs->chld_ignored;
 	s.self = s.qemu.self = getpid();
+	s.out_fd = -1;
 	/* --for-parent is no subreaper: QEMU must go to the pod's PID 1, as
 	 * virt-handler looks for it among the children of virt-launcher's
 	 * parent. */
@@ -506,7 +525,9 @@ int supervise(const struct config *cfg, const struct role_start *rs)
 		return EXIT_PREPARE;
 	child_env_caps(&s.env, cfg->mode);
 	if (cfg->mode == MODE_PARENT) {
-		drop_inherited();
+		if (keep_output_fd(&s) < 0)
+			return EXIT_SETUP;
+		drop_inherited_from(s.out_fd >= 0 ? s.out_fd + 1 : 3);
 		if (open_parent(&s) < 0)
 			return EXIT_SETUP;
 	} else if (start_main(&s) < 0) {

@@ -29,6 +29,7 @@ struct sup {
 	pid_t self, main_pid;
 	pid_t parent;		/* --for-parent */
 	struct watch parentw;	/* its pidfd */
+	int out_fd;		/* --output-fd, as our fd 3; -1 none */
 	int exec_err;		/* the monitor: virt-launcher's exec failed */
 	int main_done, main_status;
 	int none_left;

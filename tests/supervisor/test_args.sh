@@ -65,6 +65,25 @@ test_bad_arguments() {
 	bad "--send-event takes one JSON argument" --send-event "$T/ev.sock" '{}' extra
 }
 
+# --log-level NAME shows that level's lines (info was NOTICE and hid
+# every info line; debug was INFO: compat-audit-2 B1).
+test_log_level_names() {
+	: >"$T/run/virtlogd.conf"
+	local opts=(--no-virtqemud --no-prepare --no-seed --no-cleanup --no-termination-log
+		--log-format text --virtlogd "$T/bin/virtlogd" --virtlogd-conf "$T/run/virtlogd.conf"
+		--virtlogd-socket "" --no-restricted-flags)
+	"$SUP" "${opts[@]}" --log-level warning -- /bin/true 2>"$T/err"
+	assertFalse "warning: no info line" "grep -q ': info: ' '$T/err'"
+	"$SUP" "${opts[@]}" --log-level info -- /bin/true 2>"$T/err"
+	assertTrue "info: the info lines ($(cat "$T/err"))" "grep -q ': info: started MAIN' '$T/err'"
+	assertFalse "info: no debug line" "grep -q ': debug: ' '$T/err'"
+	"$SUP" "${opts[@]}" --log-level debug -- /bin/true 2>"$T/err"
+	assertTrue "debug: the debug lines ($(cat "$T/err"))" "grep -q ': debug: virtlogd: .* exists' '$T/err'"
+	"$SUP" "${opts[@]}" -- /bin/true 2>"$T/err"
+	assertTrue "the default is info" "grep -q ': info: started MAIN' '$T/err'"
+	assertFalse "the default: no debug line" "grep -q ': debug: ' '$T/err'"
+}
+
 test_help_and_version() {
 	"$SUP" --help >"$T/out" 2>"$T/err"
 	assertEquals 0 $?

@@ -143,15 +143,82 @@ test_events_from_the_parent() {
 		'{"event":"SHUTDOWN","details":"{\"guest\":true,\"reason\":\"guest-shutdown\"}"}' "$(cat "$T/tl")"
 }
 
+# --output-fd: virt-launcher hands a pipe's write end (its ExtraFiles) and
+# parses libvirt's lines itself, as it did from virtqemud's stderr; each
+# daemon writes there directly, nothing of it reaches our log.
+test_output_fd_gets_the_daemons_raw_output() {
+	export FAKE_LINE_virtqemud=100 FAKE_LINE_virtlogd=50
+	env | grep '^FAKE_' >"$T/bin/fake.env"
+	bash -c 'exec 5>"$1"; shift; "$@" --output-fd 5 & wait $!' parent "$T/raw" \
+		"$SUP" --for-parent "${FP_OPTS[@]}" 2>"$T/log" &
+	PARENT=$!
+	wait_ready || fail "not ready: $(tail -3 "$T/log")"
+	until_true 5 eval "[ \$(grep -c '^BEGIN' '$T/raw') -eq 2 ]" || fail "raw lines: $(cat "$T/raw")"
+	assertEquals "virtqemud's line, as it wrote it" 100 "$(grep -m1 "^BEGINx\{92\}END$" "$T/raw" | tr -d '\n' | wc -c)"
+	assertEquals "virtlogd's line, as it wrote it" 50 "$(grep -m1 "^BEGINx\{42\}END$" "$T/raw" | tr -d '\n' | wc -c)"
+	assertFalse "not in our log" "grep -q BEGIN '$T/log'"
+	assertTrue "our own lines stay ours" "grep -q '\"started virtqemud as pid' '$T/log'"
+	assertEquals "virtqemud's stderr is the parent's fd" "$T/raw" "$(readlink "/proc/$(field virtqemud pid)/fd/2")"
+	assertEquals "and its stdout" "$T/raw" "$(readlink "/proc/$(field virtqemud pid)/fd/1")"
+	# Moved to our fd 3, held once: the parent's fd 5 is not kept twice.
+	local sup
+	sup=$(pgrep -P "$PARENT")
+	assertEquals "held as fd 3" "$T/raw" "$(readlink "/proc/$sup/fd/3")"
+	assertEquals "held once" 1 "$(find "/proc/$sup/fd" -lname "$T/raw" | wc -l)"
+	kill -TERM "$sup"
+	wait "$PARENT"
+	assertEquals "exit code" 0 $?
+	PARENT=
+}
+
+# Under virt-launcher no crash budget ends the pod (its goroutines
+# restarted the daemons for ever, and the guest lived on).
+test_no_crash_budget_for_the_parent() {
+	export FAKE_CRASH_virtqemud=13
+	env | grep '^FAKE_' >"$T/bin/fake.env"
+	parent_start --backoff 0.001 --backoff-max 0.001
+	wait_ready 20 || fail "virtqemud never became ready: $(tail -3 "$T/log")"
+	assertEquals "13 crashes, then a 14th start" 14 "$(grep -c '^start' "$T/virtqemud.log")"
+	assertTrue "still running" "kill -0 $SUP_PID"
+	assertFalse "no budget" "grep -q 'crash budget' '$T/log'"
+	kill -TERM "$SUP_PID"
+	wait "$PARENT"
+	assertEquals "exit code" 0 $?
+	PARENT=
+}
+
+# ... and no restart waits longer than virt-launcher's second.
+test_backoff_at_most_a_second_for_the_parent() {
+	export FAKE_CRASH_virtqemud=7
+	env | grep '^FAKE_' >"$T/bin/fake.env"
+	parent_start
+	wait_ready 20 || fail "virtqemud never became ready: $(tail -3 "$T/log")"
+	local delays
+	delays=$(grep -o 'virtqemud exited (exit code 3), restarting in [0-9]* ms' "$T/log" |
+		grep -o '[0-9]* ms' | tr -d ' ms' | tr '\n' ' ')
+	assertEquals "the delays" "100 200 400 800 1000 1000 " "$delays"
+	local c6 s7
+	c6=$(stamp virtqemud crash 6); s7=$(stamp virtqemud start 7)
+	assertTrue "the 7th start 1 s after the 6th crash ($(((s7 - c6) / 1000000)) ms)" \
+		"[ $((s7 - c6)) -lt $(slow 1300000000) ]"
+	kill -TERM "$SUP_PID"
+	wait "$PARENT"
+	PARENT=
+}
+
 test_bad_usage() {
 	local want
 	for want in "runs no program|--for-parent -- $T/bin/main" \
 		"--for-parent runs no MAIN|--for-parent --auth-pid main" \
 		"--auth-pid parent needs|--auth-pid parent -- $T/bin/main" \
 		"one placement at a time|--for-parent --monitor" \
-		"--virtqemud-env takes inherit or auth-pid-only|--for-parent --virtqemud-env all"; do
+		"--virtqemud-env takes inherit or auth-pid-only|--for-parent --virtqemud-env all" \
+		"--output-fd needs|--output-fd 9 -- $T/bin/main" \
+		"--output-fd takes a file descriptor number from 3|--for-parent --output-fd 2" \
+		"no such open file descriptor|--for-parent --output-fd 99" \
+		"not open for writing|--for-parent --output-fd 8"; do
 		# shellcheck disable=SC2086
-		"$SUP" --event-socket "$T/ev.sock" ${want#*|} 2>"$T/err"
+		"$SUP" --event-socket "$T/ev.sock" ${want#*|} 2>"$T/err" 9>/dev/null 8</dev/null
 		assertEquals "exit code for ${want#*|}" 2 $?
 		assertTrue "message for ${want#*|}: $(cat "$T/err")" "grep -qF -- '${want%%|*}' '$T/err'"
 		assertFalse "no socket" "[ -e '$T/ev.sock' ]"

@@ -6,6 +6,9 @@
 
 #include "../../supervisor/config.c"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 static struct config c;
 
 #define PARSE(...) config_parse(&c, ARGC("tether-supervise", __VA_ARGS__), \
@@ -70,6 +73,20 @@ static void verbosity(void)
 	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_DEBUG);
 }
 
+/* Each name is that level of lib/log.h, not its index (info was NOTICE,
+ * debug was INFO: compat-audit-2 B1). */
+static void level_names(void)
+{
+	CHECK_INT(PARSE("--log-level", "error", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_ERROR);
+	CHECK_INT(PARSE("--log-level", "warning", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_WARN);
+	CHECK_INT(PARSE("--log-level", "info", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_INFO);
+	CHECK_INT(PARSE("--log-level", "debug", "m"), 0);
+	CHECK_INT(cli_log_level(&c.cli, c.log_level), LOG_DEBUG);
+}
+
 static void actions(void)
 {
 	CHECK_INT(PARSE("--help"), 0);
@@ -93,13 +110,51 @@ static void for_parent(void)
 	CHECK(!c.seed_from);
 	CHECK(!c.cleanup_glob);
 	CHECK(c.termlog != 0);
+	/* virt-launcher's restarts: for ever, never more than 1 s apart. */
+	CHECK_INT(c.crash_budget, 0);
+	CHECK_INT(c.backoff_ms, 100);
+	CHECK_INT(c.backoff_max_ms, 1000);
+	CHECK_INT(c.output_fd, -1);
 	/* Given options stay. */
 	CHECK_INT(PARSE("--for-parent", "--auth-pid", "none", "--virtqemud-env", "inherit",
-			"--cleanup-glob", "/x/*.sock", "--prepare-dir", "/p"), 0);
+			"--cleanup-glob", "/x/*.sock", "--prepare-dir", "/p",
+			"--crash-budget", "3", "--backoff-max", "7"), 0);
 	CHECK_INT(c.auth_pid, AUTH_NONE);
 	CHECK_INT(c.qemud_env, ENV_INHERIT);
 	CHECK_STR(c.cleanup_glob, "/x/*.sock");
 	CHECK_INT(c.ndirs, 1);
+	CHECK_INT(c.crash_budget, 3);
+	CHECK_INT(c.backoff_max_ms, 7000);
+	/* A --backoff above the 1 s is its own maximum. */
+	CHECK_INT(PARSE("--for-parent", "--backoff", "2"), 0);
+	CHECK_INT(c.backoff_max_ms, 2000);
+	/* The other placements keep theirs. */
+	CHECK_INT(PARSE("m"), 0);
+	CHECK_INT(c.crash_budget, 10);
+	CHECK_INT(c.backoff_max_ms, 5000);
+}
+
+/* --output-fd: an open fd from 3, writable, with --for-parent only. */
+static void output_fd_option(void)
+{
+	int w = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int r = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char ws[16], rs[16];
+
+	CHECK(w >= 3 && r >= 3);
+	snprintf(ws, sizeof(ws), "%d", w);
+	snprintf(rs, sizeof(rs), "%d", r);
+	CHECK_INT(PARSE("--for-parent", "--output-fd", ws), 0);
+	CHECK_INT(c.output_fd, w);
+	CHECK_INT(PARSE("--for-parent", "--output-fd", rs), -1);
+	CHECK(strstr(c.err, "not open for writing"));
+	CHECK_INT(PARSE("--for-parent", "--output-fd", "2"), -1);
+	CHECK(strstr(c.err, "from 3"));
+	close(w);
+	CHECK_INT(PARSE("--for-parent", "--output-fd", ws), -1);
+	CHECK(strstr(c.err, "no such open file descriptor"));
+	CHECK_INT(PARSE("--output-fd", rs, "m"), -1);
+	close(r);
 }
 
 static void monitor(void)
@@ -159,8 +214,10 @@ int main(void)
 	RUN(defaults_with_main);
 	RUN(role_options);
 	RUN(verbosity);
+	RUN(level_names);
 	RUN(actions);
 	RUN(for_parent);
+	RUN(output_fd_option);
 	RUN(monitor);
 	RUN(errors);
 	UNIT_DONE();

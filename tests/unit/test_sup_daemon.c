@@ -57,6 +57,7 @@ static void setup(void)
 	cfg.crash_window_ms = 600000;
 	s.cfg = &cfg;
 	s.orig = &mask;
+	s.out_fd = -1;	/* no --output-fd: a pipe per daemon */
 	loop_init(&s.loop);
 	log_setup("unit", LOG_ERROR, LOG_TEXT);
 }

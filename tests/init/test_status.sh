@@ -12,6 +12,21 @@ mode_status_passes_through_every_code() {
 }
 both_modes status_passes_through_every_code
 
+# The code is the program's, not that of the last process reaped: here an
+# orphan (ignoring the TERM it gets) exits with another code after tether
+# has reaped the program, and one is killed by that TERM.
+mode_status_is_the_programs_not_the_last_reaped() {
+	local code
+	for code in 0 3 42; do
+		$AS "$TETHER" -- sh -c '
+			(trap "" TERM; while kill -0 $$ 2>/dev/null; do sleep 0.01; done; exit 9) &
+			sleep 1000 &
+			exit '$code
+		assertEquals "orphans reaped after the program" "$code" $?
+	done
+}
+both_modes status_is_the_programs_not_the_last_reaped
+
 test_killed_child_gives_128_plus_signal() {
 	"$TETHER" -- sh -c 'kill -TERM $$'
 	assertEquals 143 $?

@@ -35,6 +35,15 @@ tar --exclude=./build --exclude=./.git -cf - . | tar -C "$work/tree" -xf -
 echo "== building the unmutated copy in $work/tree"
 make -C "$work/tree" -j2 >"$work/build.log" 2>&1 || { tail -20 "$work/build.log"; echo "the unmutated tree does not build"; exit 1; }
 
+# leftovers: a mutant may leave processes behind (one that stops nothing
+# does): kill those that run a binary of the scratch tree, by pid.
+leftovers() {
+	local p
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/exe" 2>/dev/null) in "$work"/tree/*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+	done
+}
+
 survived=0 stale=0 killed=0
 while IFS='|' read -r id file suite expr; do
 	[ -n "$id" ] || continue
@@ -61,6 +70,7 @@ while IFS='|' read -r id file suite expr; do
 	fi
 	cp -p "$work/orig" "$f"
 	touch "$f"
+	leftovers
 done <<<"$MUTANTS"
 echo "$killed killed, $survived survived, $stale stale"
 [ "$survived" -eq 0 ] && [ "$stale" -eq 0 ]

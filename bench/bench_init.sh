@@ -43,9 +43,11 @@ idle() {
 }
 
 # The timed runs take turns, init after init, round after round, so that a
-# slow spell of the machine falls on every init alike, and each ratio is
-# the median of the rounds' own ratios (an init against the one that ran
-# just before or after it).  Latency goes first (the kernel's clean-up
+# slow spell of the machine falls on every init alike; each round starts
+# with the next init in turn, so none always runs first after the last
+# measure's clean-up.  Each value is the median of its rounds with their
+# range [min–max]; the ratio is the two printed medians' (peer/tether), so
+# a row can be checked by hand.  Latency goes first (the kernel's clean-up
 # after 10,000 exits would otherwise slow it) and on one CPU: whether the
 # init and its child share a CPU changes a round trip from about 9 to
 # about 60 µs, for every init alike, which would otherwise decide it.
@@ -60,8 +62,12 @@ timed_rounds() {
 		set -- $m
 		local name=$1 cpus=$2 rounds=$3
 		shift 3
-		for _ in $(seq "$rounds"); do
-			for init in tether $PEERS; do
+		local all=(tether $PEERS) r i
+		for r in $(seq 0 $((rounds - 1))); do
+			# Each round starts with another init: none always runs
+			# first after the previous measure's clean-up.
+			for i in $(seq 0 $((${#all[@]} - 1))); do
+				init=${all[$(((r + i) % ${#all[@]}))]}
 				taskset -c "$cpus" unshare --pid --fork --mount-proc ${CMD[$init]} \
 					"$H/$1" "${@:2}" >>"$out/$init.$name"
 			done
@@ -69,13 +75,8 @@ timed_rounds() {
 	done
 }
 
-# paired NAME PEER: the median over rounds of PEER's time / tether's.
-paired() {
-	paste "$out/$2.$1" "$out/tether.$1" | awk '{ print $1 / $2 }' | median
-}
-
-# per_k FILE: the median of FILE's values divided by 1000.
-per_k() { awk '{ print $1 / 1000 }' "$1" | median; }
+# per_k FILE: "median [min–max]" of FILE's values divided by 1000.
+per_k() { stats 1000 <"$1"; }
 
 declare -A SIZE KIND RSS WAKE
 out=$(mktemp -d)
@@ -100,16 +101,15 @@ rows() {
 for peer in $PEERS; do
 	row "binary size (bytes; peer ${KIND[$peer]})" "${SIZE[tether]}" "$peer" "${SIZE[$peer]}"
 done
-rows "peak RSS as PID 1 (VmHWM)" RSS KB
-rows "context switches, 10 s idle" WAKE
+rows "peak RSS as PID 1 (VmHWM, one run)" RSS KB
+rows "context switches, 10 s idle (one run)" WAKE
 # timed_rows NAME LABEL UNIT
 timed_rows() {
 	for peer in $PEERS; do
-		row_ratio "$(printf %.2f "$(paired "$1" "$peer")")" "$2" \
-			"$(per_k "$out/tether.$1")" "$peer" "$(per_k "$out/$peer.$1")" "$3"
+		row "$2" "$(per_k "$out/tether.$1")" "$peer" "$(per_k "$out/$peer.$1")" "$3"
 	done
 }
-timed_rows zombies "reap 10,000 orphans that reach the init as zombies at once (median of $ROUNDS)" ms
-timed_rows storm "10,000 orphans exit at once, until all are reaped (median of $(( (ROUNDS + 1) / 2 )))" ms
-timed_rows lat "signal forwarding round trip, pinned to one CPU (median of $ROUNDS × 2000)" µs
+timed_rows zombies "reap 10,000 orphans that reach the init as zombies at once (median [min–max] of $ROUNDS)" ms
+timed_rows storm "10,000 orphans exit at once, until all are reaped (median [min–max] of $(( (ROUNDS + 1) / 2 )))" ms
+timed_rows lat "signal forwarding round trip, pinned to one CPU (median [min–max] of $ROUNDS runs of 2000)" µs
 rm -rf "$out"

@@ -3,10 +3,14 @@
 # (images/pods/kubevirt/virt-launcher.yaml), under podman: time from `kube play` to every container
 # running (and, for tether, ready: disk sockets listening, placeholder answering, libvirt answering
 # the launcher), and from SIGTERM (`podman pod stop`) to every container gone. Beside it, the same
-# pod with the incumbent helpers in the holders' places (the two disk containers and the virtiofs
-# container): `sleep infinity` as PID 1, and tini running `sleep infinity`. KubeVirt's compute
-# container (virt-launcher-monitor, virt-launcher) cannot run here, so every variant keeps tether's
-# compute container: the rows compare the holders.
+# pod with other holders in the two disk containers: KubeVirt's own holder there (the incumbent
+# of this pod: container-disk --copy-path, which exits 0 on SIGTERM; the re-implementation of
+# bench/peers/, as KubeVirt's code is not built here). For context only, two strawmen that
+# KubeVirt's virt-launcher pod does not run (`sleep infinity` is the image holder of another
+# pod, virt-handler's): `sleep infinity` as PID 1, and tini running it, in the disk and virtiofs
+# containers. KubeVirt's compute container (virt-launcher-monitor, virt-launcher) and its Rust
+# virtiofsd cannot run here, so every variant keeps tether's compute container, and the
+# KubeVirt variant tether's placeholder: the rows compare the holders.
 #   BENCH_PODS_RUNS (default 3) runs of each.
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
@@ -23,7 +27,7 @@ if reason=$(img_unavailable_reason); then
 fi
 W=$(mktemp -d /tmp/tether-bench-pods.XXXXXX)
 chmod 755 "$W"
-trap 'img_cleanup; img_rm localhost/tether-bench-sleep:latest localhost/tether-bench-tini:latest; rm -rf "$W"' EXIT
+trap 'img_cleanup; img_rm localhost/tether-bench-sleep:latest localhost/tether-bench-tini:latest localhost/tether-bench-kubevirt:latest; rm -rf "$W"' EXIT
 
 TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} \
 	images/build.sh pause launcher disk-demo >"$W/images.txt" 2>&1
@@ -50,11 +54,23 @@ incumbent_images() {
 	img_build "localhost/tether-bench-$1:latest" "$ctx"
 }
 incumbent_images sleep || { row "launcher pod: could not build the sleep image" - - - ms; exit 0; }
+# KubeVirt's holder (the re-implementation, musl, tether's flags) alone in a FROM scratch image.
+kubevirt_image() {
+	local ctx=$W/ctx-kubevirt
+	mkdir -p "$ctx"
+	. bench/peers/flags.sh
+	# shellcheck disable=SC2086 # PEER_FLAGS is a list of flags
+	musl-gcc $PEER_FLAGS -o "$ctx/container-disk" bench/peers/kubevirt-container-disk.c || return 1
+	printf 'FROM scratch\nCOPY container-disk /usr/bin/container-disk\n' >"$ctx/Containerfile"
+	img_build localhost/tether-bench-kubevirt:latest "$ctx"
+}
+kubevirt_image || { row "launcher pod: could not build the KubeVirt holder's image" - - - ms; exit 0; }
 HAVE_TINI=
 command -v tini-static >/dev/null && incumbent_images tini && HAVE_TINI=1
 
-# variant_yaml VARIANT OUT: the pod, with VARIANT's holders (tether, sleep or tini): the disk and
-# virtiofs containers run the bench image's entrypoint instead of their command.
+# variant_yaml VARIANT OUT: the pod, with VARIANT's holders (tether, kubevirt, sleep or tini):
+# kubevirt runs KubeVirt's holder with the rendered --copy-path in the disk containers; sleep and
+# tini run the bench image's entrypoint instead of the command in the disk and virtiofs ones.
 variant_yaml() {
 	pod_yaml images/pods/kubevirt/virt-launcher.yaml "$2" "$POD" "$W/tl" || return 1
 	[ "$1" = tether ] && return 0
@@ -62,8 +78,14 @@ variant_yaml() {
 import sys, yaml
 path, image = sys.argv[1], sys.argv[2]
 pod = yaml.safe_load(open(path))
+kubevirt = image.endswith("-kubevirt:latest")
 for c in pod["spec"]["containers"]:
-    if c["name"].startswith("volumedisk") or c["name"].startswith("virtiofs-"):
+    if kubevirt and c["name"].startswith("volumedisk"):
+        c["image"] = image
+        c["command"] = ["/usr/bin/container-disk"]
+        c["args"] = ["-c", c["args"][c["args"].index("--copy-path") + 1]]
+        c["volumeMounts"] = [m for m in c.get("volumeMounts", []) if m["mountPath"] != "/usr/bin"]
+    elif not kubevirt and (c["name"].startswith("volumedisk") or c["name"].startswith("virtiofs-")):
         c["image"] = image
         c.pop("command", None)
         c.pop("args", None)
@@ -99,7 +121,7 @@ run() {
 	echo "$running $ready $stop" >>"$W/$1"
 }
 
-VARIANTS="tether sleep"
+VARIANTS="tether kubevirt sleep"
 [ -n "$HAVE_TINI" ] && VARIANTS="$VARIANTS tini"
 for i in $(seq "$RUNS"); do
 	for v in $VARIANTS; do
@@ -107,17 +129,21 @@ for i in $(seq "$RUNS"); do
 	done
 done
 
-med() { [ -s "$W/$1" ] && awk -v f="$2" '{ print $f }' "$W/$1" | median | awk '{ printf "%d\n", $1 + 0.5 }' || echo -; }
+med() { [ -s "$W/$1" ] && awk -v f="$2" '{ print $f }' "$W/$1" | stats 1 0 || echo -; }
 code() { awk -v v="$1" -v c="$2" '$1 == v && $2 == c { print $3; exit }' "$W/codes"; }
 
-for v in sleep tini; do
+for v in kubevirt sleep tini; do
 	case " $VARIANTS " in *" $v "*) ;; *) continue ;; esac
-	peer="holders: $([ $v = tini ] && echo 'tini + sleep infinity' || echo 'sleep infinity')"
-	row "launcher pod: kube play → all containers running (median of $RUNS)" "$(med tether 1)" "$peer" "$(med $v 1)" ms
-	row "launcher pod: pod stop (SIGTERM) → all containers gone (median of $RUNS)" "$(med tether 3)" "$peer" "$(med $v 3)" ms
+	case $v in
+	kubevirt) peer="KubeVirt's disk holders (re-impl.; the incumbent)" ;;
+	sleep) peer="strawman: sleep infinity (not in this pod)" ;;
+	tini) peer="strawman: tini + sleep infinity (not in this pod)" ;;
+	esac
+	row "launcher pod: kube play → all containers running (median [min–max] of $RUNS)" "$(med tether 1)" "$peer" "$(med $v 1)" ms
+	row "launcher pod: pod stop (SIGTERM) → all containers gone (median [min–max] of $RUNS)" "$(med tether 3)" "$peer" "$(med $v 3)" ms
 	echo "| launcher pod: exit code of a disk holder / the virtiofs container on SIGTERM |" \
 		"$(code tether volumedisk0) / $(code tether virtiofs-shared) | $peer |" \
 		"$(code $v volumedisk0) / $(code $v virtiofs-shared) | - |"
 done
-echo "| launcher pod: kube play → all ready (sockets answer, libvirt answers) (median of $RUNS) |" \
-	"$(med tether 2) ms | tether only: sleep holders announce nothing | - | - |"
+echo "| launcher pod: kube play → all ready (sockets answer, libvirt answers) (median [min–max] of $RUNS) |" \
+	"$(med tether 2) ms | tether only: the other holders announce nothing | - | - |"

@@ -2,11 +2,18 @@
 # container-disk against KubeVirt's holder and socat: socket removal →
 # exit latency, idle wake-ups, size, memory, connection rate.
 #
-# KubeVirt's holder is not installed on this machine.  The peer here is a
-# RE-IMPLEMENTATION of its documented behaviour (bench/peers/, written
-# from shared/research/deckhouse-patches.md §1: 1 s sleep/stat loop,
-# accept-and-close, backlog 50, stdio logging), built static with musl
-# into a temporary directory; rows name it "KubeVirt holder (re-impl.)".
+# KubeVirt's holder is not installed on this machine, and the project
+# builds none of KubeVirt's code.  The peer here is a RE-IMPLEMENTATION of
+# its documented behaviour (bench/peers/kubevirt-container-disk.c: 1 s
+# sleep when the last pass accepted nothing, stat, accept-and-close,
+# backlog 50, stdio logging), built with musl and tether's own size flags
+# (bench/peers/flags.sh), so the size row compares code, not link flags;
+# rows name it "KubeVirt holder (re-impl.)".  socat is a strawman kept for
+# context (a fork per connection is not what anyone holds a disk with).
+# Connection rates are measured at several client counts: each client
+# waits for the close before it reconnects, so a holder that sleeps 1 s
+# when its queue is empty serves about one connection per client per
+# second at low counts and far more at high ones.
 . "$(dirname "$0")/lib.sh"
 set -u
 : "${TETHER_ROOT:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -25,7 +32,9 @@ cleanup() {
 trap cleanup EXIT
 
 KV=$W/kubevirt-container-disk
-if ! musl-gcc -static -Os -s -o "$KV" "$TETHER_ROOT/bench/peers/kubevirt-container-disk.c" 2>"$W/cc.log"; then
+. "$TETHER_ROOT/bench/peers/flags.sh"
+# shellcheck disable=SC2086 # PEER_FLAGS is a list of flags
+if ! musl-gcc $PEER_FLAGS -o "$KV" "$TETHER_ROOT/bench/peers/kubevirt-container-disk.c" 2>"$W/cc.log"; then
 	echo "| container-disk: cannot build the KubeVirt re-implementation | | | | |"
 	exit 0
 fi
@@ -64,11 +73,11 @@ ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
 removal "$CD" "$N" >"$W/t.rem"
 removal "$KV" "$((N < 11 ? N : 11))" jitter >"$W/k.rem"
-row "socket removal → holder exits (process gone), median of $N" \
-	"$(ms "$(cut -d' ' -f1 "$W/t.rem" | median)")" "$PEER" \
-	"$(ms "$(cut -d' ' -f1 "$W/k.rem" | median)")" ms
-row "socket removal → holder has acted (log line written), median" \
-	"$(ms "$(cut -d' ' -f2 "$W/t.rem" | median)")" "$PEER" "n/a (1 s log stamps)"
+row "socket removal → holder exits (process gone), median [min–max] of $N and $((N < 11 ? N : 11))" \
+	"$(cut -d' ' -f1 "$W/t.rem" | stats 1000)" "$PEER" \
+	"$(cut -d' ' -f1 "$W/k.rem" | stats 1000)" ms
+row_ref "socket removal → holder has acted (its log line's time stamp), median [min–max] of $N" \
+	"$(cut -d' ' -f2 "$W/t.rem" | stats 1000) ms" "$PEER" "n/a (1 s log stamps)" "" "-"
 
 ctxt() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 
@@ -81,7 +90,7 @@ k0=$(ctxt "$kp")
 sleep "$IDLE"
 row "context switches while idle, $IDLE s" "$(($(ctxt "$tp") - t0))" "$PEER" "$(($(ctxt "$kp") - k0))"
 
-row "stripped static size" "$(stat -c %s "$CD")" "$PEER, musl" "$(stat -c %s "$KV")" bytes
+row "stripped static size (both musl, tether's compiler and link flags)" "$(stat -c %s "$CD")" "$PEER" "$(stat -c %s "$KV")" bytes
 
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 "$SC" -l "$W/i/t.sock" 1 >/dev/null
@@ -91,32 +100,50 @@ kill -TERM "$tp" "$kp"
 reap "$tp"
 reap "$kp"
 
-# rate PATH: 4 clients connecting (and waiting for the close) in a loop
-# for RATE_S seconds; prints "accepted/s failed".
-RATE_S=${BENCH_SOCKETS_RATE_S:-3}
+# rate PATH CLIENTS: CLIENTS clients connecting (each waiting for the close
+# before the next connect) in a loop for RATE_S seconds; appends
+# "accepted/s failed" to $W/rate.
+RATE_S=${BENCH_SOCKETS_RATE_S:-2}
+RATE_RUNS=${BENCH_SOCKETS_RATE_RUNS:-3}
 rate() {
 	local i cl=() ok=0 failed=0
-	for i in 1 2 3 4; do "$SC" -l "$1" "$RATE_S" >"$W/c$i" & cl+=($!); done
+	for i in $(seq "$2"); do "$SC" -l "$1" "$RATE_S" >"$W/c$i" & cl+=($!); done
 	wait "${cl[@]}"
-	for i in 1 2 3 4; do
+	for i in $(seq "$2"); do
 		ok=$((ok + $(awk '{ print $2 }' "$W/c$i")))
 		failed=$((failed + $(awk '{ print $4 }' "$W/c$i")))
 	done
 	echo "$((ok / RATE_S)) $failed"
 }
 
+# rates NAME PATH: for each client count, RATE_RUNS runs (each against the
+# running holder): "$W/NAME.CLIENTS" holds one "per_s failed" line per run.
+CLIENTS=${BENCH_SOCKETS_CLIENTS:-1 4 16 64}
+rates() {
+	local n
+	for n in $CLIENTS; do
+		for _ in $(seq "$RATE_RUNS"); do rate "$2" "$n"; done >"$W/$1.$n"
+	done
+}
 start "$CD" "$W/c/t"
-read -r tr tf < <(rate "$W/c/t.sock")
+rates t "$W/c/t.sock"
 kill -TERM "$P"; reap "$P"
 start "$KV" "$W/c/k"
-read -r kr kf < <(rate "$W/c/k.sock")
+rates k "$W/c/k.sock"
 kill -TERM "$P"; reap "$P"
-row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $kf)" "$tr" "$PEER" "$kr"
-
 socat -t 0 "UNIX-LISTEN:$W/c/s.sock,fork,backlog=4096" OPEN:/dev/null 2>/dev/null &
 sp=$!
 PIDS+=("$sp")
 until [ -S "$W/c/s.sock" ]; do sleep 0.005; done
-read -r sr sf < <(rate "$W/c/s.sock")
+rates s "$W/c/s.sock"
 kill -TERM "$sp"; reap "$sp"
-row_higher "connections accepted and closed per s, 4 clients (higher is better; failed: $tf vs $sf)" "$tr" "socat UNIX-LISTEN,fork" "$sr"
+
+failed() { awk '{ n += $2 } END { print n + 0 }' "$1"; }
+for n in $CLIENTS; do
+	row_higher "connections accepted and closed per s, $n client(s), median [min–max] of $RATE_RUNS × $RATE_S s (higher is better; failed: $(failed "$W/t.$n") vs $(failed "$W/k.$n"))" \
+		"$(cut -d' ' -f1 "$W/t.$n" | stats 1 0)" "$PEER" "$(cut -d' ' -f1 "$W/k.$n" | stats 1 0)"
+done
+for n in $CLIENTS; do
+	row_higher "connections per s, $n client(s), against a strawman (failed: $(failed "$W/t.$n") vs $(failed "$W/s.$n"))" \
+		"$(cut -d' ' -f1 "$W/t.$n" | stats 1 0)" "socat UNIX-LISTEN,fork" "$(cut -d' ' -f1 "$W/s.$n" | stats 1 0)"
+done

@@ -1,10 +1,13 @@
 #!/bin/bash
 # virtiofs: how fast the placeholder follows virtiofsd's death, and how long
-# tether-enter takes from start to the program's exec, beside nsenter plus a
-# shell write to cgroup.procs (the prototype's approach) in the same run.
+# tether-enter takes from its start until the program runs, beside a shell
+# that writes cgroup.procs and runs nsenter (a stand-in: KubeVirt's
+# dispatcher is Go code in virt-handler, which cannot run here), timed the
+# same way: from the launch to the first instruction of the same program
+# (a static stamp that writes the time it started), in the same run.
 # No peer exists for the first measure (the prototype placeholder is not
-# packaged, and it exits 0 whatever happened): tether only, against the
-# issue's 10 ms target.
+# packaged, and it exits 0 whatever happened): tether only, printed beside
+# the issue's 10 ms target, with no ratio.
 . "$(dirname "$0")/lib.sh"
 : "${TETHER_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 TETHER=$TETHER_BUILD/tether
@@ -57,28 +60,40 @@ for i in $(seq "$N"); do
 	[ "$rc" = 137 ] || bad=$((bad + 1))
 	times+=($((t1 - t0)))
 done
-ms=$(printf '%s\n' "${times[@]}" | median | awk '{printf "%.2f", $1 / 1000}')
-row "virtiofs placeholder: exit after virtiofsd's death, median of $N ($bad with a wrong status; 137 expected)" \
-	"$ms" "issue target" 10 ms
+ms=$(printf '%s\n' "${times[@]}" | stats 1000)
+met=$(awk -v m="${ms%% *}" 'BEGIN { print (m <= 10 ? "target met" : "target NOT met") }')
+row_ref "virtiofs placeholder: exit after virtiofsd's death, median [min–max] of $N ($bad with a wrong status; 137 expected)" \
+	"$ms" "the issue's target" 10 ms "$met"
 
-# 2. tether-enter start → exec, beside nsenter + a cgroup.procs write
+# 2. launch → the program's first instruction: tether-enter, and sh +
+# nsenter with the cgroup.procs writes.  The program is the same static
+# stamp, which writes CLOCK_REALTIME in µs to the file it is given (the
+# container sees the host's /tmp: it has its own mount namespace, not
+# its own root).
+printf '%s\n' '#include <stdio.h>' '#include <time.h>' \
+	'int main(int c, char **v) { struct timespec t; clock_gettime(CLOCK_REALTIME, &t);' \
+	'FILE *f = c > 1 ? fopen(v[1], "w") : 0; if (!f) return 1;' \
+	'fprintf(f, "%lld\n", (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000); return fclose(f) != 0; }' >"$T/stamp.c"
+musl-gcc -static -Os -o "$T/stamp" "$T/stamp.c" || { echo "| tether-enter: cannot build the stamp program | | | | |"; exit 0; }
 READY="pausing"
 container "$TETHER" --pause -vv --log-format text
 enter=() base=()
 for i in $(seq "$N"); do
+	rm -f "$T/s1" "$T/s2"
 	t0=$(us)
-	"$ENTER" -q --pid "$PH" --lock-dir "$T/locks" -- /bin/true || echo "tether-enter failed" >&2
+	"$ENTER" -q --pid "$PH" --lock-dir "$T/locks" -- "$T/stamp" "$T/s1" || echo "tether-enter failed" >&2
 	t1=$(us)
-	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; exec nsenter -t "$3" -p -m -n -i -u -C /bin/true' \
-		sh "$CTRLS" "$CG" "$PH"
-	t2=$(us)
-	enter+=($((t1 - t0)))
-	base+=($((t2 - t1)))
+	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; exec nsenter -t "$3" -p -m -n -i -u -C "$4" "$5"' \
+		sh "$CTRLS" "$CG" "$PH" "$T/stamp" "$T/s2"
+	# The program runs on after tether-enter has returned: wait for its stamp.
+	until [ -s "$T/s1" ]; do sleep 0.001; done
+	enter+=($(($(cat "$T/s1") - t0)))
+	base+=($(($(cat "$T/s2") - t1)))
 done
-e=$(printf '%s\n' "${enter[@]}" | median | awk '{printf "%.2f", $1 / 1000}')
-b=$(printf '%s\n' "${base[@]}" | median | awk '{printf "%.2f", $1 / 1000}')
-row "tether-enter: start to the program's exec, v1+v2 cgroups and 6 namespaces joined (median of $N)" \
-	"$e" "sh + nsenter (cgroup.procs write, no checks, until /bin/true exits)" "$b" ms
+e=$(printf '%s\n' "${enter[@]}" | stats 1000)
+b=$(printf '%s\n' "${base[@]}" | stats 1000)
+row "tether-enter: launch to the program's first instruction, v1+v2 cgroups and 6 namespaces joined (median [min–max] of $N)" \
+	"$e" "sh + nsenter (cgroup.procs writes, no checks; a stand-in for virt-handler's Go)" "$b" ms
 kill -TERM "$PH"
 wait "$U"
 U=

@@ -3,11 +3,12 @@
 # that the benchmark can set tether beside peers built the same way: the
 # source of Debian 12's packages (apt-get source, Debian's patches applied),
 # compiled with musl-gcc, static, with the size flags tether's Makefile uses
-# (-Os, function/data sections, --gc-sections, stripped, no RELRO padding).
-# Each peer is one C file; its build system's generated header is written
-# here the way that build system would write it.
+# (bench/peers/flags.sh).  Each peer is one C file; its build system's
+# generated header is written here the way that build system would write it.
+# The re-implementation of KubeVirt's container-disk holder
+# (kubevirt-container-disk.c, in this folder) is built with the same flags.
 #
-#   bench/peers/build.sh        -> build/peers/bin/{tini,catatonit,dumb-init}
+#   bench/peers/build.sh  -> build/peers/bin/{tini,catatonit,dumb-init,kubevirt-container-disk}
 #
 # Nothing of the peers is committed: the sources are fetched into
 # build/peers/src and the binaries written to build/peers/bin.  Needs deb-src
@@ -16,8 +17,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 OUT=$PWD/build/peers
 SRC=$OUT/src
-FLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-	-static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,--build-id=none"
+. bench/peers/flags.sh
+FLAGS=$PEER_FLAGS
 mkdir -p "$SRC" "$OUT/bin"
 
 # fetch PACKAGE: the unpacked, patched source tree of PACKAGE (prints its
@@ -62,6 +63,7 @@ build_dumb_init() {
 build_tini
 build_catatonit
 build_dumb_init
-for b in tini catatonit dumb-init; do
+musl-gcc $FLAGS -o "$OUT/bin/kubevirt-container-disk" bench/peers/kubevirt-container-disk.c
+for b in tini catatonit dumb-init kubevirt-container-disk; do
 	echo "$b: $(stat -c %s "$OUT/bin/$b") bytes, $(file -b "$OUT/bin/$b" | cut -d, -f1,4)"
 done

@@ -16,6 +16,14 @@ declare -A CMD=(
 	[dumb-init-musl]="$PEER_BIN/dumb-init"
 )
 PEERS="tini-musl catatonit-musl dumb-init-musl tini-static catatonit dumb-init"
+# dumb-init: the mirror serves no debian.tar.xz for 1.2.5-2 (404), so
+# build.sh uses the upstream tarball.  Debian's own changelog (installed
+# with the package) shows that 1.2.5-1 dropped the last source patch and
+# 1.2.5-2 changed only the watch file and Standards-Version: the C file is
+# Debian's either way.  The row says which source was used.
+if [ -e "$PEER_BIN/../src/dumb-init.note" ]; then
+	echo "| dumb-init-musl: upstream 1.2.5 source (Debian's part is not served here; by Debian's changelog its only patch, to the tests, was dropped in 1.2.5-1) | | | | |"
+fi
 for p in tini-musl catatonit-musl dumb-init-musl; do
 	if [ ! -x "${CMD[$p]%% *}" ]; then
 		echo "| $p: not built (bench/peers/build.sh); its rows are left out | | | | |"

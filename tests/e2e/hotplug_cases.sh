@@ -14,9 +14,9 @@ DISK_IMAGE=localhost/tether-disk-demo:latest
 
 oneTimeSetUp() {
 	e2e_setup pause launcher disk-demo
-	[ -n "$E2E" ] || return 0
+	[ -z "$UNAVAILABLE" ] || return 0
 	if ! img_exists "$LAUNCHER_IMAGE" || ! img_exists "$DISK_IMAGE"; then
-		UNAVAILABLE="the launcher image is not built (it needs tether, tether-supervise and container-disk)"
+		setup_failed "the launcher image is not built (it needs tether, tether-supervise and container-disk)"
 	fi
 }
 

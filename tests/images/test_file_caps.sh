@@ -21,12 +21,12 @@ oneTimeSetUp() {
 		command -v $t >/dev/null || { UNAVAILABLE="$t is not installed"; return 0; }
 	done
 	WORK=$(mktemp -d /tmp/tether-caps.XXXXXX)
+	# The build must succeed now: an image left from an earlier build would test old binaries.
 	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$TETHER_ROOT/build} "$TETHER_ROOT/images/build.sh" launcher \
-		>"$WORK/images.txt" 2>&1
-	img_exists "$IMAGE" || { cat "$WORK/images.txt"; UNAVAILABLE="the launcher image is not built"; return 0; }
+		>"$WORK/images.txt" 2>&1 || { cat "$WORK/images.txt"; setup_failed "images/build.sh launcher failed"; return 0; }
 	# A container's root over the image: writable, so runc can make its mount points.
 	CTR=$(podman create "$IMAGE") && ROOTFS=$(podman mount "$CTR") ||
-		UNAVAILABLE="podman create/mount of $IMAGE failed"
+		setup_failed "podman create/mount of $IMAGE failed"
 	CTRS=()
 }
 

@@ -13,9 +13,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 if [ -f "$ROOT/tests/lib/common.sh" ]; then
 	. "$ROOT/tests/lib/common.sh"
 else
-	setUp() { T=$(mktemp -d /tmp/tether-test.XXXXXX); suite_setUp; }
+	setUp() { T=$(mktemp -d /tmp/tether-test.XXXXXX); [ -z "${SETUP_FAILED:-}" ] || fail "$SETUP_FAILED"; suite_setUp; }
 	tearDown() { suite_tearDown; rm -rf "$T"; }
 	skip_test() { echo "SKIP: $1"; startSkipping; }
+	setup_failed() { SETUP_FAILED=$1; UNAVAILABLE=$1; }
 fi
 . "$ROOT/images/lib.sh"
 
@@ -32,7 +33,7 @@ oneTimeSetUp() {
 	img_cc "$BIN/smoke" "$HERE/smoke.c" &&
 		img_cc "$BIN/peercred" "$HERE/peercred.c" &&
 		printf 'FROM scratch\nCOPY smoke /smoke\nENTRYPOINT ["/smoke"]\n' >"$BIN/Containerfile" &&
-		img_build "$IMAGE" "$BIN" || fail "could not build $IMAGE"
+		img_build "$IMAGE" "$BIN" || setup_failed "could not build $IMAGE"
 }
 
 oneTimeTearDown() {

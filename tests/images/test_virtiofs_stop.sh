@@ -7,8 +7,7 @@
 # its own, and the container's status is virtiofsd's (not 143 at once with virtiofsd SIGKILLed).
 #
 # Two launchers: by hand (nsenter, then tests/helpers/vfs_register plays tether-enter's
-# registration with the channel), and tether-enter itself with the dispatcher's command line,
-# which is skipped, saying why, while tether-enter sends no channel.
+# registration with the channel), and tether-enter itself with the dispatcher's command line.
 #
 # Runs under tests/run with the podman lock and the test lock held (podman first).
 
@@ -29,7 +28,7 @@ oneTimeSetUp() {
 	[ -z "$UNAVAILABLE" ] || return 0
 	[ -x "$VIRTIOFSD" ] || { UNAVAILABLE="no C virtiofsd at $VIRTIOFSD"; return 0; }
 	TETHER_IMAGE_BUILD=${TETHER_IMAGE_BUILD:-$ROOT/build} "$ROOT/images/build.sh" virtiofs >/dev/null ||
-		UNAVAILABLE="images/build.sh virtiofs failed"
+		setup_failed "images/build.sh virtiofs failed"
 }
 
 suite_setUp() {
@@ -119,25 +118,20 @@ test_podman_stop_reaches_root_virtiofsd_launched_by_hand() {
 	stop_and_check "$v"
 }
 
-# As virt-handler runs it (PR #14115's dispatcher command line), once tether-enter registers
-# the program with its stop channel (the enter branch); skipped until then.
+# As virt-handler runs it (PR #14115's dispatcher command line): tether-enter registers the
+# program with its stop channel.  (Both used to be skipped while the enter branch was not
+# merged; it is, so a usage error or a registration without the channel is a failure.)
 test_podman_stop_reaches_root_virtiofsd_launched_by_tether_enter() {
 	isSkipping && return 0
 	start_placeholder || { fail "the placeholder did not start: $(ctr_logs "$CTR" 2>&1)"; return; }
 	local out rc v
 	out=$(timeout -s KILL 30 "$ENTER" --pid "$PH" --socket-path /run/vfs/vfs.sock --shared-dir /share 2>&1)
 	rc=$?
-	if [ $rc = 2 ]; then
-		skip_test "tether-enter does not take the dispatcher's command line yet: $out"
-		return
-	fi
 	assertEquals "tether-enter: $out" 0 $rc
 	v=$(pgrep -P "$PH")
 	assertNotNull "virtiofsd is the placeholder's child: $(ctr_logs "$CTR" 2>&1 | tail -5)" "$v"
-	if ! ctr_wait_log "$CTR" 'virtiofsd registered: pid [0-9]+, with a stop channel' 5; then
-		skip_test "tether-enter registered no stop channel (the enter branch is not merged yet)"
-		return
-	fi
+	assertTrue "tether-enter registered virtiofsd with a stop channel" \
+		"ctr_wait_log '$CTR' 'virtiofsd registered: pid [0-9]+, with a stop channel' 5" || return
 	ctr_wait_log "$CTR" "Waiting for vhost-user socket connection" 10
 	trace_signals "$v"
 	stop_and_check "$v"

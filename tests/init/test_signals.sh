@@ -37,6 +37,38 @@ test_every_catchable_signal_forwarded_once_in_order() {
 	assertEquals "ready$sent $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
 }
 
+# Standard signals coalesce while pending, so the recorder above would see
+# a signal tether sent twice only once.  Here strace, attached to tether
+# after its start, lists each signal tether itself sends: exactly one
+# per signal it got, in order, to the program.
+test_every_standard_signal_is_sent_exactly_once() {
+	local sent="" got child
+	command -v strace >/dev/null || { skip_test "no strace to count the signals tether sends"; return; }
+	start_recorder --grace 60
+	child=$(pgrep -P "$TP")
+	strace -X raw -e signal=none -e trace=kill,tkill,tgkill,pidfd_send_signal,rt_sigqueueinfo,rt_tgsigqueueinfo \
+		-o "$T/trace" -p "$TP" 2>"$T/strace.err" &
+	local sp=$!
+	wait_for_line "$T/strace.err" attached 5 || fail "strace did not attach"
+	for sig in $(seq 1 34); do
+		case $sig in 9|17|19) continue ;; esac
+		kill -"$sig" "$TP"
+		wait_for_line "$T/rec" "^$sig\$" 5 || fail "signal $sig not forwarded"
+		sent="$sent $sig"
+	done
+	kill -INT "$sp"
+	wait "$sp"
+	finish_recorder
+	# kill(4242, 1) = 0: the target and the signal as numbers (-X raw).
+	got=$(sed -nE 's/^kill\(([0-9x]+), ([0-9x]+)\).*/\1 \2/p' "$T/trace" |
+		while read -r to sig; do
+			[ $((to)) = "$child" ] || echo "to$((to))"
+			echo $((sig))
+		done | tr '\n' ' ' | sed 's/ $//')
+	assertEquals "no other signal-sending call" "$(grep -c '^kill(' "$T/trace")" "$(wc -l <"$T/trace")"
+	assertEquals "each signal sent once, to the program" "${sent# }" "$got"
+}
+
 test_realtime_burst_keeps_order_and_count() {
 	local expect="ready"
 	start_recorder
@@ -47,6 +79,28 @@ test_realtime_burst_keeps_order_and_count() {
 	wait_for_line "$T/rec" "^42\$" || fail "burst not forwarded"
 	finish_recorder
 	assertEquals "$expect $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+}
+
+# With stderr on a pipe nobody reads, each log line tether writes raises
+# SIGPIPE at tether itself.  That signal is not the user's: forwarding it
+# would log again, raise again, and loop.  The FIFO is opened read-write
+# and write-only, then the read-write end is closed: no reader is left.
+test_sigpipe_tether_raises_at_itself_is_not_forwarded() {
+	local rw w
+	mkfifo "$T/fifo"
+	exec {rw}<>"$T/fifo" {w}>"$T/fifo" {rw}<&-
+	"$TETHER" -vv -- "$H/sigrecord" "$T/rec" RTMAX 2>&$w &
+	TP=$!
+	exec {w}>&-
+	wait_for_line "$T/rec" '^ready$' || fail "recorder did not start"
+	kill -USR1 "$TP"
+	wait_for_line "$T/rec" '^10$' 5 || fail "USR1 not forwarded"
+	kill -PIPE "$TP"
+	wait_for_line "$T/rec" '^13$' 5 || fail "a SIGPIPE someone sent is forwarded"
+	kill -USR2 "$TP"
+	wait_for_line "$T/rec" '^12$' 5 || fail "USR2 not forwarded"
+	finish_recorder
+	assertEquals "ready 10 13 12 $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
 }
 
 test_sigchld_is_not_forwarded() {

@@ -12,6 +12,21 @@ mode_status_passes_through_every_code() {
 }
 both_modes status_passes_through_every_code
 
+# The code is the program's, not that of the last process reaped: here an
+# orphan (ignoring the TERM it gets) exits with another code after tether
+# has reaped the program, and one is killed by that TERM.
+mode_status_is_the_programs_not_the_last_reaped() {
+	local code
+	for code in 0 3 42; do
+		$AS "$TETHER" -- sh -c '
+			(trap "" TERM; while kill -0 $$ 2>/dev/null; do sleep 0.01; done; exit 9) &
+			sleep 1000 &
+			exit '$code
+		assertEquals "orphans reaped after the program" "$code" $?
+	done
+}
+both_modes status_is_the_programs_not_the_last_reaped
+
 test_killed_child_gives_128_plus_signal() {
 	"$TETHER" -- sh -c 'kill -TERM $$'
 	assertEquals 143 $?
@@ -75,9 +90,18 @@ test_text_log_format() {
 	assertTrue "grep -q '^tether: info: started true' '$T/err'"
 }
 
+# tini's levels: 1 errors (tether's default), 2 info, 3 debug.  A forwarded
+# signal is logged at debug only.
 test_tini_verbosity_env() {
-	TINI_VERBOSITY=3 "$TETHER" -- true 2>"$T/err"
-	assertTrue "debug level from TINI_VERBOSITY" "grep -q '\"level\":\"info\"' '$T/err'"
+	local v prog='trap "exit 0" USR1; kill -USR1 $PPID; while :; do sleep 0.01; done'
+	for v in 1 2 3; do
+		TINI_VERBOSITY=$v "$TETHER" -- sh -c "$prog" 2>"$T/err.$v"
+		assertEquals "TINI_VERBOSITY=$v: the program ended on the forwarded USR1" 0 $?
+	done
+	assertEquals "1: nothing logged" "" "$(cat "$T/err.1")"
+	assertTrue "2: info" "grep -q '\"level\":\"info\"' '$T/err.2'"
+	assertFalse "2: no debug" "grep -q '\"level\":\"debug\"' '$T/err.2'"
+	assertTrue "3: debug" "grep -q '\"level\":\"debug\".*forwarding SIGUSR1' '$T/err.3'"
 }
 
 test_version_and_help_on_stdout() {

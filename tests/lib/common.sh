@@ -27,10 +27,12 @@ fewer() {
 	echo $((n > min ? n : min))
 }
 
-# Each test gets a fresh scratch directory, removed afterwards.
+# Each test gets a fresh scratch directory, removed afterwards.  After a
+# failed set-up of the suite (setup_failed) each test fails at once.
 setUp() {
 	T=$(mktemp -d /tmp/tether-test.XXXXXX)
 	SKIP_REASON=
+	[ -z "${SETUP_FAILED:-}" ] || fail "the suite's set-up failed: $SETUP_FAILED"
 	if declare -F suite_setUp >/dev/null; then suite_setUp; fi
 }
 
@@ -43,21 +45,33 @@ tearDown() {
 record_result() {
 	# shunit2 calls tearDown once more from its exit trap, outside a test.
 	[ -n "${_shunit_test_:-}" ] || return 0
-	if [ -n "$SKIP_REASON" ]; then
-		echo "SKIP $SUITE:$_shunit_test_: $SKIP_REASON" >>"$TETHER_RESULTS"
-	elif [ "${__shunit_testSuccess:-0}" -eq "${SHUNIT_TRUE:-0}" ]; then
-		echo "PASS $SUITE:$_shunit_test_" >>"$TETHER_RESULTS"
-	else
+	# A failed assert before a skip still fails the test.
+	if [ "${__shunit_testSuccess:-0}" -ne "${SHUNIT_TRUE:-0}" ]; then
 		echo "FAIL $SUITE:$_shunit_test_" >>"$TETHER_RESULTS"
+	elif [ -n "$SKIP_REASON" ]; then
+		echo "SKIP $SUITE:$_shunit_test_: $SKIP_REASON" >>"$TETHER_RESULTS"
+	else
+		echo "PASS $SUITE:$_shunit_test_" >>"$TETHER_RESULTS"
 	fi
 }
 
 # skip_test REASON: the rest of the test's asserts are skipped, and the
-# test is counted as skipped (never as passed), with the reason.
+# test is counted as skipped (never as passed), with the reason.  Only for
+# what the machine lacks (a tool, root, a kernel feature), in one line.
 skip_test() {
 	SKIP_REASON=$1
 	echo "SKIP: $1"
 	startSkipping
+}
+
+# setup_failed REASON: for a suite's oneTimeSetUp, when a step of the
+# project's own failed (an image build, a helper): not a missing capability
+# of the machine, so every test of the suite FAILs with REASON.  It also
+# sets UNAVAILABLE, which the suites check before running a test's body.
+setup_failed() {
+	echo "set-up failed: $1" >&2
+	SETUP_FAILED=$1
+	UNAVAILABLE=$1
 }
 
 # stop_tether: ends the tether started in the background as $TP, with its

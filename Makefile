@@ -1,6 +1,8 @@
 # tether — build, test, benchmark and demo.  See README.md.
 #
+#   make deps       installs what the machine lacks (apt-get); nothing else does
 #   make            static binaries in build/ (musl-gcc; CC=gcc works too)
+#   make check      before every commit: unit tests and the host suites
 #   make test       every test suite; ends with "N passed, N failed"
 #   make test-vm-full   the VM suites in every cgroup shape (tests/vm)
 #   make asan       the suites again under ASan/UBSan (build/asan/)
@@ -8,15 +10,26 @@
 #   make demo       the main job, end to end
 #   make install    PREFIX=/usr/local DESTDIR=
 
-# musl-gcc unless the user names a compiler (make CC=gcc).  Chosen here,
-# before musl-tools may be installed: the compiler stamp below installs the
-# build's dependencies before the first compile.
+# musl-gcc unless the user names a compiler (make CC=gcc).
 CC_ORIGIN := $(origin CC)
 ifeq ($(CC_ORIGIN),default)
 CC := musl-gcc
 endif
 HOSTCC ?= gcc
 BUILD ?= build
+
+# Building never installs: `make deps` does (and so make test, demo, bench
+# and asan, which run it first and then build in a second make).  Any
+# other goal stops here, in one line, when the build lacks something.
+INSTALLING_GOALS := deps test test-vm-full asan bench peers demo
+ifeq ($(filter $(INSTALLING_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(filter-out clean units,$(or $(MAKECMDGOALS),all)),)
+BUILD_MISSING := $(shell tests/install-deps.sh missing $(firstword $(CC)))
+ifneq ($(BUILD_MISSING),)
+$(error the build lacks $(BUILD_MISSING): run 'make deps' as root (everything the tests need too) or 'tests/install-deps.sh build' (the build's alone))
+endif
+endif
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell cat VERSION)
@@ -41,6 +54,9 @@ LDLIBS ?=
 ifneq ($(findstring musl,$(CC)),)
 KINC := $(BUILD)/kinc
 TCFLAGS += -isystem $(KINC)
+MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
+KINC_LINKS := linux:/usr/include/linux asm-generic:/usr/include/asm-generic \
+	asm:/usr/include/$(if $(MULTIARCH),$(MULTIARCH)/)asm
 endif
 
 LIB_SRCS := $(filter-out lib/seccomp-gen.c,$(wildcard lib/*.c))
@@ -56,10 +72,20 @@ include $(wildcard */build.mk)
 
 all: $(addprefix $(BUILD)/,$(BINS)) $(TEST_HELPERS)
 
-$(KINC):
-	mkdir -p $@
-	for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
-	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $@/asm
+# The kernel headers musl-gcc may see, as links into /usr/include.  Checked
+# on every make (three readlinks): a link that dangles, names another
+# multiarch's asm/, or is missing (a make stopped half-way) has the whole
+# directory made again aside and moved into place.
+$(KINC): FORCE
+	@ok=1; for l in $(KINC_LINKS); do \
+		[ "$$(readlink $@/$${l%%:*})" = "$${l#*:}" ] && [ -d $@/$${l%%:*}/ ] || ok=; \
+	done; [ -n "$$ok" ] || { \
+	for l in $(KINC_LINKS); do [ -d $${l#*:}/ ] || { \
+		echo "kernel headers: no $${l#*:}/ (multiarch '$(MULTIARCH)'): run 'make deps' (linux-libc-dev)" >&2; \
+		exit 1; }; done; \
+	rm -rf $@.new && mkdir -p $@.new && \
+	for l in $(KINC_LINKS); do ln -s $${l#*:} $@.new/$${l%%:*} || exit 1; done && \
+	rm -rf $@ && mv $@.new $@ && echo "kernel headers: $@ -> $(KINC_LINKS)"; }
 
 # The compiler's identity.  Every object depends on it, so a build made
 # with another compiler (cc before musl-tools was installed, make CC=gcc)
@@ -68,11 +94,11 @@ $(KINC):
 CC_ID := $(BUILD)/cc.id
 $(CC_ID): FORCE
 	@mkdir -p $(dir $@)
-	@tests/install-deps.sh build
 	@{ echo "origin $(CC_ORIGIN)"; echo "cc $(CC)"; \
 	   echo "path $$(command -v $(firstword $(CC)))"; \
 	   $(CC) -v 2>&1 | tail -n 1; \
-	   echo "cflags $(CFLAGS) $(TCFLAGS)"; echo "ldflags $(LDFLAGS)"; } >$@.tmp
+	   echo "cflags $(CFLAGS) $(TCFLAGS)"; echo "ldflags $(LDFLAGS)"; \
+	   echo "kinc $(KINC_LINKS)"; } >$@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # -MMD -MP: an object is rebuilt when any header it includes changes.
@@ -153,18 +179,31 @@ peers:
 	tests/install-deps.sh peers
 	bench/peers/build.sh
 
-bench: deps all peers
+# After deps, in a second make: with -j, a prerequisite beside deps could
+# start compiling before deps has installed the compiler.
+bench: deps
+	$(MAKE) all peers
 	bench/run
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(addprefix $(BUILD)/,$(BINS)) $(DESTDIR)$(PREFIX)/bin/
 
+# $(BUILD) whatever state a make left it in (kinc's links are removed, never
+# followed); another BUILD only if it is one (its cc.id, or empty).  With
+# other goals (`make clean all`) the goals run one after the other.
 clean:
-	rm -rf build
+	@[ '$(BUILD)' = build ] || [ ! -e '$(BUILD)' ] || [ -e '$(BUILD)/cc.id' ] || \
+		[ -z "$$(ls -A '$(BUILD)')" ] || \
+		{ echo "make clean: $(BUILD) holds no cc.id, so it is not a build directory: left alone" >&2; exit 1; }
+	rm -rf -- '$(BUILD)'
+ifneq ($(filter clean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
 
 .PHONY: all units deps test test-vm-full asan bench peers demo install clean FORCE
 FORCE:

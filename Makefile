@@ -151,6 +151,19 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(wildcard */*.h */*.c tests/unit/*.
 
 units: $(UNIT_BINS)
 
+# Before every commit: the unit tests and the host suites of every role, a
+# few minutes on 2 cores (tests/README.md).  Left to make test: the suites
+# that stress (4 x 5000 connections), need a real libvirt or virtiofsd, the
+# virt-launcher-monitor drop-in's timeouts and retries, the Makefile's own,
+# the images and pods, the ASan/UBSan pass and the VMs.
+CHECK_LATER := tests/sockets/test_connections.sh tests/supervisor/test_libvirt.sh \
+	tests/virtiofs/test_real_virtiofsd.sh tests/supervisor/test_monitor.sh
+CHECK_SUITES := $(filter-out $(CHECK_LATER),$(sort $(wildcard \
+	tests/binaries/test_*.sh tests/init/test_*.sh tests/sockets/test_*.sh \
+	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh)))
+check: all units
+	TETHER_BUILD=$(BUILD) tests/run --units $(CHECK_SUITES)
+
 deps:
 	@tests/install-deps.sh
 
@@ -205,6 +218,6 @@ ifneq ($(filter clean,$(MAKECMDGOALS)),)
 .NOTPARALLEL:
 endif
 
-.PHONY: all units deps test test-vm-full asan bench peers demo install clean FORCE
+.PHONY: all units check deps test test-vm-full asan bench peers demo install clean FORCE
 FORCE:
 .DELETE_ON_ERROR:

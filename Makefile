@@ -35,11 +35,22 @@ DESTDIR ?=
 VERSION := $(shell cat VERSION)
 
 CFLAGS ?= -Os
+# Every role runs as PID 1 or as root: all are built with the stack
+# protector and buffer-size checks.  glibc has _FORTIFY_SOURCE; musl's
+# headers implement none of it (a -D_FORTIFY_SOURCE alone would be a lie),
+# so there lib/fortify.h does the checks.  What it costs, in size and in
+# speed: bench/bench_hardening.sh (make bench), which builds the binaries
+# again with HARDEN=-fno-stack-protector to compare.
+ifneq ($(findstring musl,$(CC)),)
+HARDEN ?= -fstack-protector-strong -include lib/fortify.h
+else
+HARDEN ?= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
 # Flags the code needs; CFLAGS stays the user's (make asan sets it).
 TCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DTETHER_VERSION='"$(VERSION)"' \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-	-fno-stack-protector -Ilib -I$(BUILD)/gen
+	$(HARDEN) -Ilib -I$(BUILD)/gen
 # musl's start-up code in a static binary never applies RELRO, so its page
 # padding (and separate-code's) would only add size.  common-page-size=32:
 # with the default (4096) ld starts the data segment on a fresh page of the

@@ -1,6 +1,8 @@
 # tether — build, test, benchmark and demo.  See README.md.
 #
+#   make deps       installs what the machine lacks (apt-get); nothing else does
 #   make            static binaries in build/ (musl-gcc; CC=gcc works too)
+#   make check      before every commit: unit tests and the host suites
 #   make test       every test suite; ends with "N passed, N failed"
 #   make test-vm-full   the VM suites in every cgroup shape (tests/vm)
 #   make asan       the suites again under ASan/UBSan (build/asan/)
@@ -8,29 +10,54 @@
 #   make demo       the main job, end to end
 #   make install    PREFIX=/usr/local DESTDIR=
 
-# musl-gcc unless the user names a compiler (make CC=gcc).  Chosen here,
-# before musl-tools may be installed: the compiler stamp below installs the
-# build's dependencies before the first compile.
+# musl-gcc unless the user names a compiler (make CC=gcc).
 CC_ORIGIN := $(origin CC)
 ifeq ($(CC_ORIGIN),default)
 CC := musl-gcc
 endif
 HOSTCC ?= gcc
 BUILD ?= build
+
+# Building never installs: `make deps` does (and so make test, demo, bench
+# and asan, which run it first and then build in a second make).  Any
+# other goal stops here, in one line, when the build lacks something.
+INSTALLING_GOALS := deps test test-vm-full asan bench peers demo
+ifeq ($(filter $(INSTALLING_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(filter-out clean units,$(or $(MAKECMDGOALS),all)),)
+BUILD_MISSING := $(shell tests/install-deps.sh missing $(firstword $(CC)))
+ifneq ($(BUILD_MISSING),)
+$(error the build lacks $(BUILD_MISSING): run 'make deps' as root (everything the tests need too) or 'tests/install-deps.sh build' (the build's alone))
+endif
+endif
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell cat VERSION)
 
 CFLAGS ?= -Os
+# Every role runs as PID 1 or as root: all are built with the stack
+# protector and buffer-size checks.  glibc has _FORTIFY_SOURCE; musl's
+# headers implement none of it (a -D_FORTIFY_SOURCE alone would be a lie),
+# so there lib/fortify.h does the checks.  What it costs, in size and in
+# speed: bench/bench_hardening.sh (make bench), which builds the binaries
+# again with HARDEN=-fno-stack-protector to compare.
+ifneq ($(findstring musl,$(CC)),)
+HARDEN ?= -fstack-protector-strong -include lib/fortify.h
+else
+HARDEN ?= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
 # Flags the code needs; CFLAGS stays the user's (make asan sets it).
 TCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DTETHER_VERSION='"$(VERSION)"' \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-	-fno-stack-protector -Ilib -I$(BUILD)/gen
+	$(HARDEN) -Ilib -I$(BUILD)/gen
 # musl's start-up code in a static binary never applies RELRO, so its page
-# padding (and separate-code's) would only add size.
+# padding (and separate-code's) would only add size.  common-page-size=32:
+# with the default (4096) ld starts the data segment on a fresh page of the
+# file whenever that saves a page of memory, so a few bytes more code could
+# add 4 KB to a binary (tether-supervise: 96 bytes of code, +4064 bytes).
 LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro \
-	-Wl,--build-id=none
+	-Wl,-z,common-page-size=32 -Wl,--build-id=none
 LDLIBS ?=
 
 # musl-gcc sees only musl's headers; the few Linux UAPI headers we use
@@ -38,6 +65,9 @@ LDLIBS ?=
 ifneq ($(findstring musl,$(CC)),)
 KINC := $(BUILD)/kinc
 TCFLAGS += -isystem $(KINC)
+MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
+KINC_LINKS := linux:/usr/include/linux asm-generic:/usr/include/asm-generic \
+	asm:/usr/include/$(if $(MULTIARCH),$(MULTIARCH)/)asm
 endif
 
 LIB_SRCS := $(filter-out lib/seccomp-gen.c,$(wildcard lib/*.c))
@@ -53,10 +83,20 @@ include $(wildcard */build.mk)
 
 all: $(addprefix $(BUILD)/,$(BINS)) $(TEST_HELPERS)
 
-$(KINC):
-	mkdir -p $@
-	for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
-	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $@/asm
+# The kernel headers musl-gcc may see, as links into /usr/include.  Checked
+# on every make (three readlinks): a link that dangles, names another
+# multiarch's asm/, or is missing (a make stopped half-way) has the whole
+# directory made again aside and moved into place.
+$(KINC): FORCE
+	@ok=1; for l in $(KINC_LINKS); do \
+		[ "$$(readlink $@/$${l%%:*})" = "$${l#*:}" ] && [ -d $@/$${l%%:*}/ ] || ok=; \
+	done; [ -n "$$ok" ] || { \
+	for l in $(KINC_LINKS); do [ -d $${l#*:}/ ] || { \
+		echo "kernel headers: no $${l#*:}/ (multiarch '$(MULTIARCH)'): run 'make deps' (linux-libc-dev)" >&2; \
+		exit 1; }; done; \
+	rm -rf $@.new && mkdir -p $@.new && \
+	for l in $(KINC_LINKS); do ln -s $${l#*:} $@.new/$${l%%:*} || exit 1; done && \
+	rm -rf $@ && mv $@.new $@ && echo "kernel headers: $@ -> $(KINC_LINKS)"; }
 
 # The compiler's identity.  Every object depends on it, so a build made
 # with another compiler (cc before musl-tools was installed, make CC=gcc)
@@ -65,11 +105,11 @@ $(KINC):
 CC_ID := $(BUILD)/cc.id
 $(CC_ID): FORCE
 	@mkdir -p $(dir $@)
-	@tests/install-deps.sh build
 	@{ echo "origin $(CC_ORIGIN)"; echo "cc $(CC)"; \
 	   echo "path $$(command -v $(firstword $(CC)))"; \
 	   $(CC) -v 2>&1 | tail -n 1; \
-	   echo "cflags $(CFLAGS) $(TCFLAGS)"; echo "ldflags $(LDFLAGS)"; } >$@.tmp
+	   echo "cflags $(CFLAGS) $(TCFLAGS)"; echo "ldflags $(LDFLAGS)"; \
+	   echo "kinc $(KINC_LINKS)"; } >$@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # -MMD -MP: an object is rebuilt when any header it includes changes.
@@ -122,6 +162,19 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(wildcard */*.h */*.c tests/unit/*.
 
 units: $(UNIT_BINS)
 
+# Before every commit: the unit tests and the host suites of every role, a
+# few minutes on 2 cores (tests/README.md).  Left to make test: the suites
+# that stress (4 x 5000 connections), need a real libvirt or virtiofsd, the
+# virt-launcher-monitor drop-in's timeouts and retries, the Makefile's own,
+# the images and pods, the ASan/UBSan pass and the VMs.
+CHECK_LATER := tests/sockets/test_connections.sh tests/supervisor/test_libvirt.sh \
+	tests/virtiofs/test_real_virtiofsd.sh tests/supervisor/test_monitor.sh
+CHECK_SUITES := $(filter-out $(CHECK_LATER),$(sort $(wildcard \
+	tests/binaries/test_*.sh tests/init/test_*.sh tests/sockets/test_*.sh \
+	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh)))
+check: all units
+	TETHER_BUILD=$(BUILD) tests/run --units $(CHECK_SUITES)
+
 deps:
 	@tests/install-deps.sh
 
@@ -150,19 +203,32 @@ peers:
 	tests/install-deps.sh peers
 	bench/peers/build.sh
 
-bench: deps all peers
+# After deps, in a second make: with -j, a prerequisite beside deps could
+# start compiling before deps has installed the compiler.
+bench: deps
+	$(MAKE) all peers
 	bench/run
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(addprefix $(BUILD)/,$(BINS)) $(DESTDIR)$(PREFIX)/bin/
 
+# $(BUILD) whatever state a make left it in (kinc's links are removed, never
+# followed); another BUILD only if it is one (its cc.id, or empty).  With
+# other goals (`make clean all`) the goals run one after the other.
 clean:
-	rm -rf build
+	@[ '$(BUILD)' = build ] || [ ! -e '$(BUILD)' ] || [ -e '$(BUILD)/cc.id' ] || \
+		[ -z "$$(ls -A '$(BUILD)')" ] || \
+		{ echo "make clean: $(BUILD) holds no cc.id, so it is not a build directory: left alone" >&2; exit 1; }
+	rm -rf -- '$(BUILD)'
+ifneq ($(filter clean,$(MAKECMDGOALS)),)
+.NOTPARALLEL:
+endif
 
-.PHONY: all units deps test test-vm-full asan bench peers demo install clean FORCE
+.PHONY: all units check deps test test-vm-full asan bench peers demo install clean FORCE
 FORCE:
 .DELETE_ON_ERROR:

@@ -83,24 +83,41 @@ int unix_connect(const char *path, int type)
 	return unix_connect_within(path, type, 0);
 }
 
+/* One connect that cannot wait.  A unix connect completes or fails at
+ * once (it never returns EINPROGRESS); the only wait is for room in a
+ * listener's full queue, and O_NONBLOCK turns that into EAGAIN. */
+static int probe(const char *path, int type)
+{
+	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc, err;
+
+	if (fd < 0)
+		return -1;
+	rc = unix_addr_op(fd, path, UNIX_CONNECT);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 int unix_alive(const char *path)
 {
 	struct stat st;
-	int type = SOCK_STREAM, fd;
+	int rc;
 
 	if (lstat(path, &st) < 0)
-		return 0;
+		return UNIX_DEAD;
 	if (!S_ISSOCK(st.st_mode)) {
 		errno = ENOTSOCK;
-		return 0;
+		return UNIX_DEAD;
 	}
-	fd = unix_connect(path, type);
-	if (fd < 0 && errno == EPROTOTYPE)
-		fd = unix_connect(path, type = SOCK_DGRAM);
-	if (fd < 0)
-		return 0;
-	close(fd);
-	return 1;
+	rc = probe(path, SOCK_STREAM);
+	if (rc < 0 && errno == EPROTOTYPE)
+		rc = probe(path, SOCK_DGRAM);
+	if (rc == 0)
+		return UNIX_LIVE;
+	/* A listener whose queue is full exists, and holds the path: it is
+	 * stopped, frozen, wedged or flooded, never stale. */
+	return errno == EAGAIN ? UNIX_FULL : UNIX_DEAD;
 }
 
 /* Clears the way for a new socket at path, refusing to touch anything
@@ -108,6 +125,7 @@ int unix_alive(const char *path)
 static int clear_stale(const char *path)
 {
 	struct stat st;
+	int alive;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -115,8 +133,9 @@ static int clear_stale(const char *path)
 		errno = EEXIST;
 		return -1;
 	}
-	if (unix_alive(path)) {
-		errno = EADDRINUSE;
+	alive = unix_alive(path);
+	if (alive) {
+		errno = alive == UNIX_FULL ? EAGAIN : EADDRINUSE;
 		return -1;
 	}
 	/* Only a refused connection proves nobody listens; EACCES (a
@@ -167,6 +186,9 @@ int unix_listen_logged(const char *path, int type, int backlog)
 		log_error("listen %s: not a socket, refusing to replace it", path);
 	else if (errno == EADDRINUSE)
 		log_error("listen %s: another process listens there", path);
+	else if (errno == EAGAIN)
+		log_error("listen %s: another process listens there and accepts nothing (its queue is full)",
+			  path);
 	else
 		log_error("listen %s: %m", path);
 	return -1;

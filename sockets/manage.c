@@ -47,8 +47,12 @@ static int scan_one(const char *name, void *ctx)
 	    entry_path(h, name, path, sizeof(path)) < 0 ||
 	    lstat(path, &before) < 0 || !S_ISSOCK(before.st_mode))
 		return 0;
-	if (unix_alive(path)) {
+	switch (unix_alive(path)) {
+	case UNIX_LIVE:
 		log_info("volume socket present: %s", path);
+		return 0;
+	case UNIX_FULL:	/* a stopped or busy sidecar still owns it */
+		log_info("volume socket present: %s (its queue is full)", path);
 		return 0;
 	}
 	if (errno != ECONNREFUSED) {

@@ -11,6 +11,13 @@
 #                                  initramfs) and a static busybox
 #   tests/install-deps.sh peers    what bench/peers/build.sh needs: musl-gcc,
 #                                  dpkg-source and Debian 12's deb-src entries
+#   tests/install-deps.sh missing [CC]
+#                                  installs nothing: prints what the build
+#                                  lacks ("musl-gcc (musl-tools) ..."), one
+#                                  line, empty when nothing; CC is the
+#                                  compiler asked for (default musl-gcc).
+#                                  A plain `make` runs this and stops with
+#                                  that line
 set -eu
 need=()
 update=
@@ -20,7 +27,12 @@ want() { # want COMMAND-OR-FILE PACKAGE
 	else command -v "$1" >/dev/null 2>&1 || need+=("$2"); fi
 }
 build() {
-	want musl-gcc musl-tools
+	local cc=${1:-musl-gcc}
+	case $cc in
+	musl-gcc) want musl-gcc musl-tools ;;
+	gcc) ;;
+	*) want "$cc" "$cc" ;;	# a compiler the user named: no package known
+	esac
 	want gcc gcc
 	want make make
 	want /usr/include/seccomp.h libseccomp-dev
@@ -75,7 +87,19 @@ everything() {
 	want setcap libcap2-bin
 	want /usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml
 }
+# missing CC: what `want` found lacking, as "WHAT (PACKAGE)", installing nothing.
+missing() {
+	local line=
+	want() {
+		if [ "${1#/}" != "$1" ]; then [ -e "$1" ] && return; else command -v "$1" >/dev/null 2>&1 && return; fi
+		line="${line:+$line, }$1"
+		[ "$1" = "$2" ] || line="$line ($2)"
+	}
+	build "${1:-musl-gcc}"
+	[ -z "$line" ] || echo "$line"
+}
 case "${1:-all}" in
+missing) missing "${2:-}"; exit 0 ;;
 build|vm|peers) "$1" ;;
 all) everything ;;
 *) echo "usage: $0 [build|vm|peers|all]" >&2; exit 2 ;;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # What the project promises about the binaries `make` builds: each one is
-# static, built with musl, and within its size budget (the file `sizes`).
+# static, built with musl, hardened, and within its size budget (the file
+# `sizes`).
 # A glibc build fails here, unless the build was asked for one (make CC=gcc;
 # the compiler stamp build/cc.id says so), which is a skip that says why.
 . "$(dirname "$0")/../lib/common.sh"
@@ -57,11 +58,41 @@ test_every_binary_has_a_budget() {
 	done
 }
 
+# Every role is built with the stack protector and buffer-size checks
+# (HARDEN in the Makefile): the flags are in the build stamp, each role's
+# objects call the protector, and each stripped binary reads the canary
+# (%fs:0x28) in its functions: measured 113 to 213 reads hardened, 19 to
+# 43 (its libc's alone) built with HARDEN=-fno-stack-protector.
+test_every_role_is_hardened() {
+	local cflags dir o b n
+	[ -r "$CC_ID" ] || { fail "no build stamp $CC_ID"; return; }
+	cflags=$(sed -n 's/^cflags //p' "$CC_ID")
+	assertContains "stack protector in the flags" "$cflags" "-fstack-protector-strong"
+	if grep -q '^cc .*musl' "$CC_ID"; then
+		assertContains "musl: lib/fortify.h in the flags" "$cflags" "-include lib/fortify.h"
+	else
+		assertContains "glibc: _FORTIFY_SOURCE in the flags" "$cflags" "-D_FORTIFY_SOURCE=2"
+	fi
+	for dir in lib init sockets supervisor cgroup; do
+		n=0
+		for o in "$TETHER_BUILD/$dir"/*.o; do
+			nm -u "$o" 2>/dev/null | grep -q __stack_chk_fail && n=$((n + 1))
+		done
+		assertTrue "$dir/: objects that call the stack protector: $n" "[ $n -ge 1 ]"
+	done
+	for b in tether container-disk tether-enter tether-supervise; do
+		nm "$TETHER_BUILD/$b" 2>&1 | grep -q 'no symbols' || continue	# unstripped: the objects said it
+		n=$(objdump -d "$TETHER_BUILD/$b" | grep -c '%fs:0x28')
+		assertTrue "$b: canary reads $n" "[ $n -ge 100 ]"
+	done
+}
+
 # One test per binary in sizes (shunit2 finds only literal test_ names in
 # the file, so these are handed to it through suite()).
 suite() {
 	local b
 	suite_addTest test_every_binary_has_a_budget
+	suite_addTest test_every_role_is_hardened
 	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES"); do
 		eval "test_${b//-/_}() { check_binary $b; }"
 		suite_addTest "test_${b//-/_}"

@@ -1,9 +1,11 @@
 /* Fills a listening unix stream socket's queue of unaccepted connections,
  * as a placeholder that never accepts (stopped, frozen) would leave it:
  * connects without blocking until the kernel answers EAGAIN, prints
- * "full N" on stdout, then holds the connections until killed.
+ * "full N" on stdout, then holds the connections until killed.  With -l
+ * it first listens at PATH itself (backlog 0) and never accepts: a
+ * stand-in for any live listener that is wedged.
  *
- *   backlog_fill PATH */
+ *   backlog_fill [-l] PATH */
 #include "sock.h"
 
 #include <errno.h>
@@ -12,14 +14,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A listener at path that never accepts; its fd is kept open. */
+static int listen_only(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || unix_addr_op(fd, path, UNIX_BIND) < 0 || listen(fd, 0) < 0) {
+		fprintf(stderr, "listen %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int n = 0, fd;
+	int n = 0, fd, own = argc == 3 && !strcmp(argv[1], "-l");
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: backlog_fill PATH\n");
+	if (argc != 2 + own) {
+		fprintf(stderr, "usage: backlog_fill [-l] PATH\n");
 		return 2;
 	}
+	argv += own;
+	if (own && listen_only(argv[1]) < 0)
+		return 1;
 	for (;;) {
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
 			perror("socket");

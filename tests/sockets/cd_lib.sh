@@ -36,6 +36,19 @@ wait_rc() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
+# wedge PID SOCKET: stops the holder PID and fills SOCKET's listen queue
+# (backlog_fill), so the socket has a live owner that accepts nothing.
+# Skips the test when the fds that takes (somaxconn + 1) are not allowed.
+wedge() {
+	local need=$(($(cat /proc/sys/net/core/somaxconn) + 64))
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge $need ] ||
+		{ skip_test "filling a queue needs $need open files; ulimit -Hn is $(ulimit -Hn)"; return 1; }
+	kill -STOP "$1"
+	(ulimit -n $need && exec "$TETHER_BUILD/helpers/backlog_fill" "$2") >"$T/fill" 2>&1 &
+	PIDS+=("$!")
+	wait_for_line "$T/fill" "^full" 10
+}
+
 nfds() { ls "/proc/$1/fd" | wc -l; }
 
 # status_field PID FIELD: a value from /proc/PID/status.

@@ -243,4 +243,25 @@ test_live_socket_is_not_stolen() {
 	assertEquals "$first" "$("$SC" -p "$T/d/x.sock")"
 }
 
+# audit-2 R4: the old holder is alive but accepts nothing (stopped, its
+# queue full).  The check of its socket must not wait on it: one line,
+# exit 1 at once, the socket left to its owner (a blocking connect hung
+# the new holder for ever, deaf to SIGTERM).
+test_wedged_holder_is_refused_at_once() {
+	local first t0 ms
+	start_holder a -c "$T/d/x"
+	first=$HOLDER
+	wedge "$first" "$T/d/x.sock" || return
+	t0=$(date +%s%N)
+	timeout -s KILL "$(slow 10)" "$CD" -c "$T/d/x" 2>"$T/err"
+	assertEquals "exit code (137: killed after 10 s)" 1 $?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	assertEquals "one line" 1 "$(wc -l <"$T/err")"
+	assertContains "$(cat "$T/err")" "listen $T/d/x.sock: another process listens there and accepts nothing (its queue is full)"
+	assertTrue "at once (took $ms ms)" "[ $ms -lt $(slow 2000) ]"
+	kill -KILL "${PIDS[-1]}"
+	kill -CONT "$first"
+	assertEquals "the old holder still owns it" "$first" "$(timeout 5 "$SC" -p "$T/d/x.sock")"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

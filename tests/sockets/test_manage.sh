@@ -219,4 +219,23 @@ test_health_check_finds_pid1s_path() {
 	assertContains "$(cat "$T/err")" "not this container's holder"
 }
 
+# audit-2 R4: a sidecar that is alive but accepts nothing (stopped, its
+# queue full) is checked without waiting: it counts as present (its
+# socket kept), the manager listens at once and ends on SIGTERM (a
+# blocking connect hung it for ever, deaf to SIGTERM).
+test_wedged_sidecar_does_not_hold_up_the_start() {
+	sidecar w
+	wedge "$SIDE_w" "$T/path/hotplug-container-disk-w.sock" || return
+	local t0=$(date +%s%N) ms
+	start_holder hp -c "$T/path/hp" --manage
+	assertTrue "manager listening" $?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	assertTrue "at once (took $ms ms)" "[ $ms -lt $(slow 2000) ]"
+	assertContains "$(cat "$T/hp.log")" "volume socket present: $T/path/hotplug-container-disk-w.sock (its queue is full)"
+	assertTrue "its socket kept" "[ -S '$T/path/hotplug-container-disk-w.sock' ]"
+	kill -TERM "$HOLDER"
+	wait_rc "$HOLDER" 2
+	assertEquals "SIGTERM: exit" 0 "$RC"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -398,4 +398,27 @@ while n < 1000:
 	assertTrue "events handled before the signal: $before" "[ $before -le 128 ]"
 }
 
+# audit-2 R4: a live listener at the event socket's path that accepts
+# nothing (its queue full) is checked without waiting: as PID 1 with MAIN
+# already running, the supervisor says so in one line and exits 111 at
+# once (MAIN killed); a blocking connect hung it for ever, deaf to SIGTERM.
+test_wedged_listener_on_the_event_socket() {
+	"$TETHER_BUILD/helpers/backlog_fill" -l "$T/ev.sock" >"$T/fill" &
+	local fill=$! rc t0 ms
+	wait_for_line "$T/fill" "^full" 5 || fail "no wedged listener"
+	t0=$(date +%s%N)
+	timeout -s KILL "$(slow 10)" unshare --pid --fork --kill-child --mount-proc \
+		"$SUP" --no-virtlogd --no-virtqemud --no-prepare --no-seed --no-cleanup --log-format text \
+		--termination-log "$T/tl" --event-socket "$T/ev.sock" -- "$T/bin/main" 2>"$T/log"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill -KILL $fill; wait $fill 2>/dev/null
+	assertEquals "a set-up failure, not a hang (137: killed after 10 s): code" 111 $rc
+	assertTrue "MAIN had started" "grep -q 'started MAIN' '$T/log'"
+	assertEquals "one line says why" 1 \
+		"$(grep -c "listen $T/ev.sock: another process listens there and accepts nothing (its queue is full)" "$T/log")"
+	assertTrue "at once (took $ms ms)" "[ $ms -lt $(slow 2000) ]"
+	assertTrue "the socket is left to its owner" "[ -S '$T/ev.sock' ]"
+}
+
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tether-enter runs as root on the host: it is built with the stack
-# protector and buffer-size checks (cgroup/build.mk).  Shown here on the
+# protector and buffer-size checks (as every role is: HARDEN in the
+# Makefile; tests/binaries checks the others).  Shown here on the
 # binary and its objects, and by a helper built with the same flags whose
 # overflowing calls must trap.
 . "$(dirname "$0")/../lib/common.sh"
@@ -20,9 +21,6 @@ test_the_objects_call_the_stack_protector() {
 		assertTrue "$o calls __stack_chk_fail" "nm -u '$o' | grep -q __stack_chk_fail"
 	done
 	assertEquals "objects found" "" "$missing"
-	# The shared lib/ the other binaries use stays as it was.
-	assertFalse "lib/ for the others: no stack protector" \
-		"nm -u '$TETHER_BUILD/lib/buf.o' | grep -q __stack_chk_fail"
 }
 
 test_the_binary_has_the_stack_protector() {
@@ -31,11 +29,11 @@ test_the_binary_has_the_stack_protector() {
 		return 0
 	fi
 	# Stripped: every function with a local array reads the canary at
-	# %fs:0x28.  tether, built without the protector, has only its libc's.
-	local enter tether
+	# %fs:0x28.  Built without the protector, a binary has only its libc's
+	# (19 to 43 in the four binaries; tether-enter with it: 151).
+	local enter
 	enter=$(objdump -d "$ENTER" | grep -c '%fs:0x28')
-	tether=$(objdump -d "$TETHER" | grep -c '%fs:0x28')
-	assertTrue "canary reads: tether-enter $enter, tether $tether" "[ $enter -ge $((tether + 50)) ]"
+	assertTrue "canary reads: tether-enter $enter" "[ $enter -ge 100 ]"
 }
 
 test_glibc_builds_use_fortify() {

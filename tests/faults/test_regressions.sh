@@ -1,0 +1,10 @@
+#!/bin/bash
+# Defects the fault suite found, each one injection that must not be a
+# defect (tests/faults/README.md).  Each failed on the binary before its fix.
+. "$(dirname "$0")/lib.sh"
+
+# tether: the event loop's set-up failing after the program started
+# (epoll_ctl ENOMEM, held 0.3 s so the program has forked first) killed
+# only the program; its own children were left running.  Fixed in
+# init/run.c: the program's process group is killed.
+faults_only tether-run epoll_ctl:ENOMEM:1:300000

@@ -516,6 +516,10 @@ int supervise(const struct config *cfg, const struct role_start *rs)
 		if (s.main_pid > 0)
 			kill(s.main_pid, SIGKILL);
 		tree_signal(SIGKILL);
+		/* As at the ordered stop: the container-disk holders exit
+		 * with the pod's end instead of running on. */
+		if (cfg->cleanup_glob)
+			remove_sockets(cfg->cleanup_glob);
 		return EXIT_SETUP;
 	}
 	reap(&s);

@@ -354,11 +354,11 @@ def sc_tether_pause(d, strace):
                        timeout=5 * SLOW)
         end = time.monotonic() + 3 * SLOW
         while time.monotonic() < end and r.poll() is None:
-            if not procs_with(d):
+            if not procs_with(sl):
                 break
             r.pump(0.01)
-        if procs_with(d):
-            res["why"] = "orphans not reaped: %s" % procs_with(d)
+        if procs_with(sl):
+            res["why"] = "orphans not reaped: %s" % procs_with(sl)
         if r.poll() is None:
             os.kill(tp, signal.SIGTERM)
     rc = r.wait(5)

@@ -80,40 +80,57 @@ def verdict(name, what, start, end, samples, tl_max=None, extra=""):
 # ---- tether: orphans and forwarded signals ----------------------------
 
 def soak_tether(d):
+    """tether as PID 1 of a PID namespace, its program sigrecord: orphans
+    come from orphanstorm run in the namespace (nsenter), signals are
+    real-time ones (queued, never merged) sent to tether in batches, each
+    forwarded one recorded by sigrecord: every one is counted."""
     orphans, signals = n(100000), n(100000)
     batch = 1000
-    go, done = os.path.join(d, "go"), os.path.join(d, "done")
-    os.mkfifo(go)
-    os.mkfifo(done)
+    rec = os.path.join(d, "rec")
     storm = BUILD + "/helpers/orphanstorm"
-    pong = BUILD + "/helpers/sigpingpong"
-    warm = "%s 100 >/dev/null; %s 1000 >/dev/null" % (storm, pong)
-    body = ("i=0; while [ $i -lt %d ]; do %s %d >/dev/null || exit 9; i=$((i+1)); done; "
-            "%s %d >/dev/null || exit 9") % (max(1, orphans // batch), storm, batch, pong, signals)
-    script = ('%s; echo warm; read x <%s; %s; echo done; read x <%s; exit 0'
-              % (warm, go, body, done))
-    r = F.Role([BUILD + "/tether", "--", "sh", "-c", script, d])
+    sig = signal.SIGRTMIN + 1
+    r = F.Role([BUILD + "/tether", "--", BUILD + "/helpers/sigrecord", rec, "TERM"],
+               pre=["unshare", "--pid", "--fork", "--mount-proc"])
     try:
-        if not r.wait_out("warm", 60):
-            raise RuntimeError("tether's program did not warm up: " + r.text())
-        tp = r.p.pid
+        tp = F.child_of(r.p.pid)
+        if not tp or not F.wait_path(rec, 10, r):
+            raise RuntimeError("tether's program did not start: " + r.text())
+        sent = [0]
+
+        def storm_orphans(k):
+            for _ in range(k):
+                subprocess.run(["nsenter", "-t", str(tp), "-p", "-m", storm, str(batch)], check=True,
+                               stdout=subprocess.DEVNULL)
+                r.pump(0)
+
+        def send(k):
+            for done in range(0, k, 500):
+                for _ in range(min(500, k - done)):
+                    os.kill(tp, sig)
+                    sent[0] += 1
+                want = len("ready\n") + sent[0] * len("%d\n" % sig)
+                end = time.monotonic() + 10 * SLOW
+                while os.path.getsize(rec) < want:
+                    if time.monotonic() > end:
+                        raise RuntimeError("%d signals sent, %d forwarded" % (
+                            sent[0], (os.path.getsize(rec) - 6) // len("%d\n" % sig)))
+                    r.pump(0.001)
+
+        storm_orphans(1)
+        send(1000)
         start = sample(tp)
         sm = Sampler(tp)
         sm.start()
         t0 = time.monotonic()
-        with open(go, "w") as f:
-            f.write("go\n")
-        if not r.wait_out("done", 600):
-            raise RuntimeError("storm did not end: " + r.text())
+        storm_orphans(max(1, orphans // batch))
+        send(signals)
         secs = time.monotonic() - t0
         sm.stop.set()
         sm.join()
-        # Every orphan reaped: no zombie child of tether but its program.
         end = sample(tp)
-        with open(done, "w") as f:
-            f.write("x\n")
+        os.kill(tp, signal.SIGTERM)
         rc = r.wait(10)
-        res = verdict("tether", "%d orphans reaped, %d signals forwarded in %.0f s" % (
+        res = verdict("tether", "%d orphans reaped, %d real-time signals forwarded (each recorded) in %.0f s" % (
             max(1, orphans // batch) * batch, signals, secs), start, end, sm.out,
             extra="; exit %s" % F.status_of(rc))
         if rc != 0:
@@ -174,19 +191,30 @@ def soak_supervise(d):
             bad = 0
             for i in range(count):
                 s.sendto(F.EVENT.encode(), d + "/ev.sock")
-                if s.recv(300) != b"ok":
-                    bad += 1
+                if i % 64 == 0:
+                    r.pump(0)
+                try:
+                    if s.recv(300) != b"ok":
+                        bad += 1
+                except socket.timeout:
+                    raise RuntimeError("event %d of %d: no answer in 5 s" % (i + 1, count))
             return bad
 
-        kill_restart(max(1, crashes // 100))
-        send(max(1, events // 100))
+        try:
+            kill_restart(max(1, crashes // 100))
+            send(max(200, events // 100))  # also fills the log to its cap
+        except Exception as ex:
+            raise RuntimeError("warm-up: %r: %s" % (ex, r.text()[-1500:]))
         r.out = b""
         start = sample(sp, tl)
         sm = Sampler(sp, tl)
         sm.start()
         t0 = time.monotonic()
-        kill_restart(crashes)
-        bad = send(events)
+        try:
+            kill_restart(crashes)
+            bad = send(events)
+        except Exception as ex:
+            raise RuntimeError("storm: %r: %s" % (ex, r.text()[-1500:]))
         secs = time.monotonic() - t0
         # Let the last restart settle before the end sample.
         end_t = time.monotonic() + 10 * SLOW
@@ -229,6 +257,7 @@ def soak_container_disk(d):
                 v.bind(p)
                 v.close()
                 os.unlink(p)
+                r.pump(0)
 
         subprocess.run([client, hp + ".sock", str(max(1, conns // 100))], check=True, capture_output=True)
         plug(max(1, plugs // 100))
@@ -278,6 +307,7 @@ def soak_placeholder(d):
                 a = subprocess.run([reg, sock, str(target)], capture_output=True, text=True).stdout.strip()
                 key = a.split(":")[0][:40]
                 answers[key] = answers.get(key, 0) + 1
+                r.pump(0)
             return answers
 
         # The first registration is the real one; every later one is

@@ -18,3 +18,7 @@ faults_only supervise bind:EACCES:1
 # on the listener refused) exited 1 and left PATH.sock, which then looks
 # like a holder that died.  Fixed in sockets/holder.c.
 faults_only container-disk epoll_ctl:ENOMEM:4
+
+# lib/sock.c (unix_listen): listen refused after a successful bind left
+# the socket file (the placeholder exited 111 with its socket still there).
+faults_only placeholder listen:EADDRINUSE:1

@@ -510,6 +510,8 @@ int supervise(const struct config *cfg, const struct role_start *rs)
 		if (open_parent(&s) < 0)
 			return EXIT_SETUP;
 	} else if (start_main(&s) < 0) {
+		if (cfg->cleanup_glob)
+			remove_sockets(cfg->cleanup_glob);
 		return EXIT_SETUP;
 	}
 	if (setup_loop(&s) < 0 || setup_rest(&s) < 0) {

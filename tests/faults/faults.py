@@ -276,12 +276,14 @@ def child_of(pid):
 
 
 def blocked(pid, seconds):
-    """Bounded wait until pid has blocked its signals (set up)."""
+    """Bounded wait until pid runs tether and has blocked its signals."""
     end = time.monotonic() + seconds * SLOW
     while time.monotonic() < end:
         try:
+            exe = os.readlink("/proc/%d/exe" % pid)
             with open("/proc/%d/status" % pid) as f:
-                if any(l.startswith("SigBlk:") and l.split()[1].strip("0") for l in f):
+                if exe == BUILD + "/tether" and \
+                        any(l.startswith("SigBlk:") and l.split()[1].strip("0") for l in f):
                     return True
         except OSError:
             return False
@@ -362,7 +364,10 @@ def sc_tether_pause(d, strace):
              strace=strace)
     res = {"why": ""}
     tp = child_of(r.p.pid)
-    if tp and blocked(tp, 5):
+    # Not before tether runs and has set up ("pausing"): a TERM sent to
+    # strace's half, before its exec of tether, would be lost.  Without the
+    # line (its write injected), 3 s after the exec.
+    if tp and blocked(tp, 5) and (r.wait_out("pausing", 3) or True):
         # Orphans re-parented to tether as PID 1, to be reaped.
         subprocess.run(["nsenter", "-t", str(tp), "-p", "-m", "sh", "-c",
                         "%s 0.01 & %s 0.01 & %s 0.02 &" % (sl, sl, sl)],

@@ -1,7 +1,7 @@
 # Shared by tests/faults/test_*.sh: runs faults.py's smoke form of one
 # scenario, its results appended to tests/run's file by faults.py itself.
 # Within tests/run's time limit per suite (TETHER_SUITE_TIMEOUT, 300 s):
-# runs past 200 s are not started, and faults.py says how many.
+# runs past 120 s are not started, and faults.py says how many.
 : "${TETHER_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 export TETHER_ROOT
 
@@ -13,7 +13,7 @@ faults_smoke() {
 			| tee -a "${TETHER_RESULTS:-/dev/null}"
 		return 0
 	fi
-	python3 "$TETHER_ROOT/tests/faults/faults.py" --smoke --budget "${FAULTS_BUDGET:-200}" "$1"
+	python3 "$TETHER_ROOT/tests/faults/faults.py" --smoke --budget "${FAULTS_BUDGET:-120}" "$1"
 }
 
 # faults_only SCENARIO SYSCALL:ERRNO:N[:DELAY_US]: that one injection.

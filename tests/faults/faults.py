@@ -754,6 +754,11 @@ def classify(sc, res, inject):
     named = next((l for l in res.get("out", "").splitlines() if strerror(err) in l or err in l), None)
     if not named and err in SAYS:
         named = next((l for l in res.get("out", "").splitlines() if re.search(SAYS[err], l)), None)
+    if res.get("left") and err == "ENOENT" and sysc in REMOVAL and \
+            not any(x.startswith("processes") for x in res["left"]):
+        # ENOENT on a file that exists contradicts the filesystem: it
+        # says "already gone", and a role that believes it is right.
+        return "clean", "ENOENT taken as already removed: " + ", ".join(res["left"])
     if res.get("left"):
         # A removal at exit that the kernel refused, and said so.
         if sysc in REMOVAL and named and rc in sc["clean"] | {0} and \

@@ -26,3 +26,7 @@ faults_only placeholder listen:EADDRINUSE:1
 # tether-supervise: MAIN could not be started (fork EAGAIN): exit 111 with
 # the --cleanup-glob sockets left.  Fixed in supervisor/run.c.
 faults_only supervise fork:EAGAIN:1
+
+# tether-supervise: any set-up failure (here PR_SET_CHILD_SUBREAPER
+# refused, before MAIN) also left the --cleanup-glob sockets.
+faults_only supervise prctl:EPERM:1

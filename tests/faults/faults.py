@@ -679,7 +679,7 @@ def sc_supervise(d, strace):
     return res
 
 
-SC_SUPERVISE = dict(role="tether-supervise", run=sc_supervise, clean={3, 5, 111},
+SC_SUPERVISE = dict(role="tether-supervise", run=sc_supervise, clean={3, 5, 111}, awaits_main=True,
                     what="tether-supervise, both fake daemons ready; virtlogd killed and restarted; a SHUTDOWN event sent; TERM: ordered stop, 0, the line in the termination log, the cleanup-glob socket removed")
 
 SCENARIOS = {
@@ -745,6 +745,14 @@ def classify(sc, res, inject):
     killed = re.search(r"\+\+\+ killed by (SIG[A-Z0-9]+)", tr)
     if res.get("harness"):
         return "defect", res["why"]
+    if rc is None and sc.get("awaits_main") and sysc == "kill":
+        named = next((l for l in res.get("out", "").splitlines() if strerror(err) in l), None)
+        if named or err == "ESRCH":
+            # The stop's TERM to MAIN refused (said in a line; ESRCH means
+            # "gone" and is ignored): MAIN is awaited with no bound of its
+            # own, as virt-launcher-monitor does; kubelet's grace period
+            # is the bound.
+            return "clean", "TERM to MAIN refused, MAIN awaited (kubelet's grace bounds it)"
     if rc is None:
         return "defect", "hang: still running past its bound"
     if killed and getattr(signal, killed.group(1), None) in CRASH:

@@ -193,6 +193,20 @@ test-vm-full: deps
 	$(MAKE) all units
 	tests/vm/run --full
 
+# Fault injection over every role, fully (tests/faults/README.md; make
+# test runs its bounded smoke form, tests/faults/test_*.sh), and long life:
+# each role through its storm with fds, RSS and the log sampled (tests/soak).
+# Both take the shared test lock themselves, per scenario.
+test-faults: deps
+	$(MAKE) all
+	tests/faults/faults.py --lock --report $(BUILD)/faults.json all
+
+soak: deps
+	$(MAKE) all
+	tests/soak/soak.py --lock --report $(BUILD)/soak.json all
+
+.PHONY: test-faults soak
+
 asan: deps
 	$(ASAN_MAKE) all
 	$(MAKE) units

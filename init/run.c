@@ -131,6 +131,10 @@ int run_program(const struct config *cfg, const struct role_start *rs)
 	/* The child has inherited exactly our fds; now tether lets them go. */
 	drop_inherited();
 	if (setup_loop(&r, on_signals) < 0) {
+		/* The program may already have started processes of its own:
+		 * its whole group goes (its own, set in the child before its
+		 * exec), then the child itself, in case that was not done yet. */
+		kill(-r.child, SIGKILL);
 		kill(r.child, SIGKILL);
 		return EXIT_SETUP;
 	}

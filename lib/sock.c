@@ -156,9 +156,17 @@ int unix_listen(const char *path, int type, int backlog)
 	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (unix_addr_op(fd, path, UNIX_BIND) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, backlog) < 0)) {
+	if (unix_addr_op(fd, path, UNIX_BIND) < 0) {
 		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (type == SOCK_STREAM && listen(fd, backlog) < 0) {
+		/* Bound but not listening: the file would look like a dead
+		 * listener's. */
+		err = errno;
+		unlink(path);
 		close(fd);
 		errno = err;
 		return -1;

@@ -299,8 +299,13 @@ int holder_run(const struct cd_config *cfg)
 		return EXIT_FAIL;
 	if (cfg->manage)
 		manage_scan(&h);
-	if (listen_sock(&h) < 0)
+	if (listen_sock(&h) < 0) {
+		/* Bound but not held: left, the path would look like a
+		 * holder that died. */
+		if (h.lsn.fd >= 0)
+			unlink(h.sock);
 		return EXIT_FAIL;
+	}
 	if (confine(&h) < 0) {
 		finish(&h, EXIT_FAIL);
 		return EXIT_FAIL;

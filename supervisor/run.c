@@ -507,6 +507,15 @@ static int setup_rest(struct sup *s)
 	return daemons_setup(s);
 }
 
+/* A set-up failure ends the pod as the ordered stop does: the
+ * container-disk holders exit with it instead of running on. */
+static int setup_failed(const struct config *cfg, int code)
+{
+	if (cfg->cleanup_glob)
+		remove_sockets(cfg->cleanup_glob);
+	return code;
+}
+
 int supervise(const struct config *cfg, const struct role_start *rs)
 {
 	static struct sup s;
@@ -520,24 +529,24 @@ int supervise(const struct config *cfg, const struct role_start *rs)
 	 * virt-handler looks for it among the children of virt-launcher's
 	 * parent. */
 	if (cfg->mode != MODE_PARENT && become_reaper() < 0)
-		return EXIT_SETUP;
+		return setup_failed(cfg, EXIT_SETUP);
 	if (prepare(cfg) < 0)
-		return EXIT_PREPARE;
+		return setup_failed(cfg, EXIT_PREPARE);
 	child_env_caps(&s.env, cfg->mode);
 	if (cfg->mode == MODE_PARENT) {
 		if (keep_output_fd(&s) < 0)
 			return EXIT_SETUP;
 		drop_inherited_from(s.out_fd >= 0 ? s.out_fd + 1 : 3);
 		if (open_parent(&s) < 0)
-			return EXIT_SETUP;
+			return setup_failed(cfg, EXIT_SETUP);
 	} else if (start_main(&s) < 0) {
-		return EXIT_SETUP;
+		return setup_failed(cfg, EXIT_SETUP);
 	}
 	if (setup_loop(&s) < 0 || setup_rest(&s) < 0) {
 		if (s.main_pid > 0)
 			kill(s.main_pid, SIGKILL);
 		tree_signal(SIGKILL);
-		return EXIT_SETUP;
+		return setup_failed(cfg, EXIT_SETUP);
 	}
 	reap(&s);
 	return role_run_loop(&s.loop, EXIT_SETUP);

@@ -15,6 +15,42 @@ CC_ORIGIN := $(origin CC)
 ifeq ($(CC_ORIGIN),default)
 CC := musl-gcc
 endif
+
+# Other architectures: make ARCH=arm64 (or s390x, or amd64 from another
+# host) cross-builds every role static with musl into build/<arch>/, with
+# Debian's cross compiler and that architecture's musl (musl-dev:<arch>
+# through multiarch, its musl-gcc.specs), the kernel headers of the
+# target (linux-libc-dev-<arch>-cross) and seccomp filters generated for
+# the target (its AUDIT_ARCH and system-call numbers).  `make` alone
+# builds the host's, in build/.  Installing: tests/install-deps.sh arch.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+ARCH ?= $(HOST_ARCH)
+ARCH_GNU_amd64 := x86_64-linux-gnu
+ARCH_GNU_arm64 := aarch64-linux-gnu
+ARCH_GNU_s390x := s390x-linux-gnu
+ARCH_SECCOMP_amd64 := x86_64
+ARCH_SECCOMP_arm64 := aarch64
+ARCH_SECCOMP_s390x := s390x
+SECCOMP_ARCH := $(ARCH_SECCOMP_$(ARCH))
+KHDRS := /usr/include
+KASM = /usr/include/$$(gcc -print-multiarch)/asm
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(ARCH_GNU_$(ARCH)),)
+$(error ARCH=$(ARCH): not one of amd64, arm64, s390x)
+endif
+ARCH_GNU := $(ARCH_GNU_$(ARCH))
+ARCH_MUSL := $(subst -gnu,-musl,$(ARCH_GNU))
+ifeq ($(CC_ORIGIN),default)
+CC := $(ARCH_GNU)-gcc -specs /usr/lib/$(ARCH_MUSL)/musl-gcc.specs
+endif
+ifeq ($(origin AR),default)
+AR := $(ARCH_GNU)-ar
+endif
+BUILD ?= build/$(ARCH)
+KHDRS := /usr/$(ARCH_GNU)/include
+KASM := $(KHDRS)/asm
+endif
+
 HOSTCC ?= gcc
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -55,8 +91,8 @@ all: $(addprefix $(BUILD)/,$(BINS)) $(TEST_HELPERS)
 
 $(KINC):
 	mkdir -p $@
-	for d in linux asm-generic; do ln -sfn /usr/include/$$d $@/$$d; done
-	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $@/asm
+	for d in linux asm-generic; do ln -sfn $(KHDRS)/$$d $@/$$d; done
+	ln -sfn $(KASM) $@/asm
 
 # The compiler's identity.  Every object depends on it, so a build made
 # with another compiler (cc before musl-tools was installed, make CC=gcc)
@@ -104,9 +140,9 @@ $(BUILD)/seccomp-gen: lib/seccomp-gen.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $< -lseccomp
 
-$(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen
+$(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen $(CC_ID)
 	@mkdir -p $(dir $@)
-	$(BUILD)/seccomp-gen $(notdir $*) $(SECCOMP_ACTION_$(notdir $*)) < $< > $@.tmp
+	$(BUILD)/seccomp-gen $(notdir $*) $(SECCOMP_ACTION_$(notdir $*)) $(SECCOMP_ARCH) < $< > $@.tmp
 	mv $@.tmp $@
 
 # C unit tests: plain host binaries over the pure parts of lib/ and roles.

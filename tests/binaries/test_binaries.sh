@@ -1,12 +1,26 @@
 #!/bin/bash
 # What the project promises about the binaries `make` builds: each one is
-# static, built with musl, and within its size budget (the file `sizes`).
-# A glibc build fails here, unless the build was asked for one (make CC=gcc;
-# the compiler stamp build/cc.id says so), which is a skip that says why.
+# static, built with musl, and within its size budget (sizes/<arch>, the
+# architecture read from the binaries themselves: make ARCH=arm64 builds
+# build/arm64/, checked with TETHER_BUILD=build/arm64), and container-disk's
+# seccomp filter is for that architecture.  A glibc build fails here, unless
+# the build was asked for one (make CC=gcc; the compiler stamp build/cc.id
+# says so), which is a skip that says why.
 . "$(dirname "$0")/../lib/common.sh"
 
-SIZES=$TETHER_ROOT/sizes
 CC_ID=$TETHER_BUILD/cc.id
+
+# elf_arch BIN: Debian's name of BIN's architecture, from its ELF header.
+elf_arch() {
+	case $(readelf -hW "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p') in
+	*X86-64*) echo amd64 ;;
+	AArch64) echo arm64 ;;
+	*S/390*) echo s390x ;;
+	*) echo unknown ;;
+	esac
+}
+ARCH=$(elf_arch "$TETHER_BUILD/tether")
+SIZES=$TETHER_ROOT/sizes/$ARCH
 
 budget() {
 	awk -v b="$1" '$1 == b { print $2 }' "$SIZES"
@@ -47,13 +61,57 @@ check_binary() {
 		return
 	fi
 	size=$(stat -c %s "$bin")
-	assertTrue "$1 is $size bytes, over its budget of $max (sizes)" "[ $size -le $max ]"
+	assertTrue "$1 is $size bytes, over its budget of $max (sizes/$ARCH)" "[ $size -le $max ]"
+}
+
+# Every role is of one architecture, one the project has budgets for.
+test_every_binary_is_of_one_known_arch() {
+	local b
+	assertTrue "$TETHER_BUILD/tether is of a known architecture ($ARCH; sizes/ has $(ls "$TETHER_ROOT/sizes" | tr '\n' ' '))" "[ -r '$SIZES' ]"
+	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
+		assertEquals "$b's architecture" "$ARCH" "$(elf_arch "$TETHER_BUILD/$b")"
+	done
+}
+
+# container-disk's filter (build/<arch>/gen/sockets_filter.h, made by
+# lib/seccomp-gen) checks that architecture's AUDIT_ARCH first, and allows
+# each listed call by the number the binary's own musl uses for it: a
+# filter made with the build host's numbers or byte order would refuse
+# container-disk's calls (or allow others) on the target.
+test_seccomp_filter_is_for_the_binaries_arch() {
+	local hdr=$TETHER_BUILD/gen/sockets_filter.h audit triplet nrs= name nr missing=
+	case $ARCH in
+	amd64) audit=0xc000003e triplet=x86_64-linux-musl ;;
+	arm64) audit=0xc00000b7 triplet=aarch64-linux-musl ;;
+	s390x) audit=0x80000016 triplet=s390x-linux-musl ;;
+	*) fail "no AUDIT_ARCH known for $ARCH"; return ;;
+	esac
+	assertTrue "$hdr exists" "[ -r '$hdr' ]" || return
+	# Instruction 2 compares the loaded arch: { 0x0015, jt, jf, K }.
+	assertEquals "the filter's AUDIT_ARCH" "$audit" \
+		"$(awk -F', *' '/^\t\{/ { n++ } n == 2 { sub(/ *\},?/, "", $4); print $4; exit }' "$hdr")"
+	local sys=/usr/include/$triplet/bits/syscall.h
+	if [ ! -r "$sys" ]; then
+		skip_test "$sys is missing (musl-dev for $ARCH: tests/install-deps.sh arch)"
+		return
+	fi
+	# The compared numbers: K of every jeq (0x0015), as decimals.
+	for nr in $(awk -F', *' '$1 ~ /0x0015/ { sub(/ *\},?/, "", $4); print $4 }' "$hdr"); do
+		nrs+=" $((nr))"
+	done
+	nrs+=" "
+	for name in $(sed 's/#.*//' "$TETHER_ROOT/sockets/seccomp.list"); do
+		nr=$(awk -v n="__NR_$name" '$1 == "#define" && $2 == n { print $3 }' "$sys")
+		[ -n "$nr" ] || continue # not a call of this architecture
+		[[ "$nrs" == *" $nr "* ]] || missing+=" $name($nr)"
+	done
+	assertEquals "calls of sockets/seccomp.list the $ARCH filter does not allow by their $ARCH number" "" "$missing"
 }
 
 test_every_binary_has_a_budget() {
 	local b
 	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
-		assertNotNull "$b has a line in sizes" "$(budget "$b")"
+		assertNotNull "$b has a line in sizes/$ARCH" "$(budget "$b")"
 	done
 }
 
@@ -61,6 +119,8 @@ test_every_binary_has_a_budget() {
 # the file, so these are handed to it through suite()).
 suite() {
 	local b
+	suite_addTest test_every_binary_is_of_one_known_arch
+	suite_addTest test_seccomp_filter_is_for_the_binaries_arch
 	suite_addTest test_every_binary_has_a_budget
 	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES"); do
 		eval "test_${b//-/_}() { check_binary $b; }"

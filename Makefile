@@ -50,6 +50,16 @@ BUILD ?= build/$(ARCH)
 KHDRS := /usr/$(ARCH_GNU)/include
 KASM := $(KHDRS)/asm
 endif
+# make arches: every other architecture's build (make test checks their
+# binaries and boots a smoke VM of each); make test-arch: the role suites
+# on each architecture's own kernel (tests/vm/run --arch).
+OTHER_ARCHES := $(filter-out $(HOST_ARCH),amd64 arm64 s390x)
+arches:
+	for a in $(OTHER_ARCHES); do $(MAKE) ARCH=$$a all || exit 1; done
+test-arch: deps
+	$(MAKE) arches
+	tests/vm/run --arch
+.PHONY: arches test-arch
 
 HOSTCC ?= gcc
 BUILD ?= build
@@ -167,6 +177,7 @@ ASAN_MAKE = $(MAKE) BUILD=build/asan CC=gcc LDFLAGS="-fsanitize=address,undefine
 # Every suite twice: the static binaries, then the same under ASan/UBSan.
 test: deps
 	$(MAKE) all units
+	$(MAKE) arches
 	$(ASAN_MAKE) all
 	TETHER_ASAN_BUILD=build/asan tests/run
 

@@ -1,14 +1,13 @@
 #!/bin/bash
 # What the project promises about the binaries `make` builds: each one is
 # static, built with musl, and within its size budget (sizes/<arch>, the
-# architecture read from the binaries themselves: make ARCH=arm64 builds
-# build/arm64/, checked with TETHER_BUILD=build/arm64), and container-disk's
-# seccomp filter is for that architecture.  A glibc build fails here, unless
+# architecture read from the binaries themselves), and container-disk's
+# seccomp filter is for that architecture.  The builds of the other
+# architectures (make ARCH=arm64: build/arm64/) found in the default build
+# folder are checked too, as test_<arch>_...  A glibc build fails here, unless
 # the build was asked for one (make CC=gcc; the compiler stamp build/cc.id
 # says so), which is a skip that says why.
 . "$(dirname "$0")/../lib/common.sh"
-
-CC_ID=$TETHER_BUILD/cc.id
 
 # elf_arch BIN: Debian's name of BIN's architecture, from its ELF header.
 elf_arch() {
@@ -19,8 +18,14 @@ elf_arch() {
 	*) echo unknown ;;
 	esac
 }
-ARCH=$(elf_arch "$TETHER_BUILD/tether")
-SIZES=$TETHER_ROOT/sizes/$ARCH
+# use_build DIR: the tests below check the binaries in DIR.
+use_build() {
+	B=$1
+	CC_ID=$B/cc.id
+	ARCH=$(elf_arch "$B/tether")
+	SIZES=$TETHER_ROOT/sizes/$ARCH
+}
+use_build "$TETHER_BUILD"
 
 budget() {
 	awk -v b="$1" '$1 == b { print $2 }' "$SIZES"
@@ -48,7 +53,7 @@ glibc_asked() {
 }
 
 check_binary() {
-	local bin=$TETHER_BUILD/$1 max size
+	local bin=$B/$1 max size
 	max=$(budget "$1")
 	assertTrue "$bin exists" "[ -x '$bin' ]" || return
 	assertTrue "$1 is static" "static '$bin'"
@@ -65,11 +70,11 @@ check_binary() {
 }
 
 # Every role is of one architecture, one the project has budgets for.
-test_every_binary_is_of_one_known_arch() {
+check_every_binary_is_of_one_known_arch() {
 	local b
-	assertTrue "$TETHER_BUILD/tether is of a known architecture ($ARCH; sizes/ has $(ls "$TETHER_ROOT/sizes" | tr '\n' ' '))" "[ -r '$SIZES' ]"
+	assertTrue "$B/tether is of a known architecture ($ARCH; sizes/ has $(ls "$TETHER_ROOT/sizes" | tr '\n' ' '))" "[ -r '$SIZES' ]"
 	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
-		assertEquals "$b's architecture" "$ARCH" "$(elf_arch "$TETHER_BUILD/$b")"
+		assertEquals "$b's architecture" "$ARCH" "$(elf_arch "$B/$b")"
 	done
 }
 
@@ -78,8 +83,8 @@ test_every_binary_is_of_one_known_arch() {
 # each listed call by the number the binary's own musl uses for it: a
 # filter made with the build host's numbers or byte order would refuse
 # container-disk's calls (or allow others) on the target.
-test_seccomp_filter_is_for_the_binaries_arch() {
-	local hdr=$TETHER_BUILD/gen/sockets_filter.h audit triplet nrs= name nr missing=
+check_seccomp_filter_is_for_the_binaries_arch() {
+	local hdr=$B/gen/sockets_filter.h audit triplet nrs= name nr missing=
 	case $ARCH in
 	amd64) audit=0xc000003e triplet=x86_64-linux-musl ;;
 	arm64) audit=0xc00000b7 triplet=aarch64-linux-musl ;;
@@ -108,7 +113,7 @@ test_seccomp_filter_is_for_the_binaries_arch() {
 	assertEquals "calls of sockets/seccomp.list the $ARCH filter does not allow by their $ARCH number" "" "$missing"
 }
 
-test_every_binary_has_a_budget() {
+check_every_binary_has_a_budget() {
 	local b
 	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
 		assertNotNull "$b has a line in sizes/$ARCH" "$(budget "$b")"
@@ -117,15 +122,28 @@ test_every_binary_has_a_budget() {
 
 # One test per binary in sizes (shunit2 finds only literal test_ names in
 # the file, so these are handed to it through suite()).
-suite() {
-	local b
-	suite_addTest test_every_binary_is_of_one_known_arch
-	suite_addTest test_seccomp_filter_is_for_the_binaries_arch
-	suite_addTest test_every_binary_has_a_budget
-	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES"); do
-		eval "test_${b//-/_}() { check_binary $b; }"
-		suite_addTest "test_${b//-/_}"
+# add_tests DIR PREFIX: every test for the build in DIR, named PREFIX...
+add_tests() {
+	local b t dir=$1 prefix=$2
+	use_build "$dir"
+	for t in every_binary_is_of_one_known_arch seccomp_filter_is_for_the_binaries_arch \
+		every_binary_has_a_budget; do
+		eval "test_$prefix$t() { use_build '$dir'; check_$t; }"
+		suite_addTest "test_$prefix$t"
 	done
+	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES" 2>/dev/null); do
+		eval "test_$prefix${b//-/_}() { use_build '$dir'; check_binary $b; }"
+		suite_addTest "test_$prefix${b//-/_}"
+	done
+}
+suite() {
+	local a
+	add_tests "$TETHER_BUILD" ""
+	if [ "$(realpath "$TETHER_BUILD")" = "$(realpath "$TETHER_ROOT/build")" ]; then
+		for a in $(ls "$TETHER_ROOT/sizes"); do
+			[ -x "$TETHER_BUILD/$a/tether" ] && add_tests "$TETHER_BUILD/$a" "${a}_"
+		done
+	fi
 }
 
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -59,6 +59,8 @@ arches:
 test-arch: deps
 	$(MAKE) arches
 	tests/vm/run --arch
+# make bench reports each architecture's sizes (bench/bench_arch.sh).
+bench: arches
 .PHONY: arches test-arch
 
 HOSTCC ?= gcc

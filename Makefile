@@ -15,6 +15,54 @@ CC_ORIGIN := $(origin CC)
 ifeq ($(CC_ORIGIN),default)
 CC := musl-gcc
 endif
+
+# Other architectures: make ARCH=arm64 (or s390x, or amd64 from another
+# host) cross-builds every role static with musl into build/<arch>/, with
+# Debian's cross compiler and that architecture's musl (musl-dev:<arch>
+# through multiarch, its musl-gcc.specs), the kernel headers of the
+# target (linux-libc-dev-<arch>-cross) and seccomp filters generated for
+# the target (its AUDIT_ARCH and system-call numbers).  `make` alone
+# builds the host's, in build/.  Installing: tests/install-deps.sh arch.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+ARCH ?= $(HOST_ARCH)
+ARCH_GNU_amd64 := x86_64-linux-gnu
+ARCH_GNU_arm64 := aarch64-linux-gnu
+ARCH_GNU_s390x := s390x-linux-gnu
+ARCH_SECCOMP_amd64 := x86_64
+ARCH_SECCOMP_arm64 := aarch64
+ARCH_SECCOMP_s390x := s390x
+SECCOMP_ARCH := $(ARCH_SECCOMP_$(ARCH))
+KHDRS := /usr/include
+KASM = /usr/include/$(if $(MULTIARCH),$(MULTIARCH)/)asm
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(ARCH_GNU_$(ARCH)),)
+$(error ARCH=$(ARCH): not one of amd64, arm64, s390x)
+endif
+ARCH_GNU := $(ARCH_GNU_$(ARCH))
+ARCH_MUSL := $(subst -gnu,-musl,$(ARCH_GNU))
+ifeq ($(CC_ORIGIN),default)
+CC := $(ARCH_GNU)-gcc -specs /usr/lib/$(ARCH_MUSL)/musl-gcc.specs
+endif
+ifeq ($(origin AR),default)
+AR := $(ARCH_GNU)-ar
+endif
+BUILD ?= build/$(ARCH)
+KHDRS := /usr/$(ARCH_GNU)/include
+KASM := $(KHDRS)/asm
+endif
+# make arches: every other architecture's build (make test checks their
+# binaries and boots a smoke VM of each); make test-arch: the role suites
+# on each architecture's own kernel (tests/vm/run --arch).
+OTHER_ARCHES := $(filter-out $(HOST_ARCH),amd64 arm64 s390x)
+arches:
+	for a in $(OTHER_ARCHES); do $(MAKE) ARCH=$$a all || exit 1; done
+test-arch: deps
+	$(MAKE) arches
+	tests/vm/run --arch
+# make bench reports each architecture's sizes (bench/bench_arch.sh).
+bench: arches
+.PHONY: arches test-arch
+
 HOSTCC ?= gcc
 BUILD ?= build
 
@@ -66,8 +114,7 @@ ifneq ($(findstring musl,$(CC)),)
 KINC := $(BUILD)/kinc
 TCFLAGS += -isystem $(KINC)
 MULTIARCH := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
-KINC_LINKS := linux:/usr/include/linux asm-generic:/usr/include/asm-generic \
-	asm:/usr/include/$(if $(MULTIARCH),$(MULTIARCH)/)asm
+KINC_LINKS := linux:$(KHDRS)/linux asm-generic:$(KHDRS)/asm-generic asm:$(KASM)
 endif
 
 LIB_SRCS := $(filter-out lib/seccomp-gen.c,$(wildcard lib/*.c))
@@ -144,9 +191,9 @@ $(BUILD)/seccomp-gen: lib/seccomp-gen.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $< -lseccomp
 
-$(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen
+$(BUILD)/gen/%_filter.h: %/seccomp.list $(BUILD)/seccomp-gen $(CC_ID)
 	@mkdir -p $(dir $@)
-	$(BUILD)/seccomp-gen $(notdir $*) $(SECCOMP_ACTION_$(notdir $*)) < $< > $@.tmp
+	$(BUILD)/seccomp-gen $(notdir $*) $(SECCOMP_ACTION_$(notdir $*)) $(SECCOMP_ARCH) < $< > $@.tmp
 	mv $@.tmp $@
 
 # C unit tests: plain host binaries over the pure parts of lib/ and roles.
@@ -184,6 +231,7 @@ ASAN_MAKE = $(MAKE) BUILD=build/asan CC=gcc LDFLAGS="-fsanitize=address,undefine
 # Every suite twice: the static binaries, then the same under ASan/UBSan.
 test: deps
 	$(MAKE) all units
+	$(MAKE) arches
 	$(ASAN_MAKE) all
 	TETHER_ASAN_BUILD=build/asan tests/run
 

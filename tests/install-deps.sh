@@ -18,6 +18,11 @@
 #                                  compiler asked for (default musl-gcc).
 #                                  A plain `make` runs this and stops with
 #                                  that line
+#   tests/install-deps.sh arch     what make ARCH=arm64|s390x and tests/vm/arch
+#                                  need: dpkg's arm64 and s390x architectures,
+#                                  Debian's cross compilers, musl-dev and kernel
+#                                  headers of each, qemu-system-arm and -misc,
+#                                  mmdebstrap (the guests' userland)
 set -eu
 need=()
 update=
@@ -60,10 +65,37 @@ peers() {
 		update=1
 	fi
 }
+# Foreign architectures of dpkg: musl-dev:arm64 and the VMs' kernels and
+# userland (apt-get download, mmdebstrap) come through them.
+foreign() {
+	local a have
+	have=$(dpkg --print-foreign-architectures)
+	for a in "$@"; do
+		grep -qx "$a" <<<"$have" && continue
+		echo "adding dpkg's architecture $a"
+		dpkg --add-architecture "$a"
+		update=1
+	done
+}
+arch() {
+	build
+	foreign arm64 s390x
+	want aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+	want s390x-linux-gnu-gcc gcc-s390x-linux-gnu
+	want /usr/lib/aarch64-linux-musl/musl-gcc.specs musl-dev:arm64
+	want /usr/lib/s390x-linux-musl/musl-gcc.specs musl-dev:s390x
+	want /usr/aarch64-linux-gnu/include/linux/capability.h linux-libc-dev-arm64-cross
+	want /usr/s390x-linux-gnu/include/linux/capability.h linux-libc-dev-s390x-cross
+	want qemu-system-aarch64 qemu-system-arm
+	want qemu-system-s390x qemu-system-misc
+	want mmdebstrap mmdebstrap
+	want cpio cpio
+}
 everything() {
 	build
 	vm
 	peers
+	arch
 	want shunit2 shunit2
 	want file file
 	want readelf binutils
@@ -100,9 +132,9 @@ missing() {
 }
 case "${1:-all}" in
 missing) missing "${2:-}"; exit 0 ;;
-build|vm|peers) "$1" ;;
+build|vm|peers|arch) "$1" ;;
 all) everything ;;
-*) echo "usage: $0 [build|vm|peers|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|vm|peers|arch|missing [CC]|all]" >&2; exit 2 ;;
 esac
 [ ${#need[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && { [ -z "$update" ] || apt-get update -qq; exit 0; }
 echo "installing: ${need[*]} ${lean[*]}"

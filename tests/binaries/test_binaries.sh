@@ -1,13 +1,31 @@
 #!/bin/bash
 # What the project promises about the binaries `make` builds: each one is
-# static, built with musl, hardened, and within its size budget (the file
-# `sizes`).
-# A glibc build fails here, unless the build was asked for one (make CC=gcc;
-# the compiler stamp build/cc.id says so), which is a skip that says why.
+# static, built with musl, hardened (the host's build), and within its size
+# budget (sizes/<arch>, the architecture read from the binaries themselves),
+# and container-disk's seccomp filter is for that architecture.  The builds
+# of the other architectures (make ARCH=arm64: build/arm64/) found in the
+# default build folder are checked too, as test_<arch>_...  A glibc build
+# fails here, unless the build was asked for one (make CC=gcc; the compiler
+# stamp build/cc.id says so), which is a skip that says why.
 . "$(dirname "$0")/../lib/common.sh"
 
-SIZES=$TETHER_ROOT/sizes
-CC_ID=$TETHER_BUILD/cc.id
+# elf_arch BIN: Debian's name of BIN's architecture, from its ELF header.
+elf_arch() {
+	case $(readelf -hW "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p') in
+	*X86-64*) echo amd64 ;;
+	AArch64) echo arm64 ;;
+	*S/390*) echo s390x ;;
+	*) echo unknown ;;
+	esac
+}
+# use_build DIR: the tests below check the binaries in DIR.
+use_build() {
+	B=$1
+	CC_ID=$B/cc.id
+	ARCH=$(elf_arch "$B/tether")
+	SIZES=$TETHER_ROOT/sizes/$ARCH
+}
+use_build "$TETHER_BUILD"
 
 budget() {
 	awk -v b="$1" '$1 == b { print $2 }' "$SIZES"
@@ -35,7 +53,7 @@ glibc_asked() {
 }
 
 check_binary() {
-	local bin=$TETHER_BUILD/$1 max size
+	local bin=$B/$1 max size
 	max=$(budget "$1")
 	assertTrue "$bin exists" "[ -x '$bin' ]" || return
 	assertTrue "$1 is static" "static '$bin'"
@@ -48,13 +66,57 @@ check_binary() {
 		return
 	fi
 	size=$(stat -c %s "$bin")
-	assertTrue "$1 is $size bytes, over its budget of $max (sizes)" "[ $size -le $max ]"
+	assertTrue "$1 is $size bytes, over its budget of $max (sizes/$ARCH)" "[ $size -le $max ]"
 }
 
-test_every_binary_has_a_budget() {
+# Every role is of one architecture, one the project has budgets for.
+check_every_binary_is_of_one_known_arch() {
+	local b
+	assertTrue "$B/tether is of a known architecture ($ARCH; sizes/ has $(ls "$TETHER_ROOT/sizes" | tr '\n' ' '))" "[ -r '$SIZES' ]"
+	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
+		assertEquals "$b's architecture" "$ARCH" "$(elf_arch "$B/$b")"
+	done
+}
+
+# container-disk's filter (build/<arch>/gen/sockets_filter.h, made by
+# lib/seccomp-gen) checks that architecture's AUDIT_ARCH first, and allows
+# each listed call by the number the binary's own musl uses for it: a
+# filter made with the build host's numbers or byte order would refuse
+# container-disk's calls (or allow others) on the target.
+check_seccomp_filter_is_for_the_binaries_arch() {
+	local hdr=$B/gen/sockets_filter.h audit triplet nrs= name nr missing=
+	case $ARCH in
+	amd64) audit=0xc000003e triplet=x86_64-linux-musl ;;
+	arm64) audit=0xc00000b7 triplet=aarch64-linux-musl ;;
+	s390x) audit=0x80000016 triplet=s390x-linux-musl ;;
+	*) fail "no AUDIT_ARCH known for $ARCH"; return ;;
+	esac
+	assertTrue "$hdr exists" "[ -r '$hdr' ]" || return
+	# Instruction 2 compares the loaded arch: { 0x0015, jt, jf, K }.
+	assertEquals "the filter's AUDIT_ARCH" "$audit" \
+		"$(awk -F', *' '/^\t\{/ { n++ } n == 2 { sub(/ *\},?/, "", $4); print $4; exit }' "$hdr")"
+	local sys=/usr/include/$triplet/bits/syscall.h
+	if [ ! -r "$sys" ]; then
+		skip_test "$sys is missing (musl-dev for $ARCH: tests/install-deps.sh arch)"
+		return
+	fi
+	# The compared numbers: K of every jeq (0x0015), as decimals.
+	for nr in $(awk -F', *' '$1 ~ /0x0015/ { sub(/ *\},?/, "", $4); print $4 }' "$hdr"); do
+		nrs+=" $((nr))"
+	done
+	nrs+=" "
+	for name in $(sed 's/#.*//' "$TETHER_ROOT/sockets/seccomp.list"); do
+		nr=$(awk -v n="__NR_$name" '$1 == "#define" && $2 == n { print $3 }' "$sys")
+		[ -n "$nr" ] || continue # not a call of this architecture
+		[[ "$nrs" == *" $nr "* ]] || missing+=" $name($nr)"
+	done
+	assertEquals "calls of sockets/seccomp.list the $ARCH filter does not allow by their $ARCH number" "" "$missing"
+}
+
+check_every_binary_has_a_budget() {
 	local b
 	for b in $(sed -n 's/^BINS += //p' "$TETHER_ROOT"/*/build.mk); do
-		assertNotNull "$b has a line in sizes" "$(budget "$b")"
+		assertNotNull "$b has a line in sizes/$ARCH" "$(budget "$b")"
 	done
 }
 
@@ -89,14 +151,29 @@ test_every_role_is_hardened() {
 
 # One test per binary in sizes (shunit2 finds only literal test_ names in
 # the file, so these are handed to it through suite()).
-suite() {
-	local b
-	suite_addTest test_every_binary_has_a_budget
-	suite_addTest test_every_role_is_hardened
-	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES"); do
-		eval "test_${b//-/_}() { check_binary $b; }"
-		suite_addTest "test_${b//-/_}"
+# add_tests DIR PREFIX: every test for the build in DIR, named PREFIX...
+add_tests() {
+	local b t dir=$1 prefix=$2
+	use_build "$dir"
+	for t in every_binary_is_of_one_known_arch seccomp_filter_is_for_the_binaries_arch \
+		every_binary_has_a_budget; do
+		eval "test_$prefix$t() { use_build '$dir'; check_$t; }"
+		suite_addTest "test_$prefix$t"
 	done
+	for b in $(awk '!/^#/ && NF { print $1 }' "$SIZES" 2>/dev/null); do
+		eval "test_$prefix${b//-/_}() { use_build '$dir'; check_binary $b; }"
+		suite_addTest "test_$prefix${b//-/_}"
+	done
+}
+suite() {
+	local a
+	add_tests "$TETHER_BUILD" ""
+	suite_addTest test_every_role_is_hardened
+	if [ "$(realpath "$TETHER_BUILD")" = "$(realpath "$TETHER_ROOT/build")" ]; then
+		for a in $(ls "$TETHER_ROOT/sizes"); do
+			[ -x "$TETHER_BUILD/$a/tether" ] && add_tests "$TETHER_BUILD/$a" "${a}_"
+		done
+	fi
 }
 
 . "$TETHER_ROOT/tests/lib/run.sh"

@@ -14,7 +14,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ARG1 offsetof(struct seccomp_data, args[1])	/* low half: x86_64 */
+/* The architecture this helper is built for: the filter acts on its calls
+ * only (any other is let through, as before). */
+#if defined(__x86_64__)
+#define THIS_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__s390x__)
+#define THIS_ARCH AUDIT_ARCH_S390X
+#else
+#error "setns_nopidfd: no AUDIT_ARCH for this architecture"
+#endif
+/* nstype's 32 bits are the low half of the 64-bit args[1]: its first word
+ * on a little-endian machine, its second on a big-endian one (s390x). */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG1 (offsetof(struct seccomp_data, args[1]) + 4)
+#else
+#define ARG1 offsetof(struct seccomp_data, args[1])
+#endif
 /* The i-th of the nine allowed values: on a match, on to ALLOW. */
 #define ONE(i, flag) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (flag), 9 - (i), 0)
 
@@ -22,7 +39,7 @@ int main(int argc, char **argv)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 13),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_ARCH, 0, 13),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0, 11),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG1),

@@ -282,7 +282,7 @@ test_real_daemons_for_a_parent_that_dies() {
 	# PID 1 reaps until nothing is left (a bash would end with its job).
 	real_stack python3 -c "$INIT" \
 		bash -c 'cp /etc/libvirt-init/virtqemud.conf /run/libvirt/; "$@" & wait $!' parent \
-		"$SUP" --for-parent || return
+		"$SUP" --for-parent || return 0 # skipped (shunit2 fails a test that returns non-zero)
 	real_run "${REAL_OPTS[@]}"
 	wait_log "$T/log" 'virtqemud is ready' 30 || fail "libvirtd never became ready: $(tail -3 "$T/log")"
 	local parent qemud logd sup
@@ -334,7 +334,7 @@ stand_in_ends() {
 }
 
 test_stand_in_launcher_sends_shutdown_and_exits() {
-	stand_in || return
+	stand_in || return 0 # skipped, or failed already
 	stand_in_ends USR1
 	assertEquals "the monitor's exit code: the launcher's" 0 "$RC"
 	assertTrue "the event went out" "grep -q 'sending SHUTDOWN' '$T/log'"
@@ -345,7 +345,7 @@ test_stand_in_launcher_sends_shutdown_and_exits() {
 }
 
 test_stand_in_launcher_dies() {
-	stand_in || return
+	stand_in || return 0 # skipped, or failed already
 	stand_in_ends USR2
 	assertEquals "the monitor's exit code for a killed launcher" 255 "$RC"
 	assertTrue "noticed" "grep -q 'the parent (pid [0-9]*) has exited' '$T/log'"

@@ -92,8 +92,12 @@ ph_listening() {
 
 # ph_wait [SECONDS]: waits (bounded) for the container to end; PH_RC is the
 # placeholder's exit code (unshare passes it on), PH_MS how long it took.
+# PH_MS counts from PH_T0 when the caller set it just before what ends
+# the placeholder (a lower bound on the time must include the fork of
+# `date`, 300 ms in an emulated s390x guest), else from now.
 ph_wait() {
-	local t0=$(date +%s%N) w d=$(slow "${1:-10}")
+	local t0=${PH_T0:-$(date +%s%N)} w d=$(slow "${1:-10}")
+	PH_T0=
 	{ sleep "$d" && kill -KILL "$PH"; } 2>/dev/null &
 	w=$!
 	wait "$U"

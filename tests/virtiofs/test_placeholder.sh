@@ -225,6 +225,7 @@ test_term_forwarded_then_grace_then_kill() {
 	ph_listening 5
 	local c=$(orphan sh -c 'trap "" TERM; while :; do sleep 1; done')
 	register $c >/dev/null
+	PH_T0=$(date +%s%N)
 	kill -TERM $PH
 	ph_wait 5
 	assertEquals "KILLed after the grace" 137 $PH_RC

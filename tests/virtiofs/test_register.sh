@@ -156,6 +156,7 @@ test_channel_grace_then_kill() {
 	local v=$(orphan "$SIGREC" "$T/rec" USR1)
 	wait_for_line "$T/rec" ready 5
 	register --channel $v >/dev/null
+	PH_T0=$(date +%s%N)
 	kill -TERM $PH
 	ph_wait 5
 	assertEquals "KILLed through the channel after the grace" 137 $PH_RC

@@ -6,7 +6,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/virtiofs/lib.sh"
 
-VFS_SOCK=/var/run/kubevirt/virtiofs-containers/vol.sock
+# KubeVirt names both sockets after the volume: the placeholder's
+# (start_container's $T/run/ph.sock) and virtiofsd's; the dispatcher
+# checks that they match (a hard link to another container's socket
+# would not).
+VFS_SOCK=/var/run/kubevirt/virtiofs-containers/ph.sock
 
 suite_setUp() {
 	chmod 755 "$T"

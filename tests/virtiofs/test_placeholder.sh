@@ -304,9 +304,9 @@ test_a_socket_name_too_long_is_a_usage_error() {
 # virtiofsd registered, it must not take a host process for virtiofsd
 # (the old code "forwarded" SIGTERM to a root child of the host's PID 1).
 test_a_proc_of_another_pid_namespace_is_not_believed() {
-	chmod 755 "$T"
+	chmod 755 "$T" && mkdir -m 777 "$T/run"
 	unshare --pid --fork --mount setpriv --reuid 107 --regid 107 --clear-groups \
-		--inh-caps=-all --bounding-set=-all -- "$TETHER" --placeholder --socket "$T/p.sock" -v \
+		--inh-caps=-all --bounding-set=-all -- "$TETHER" --placeholder --socket "$T/run/p.sock" -v \
 		--log-format text 2>"$T/ph.err" &
 	U=$!
 	ph_listening 5

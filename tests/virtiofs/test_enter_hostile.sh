@@ -199,8 +199,16 @@ test_a_frozen_container_does_not_hang_it() {
 	echo 1 >"$cg/cgroup.freeze"
 	assertTrue "frozen" "until_true 5 grep -qx 'frozen 1' '$cg/cgroup.events'"
 	local t0=$SECONDS rc
+	# The placeholder is frozen too: its reservation is not answered.
 	launch a --flavor rust 2>"$T/enter.err"; rc=$?
 	assertEquals "not ready ($(tail -1 "$T/enter.err"))" 3 $rc
+	assertContains "said why" "$(cat "$T/enter.err")" "does not answer within"
+	assertTrue "bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le $(slow 5) ]"
+	# Without a registration, the chain itself is cloned into the frozen
+	# cgroup: killed at its deadline.
+	t0=$SECONDS
+	launch a --flavor rust --no-register 2>"$T/enter.err"; rc=$?
+	assertEquals "--no-register: not ready ($(tail -1 "$T/enter.err"))" 3 $rc
 	assertContains "said why" "$(cat "$T/enter.err")" "cgroup frozen"
 	assertTrue "bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le $(slow 14) ]"
 	echo 0 >"$cg/cgroup.freeze"

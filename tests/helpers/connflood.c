@@ -1,6 +1,6 @@
 /* connflood PATH NPROC: NPROC processes connect to the Unix stream socket
- * PATH and close, in a loop, until this process is killed (its children
- * follow it: PR_SET_PDEATHSIG).  A container's users flooding a
+ * PATH and close, in a loop, until this process or its parent is killed
+ * (PR_SET_PDEATHSIG all the way down).  A container's users flooding a
  * placeholder (tests/virtiofs/test_enter_hostile.sh). */
 #include "fd.h"
 
@@ -20,6 +20,10 @@ int main(int argc, char **argv)
 	if (argc != 3 || parse_long(argv[2], 1, 1024, &n) || strlen(argv[1]) >= sizeof(sa.sun_path))
 		return 2;
 	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
+	/* It too follows its parent (the test's job): left running, it would
+	 * load the machine for every later suite. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+		return 1;
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 

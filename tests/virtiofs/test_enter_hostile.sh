@@ -19,6 +19,11 @@ suite_setUp() {
 
 suite_tearDown() {
 	local n d
+	# PID 1 first: its end ends the namespace (unshare's own end did
+	# not always reach it: containers were left running).
+	for n in "${!CT_PID[@]}"; do
+		kill -KILL "${CT_PID[$n]}" 2>/dev/null
+	done
 	for n in "${!CT_U[@]}"; do
 		kill -KILL "${CT_U[$n]}" 2>/dev/null
 		wait "${CT_U[$n]}" 2>/dev/null

@@ -81,7 +81,7 @@ enter=() base=()
 for i in $(seq "$N"); do
 	rm -f "$T/s1" "$T/s2"
 	t0=$(us)
-	"$ENTER" -q --pid "$PH" --lock-dir "$T/locks" -- "$T/stamp" "$T/s1" || echo "tether-enter failed" >&2
+	"$ENTER" -q --pid "$PH" -- "$T/stamp" "$T/s1" || echo "tether-enter failed" >&2
 	t1=$(us)
 	sh -c 'for c in $1; do echo $$ >/sys/fs/cgroup/$c/$2/cgroup.procs; done; exec nsenter -t "$3" -p -m -n -i -u -C "$4" "$5"' \
 		sh "$CTRLS" "$CG" "$PH" "$T/stamp" "$T/s2"
@@ -97,3 +97,22 @@ row "tether-enter: launch to the program's first instruction, v1+v2 cgroups and 
 kill -TERM "$PH"
 wait "$U"
 U=
+
+# 3. the same into a placeholder: every check, the reservation and the
+# registration (one placeholder per launch: it keeps one program)
+READY="listening on"
+into=()
+for i in $(seq "$N"); do
+	rm -f "$T/ph.sock"
+	container "$TETHER" --placeholder --socket "$T/ph.sock" -vv --log-format text || continue
+	t0=$(us)
+	"$ENTER" -q --pid "$PH" -- /bin/sleep 1000 || echo "tether-enter failed" >&2
+	t1=$(us)
+	into+=($((t1 - t0)))
+	kill -KILL "$PH"
+	wait "$U"
+	U=
+done
+p=$(printf '%s\n' "${into[@]}" | median | awk '{printf "%.2f", $1 / 1000}')
+row "tether-enter into a placeholder: start to exit 0, reservation and registration included (median of $N)" \
+	"$p" "sh + nsenter, as above (no checks, no registration)" "$b" ms

@@ -2,7 +2,7 @@ BINS += tether-enter
 tether-enter_SRCS := $(wildcard cgroup/*.c)
 TEST_HELPERS += $(BUILD)/helpers/fake_virtiofsd $(BUILD)/helpers/vfs_register \
 	$(BUILD)/helpers/backlog_fill $(BUILD)/helpers/setns_nopidfd \
-	$(BUILD)/helpers/fortify_trap
+	$(BUILD)/helpers/fortify_trap $(BUILD)/helpers/hostile_vfsd $(BUILD)/helpers/connflood
 
 # tether-enter runs as root on the host: it is built, with a copy of lib/
 # of its own, with the stack protector and buffer-size checks.  glibc has

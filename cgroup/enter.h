@@ -3,6 +3,7 @@
 #define TETHER_ENTER_H
 
 #include "cli.h"
+#include "vfsreg.h"
 
 #include <stdint.h>
 #include <sys/resource.h>
@@ -15,7 +16,7 @@ enum {
 	ENTER_TARGET = 3,		/* target not found or gone: not ready yet */
 	ENTER_CGROUP = 4,		/* joining the target's cgroups */
 	ENTER_NS = 5,		/* joining its namespaces */
-	ENTER_LOCK = 6,		/* the single-instance lock */
+	/* 6 was the host lock, gone: the placeholder keeps single-instance */
 	ENTER_STDIO = 7,		/* the container's stdout/stderr */
 	ENTER_EXEC = 8,		/* preparing or exec'ing the program */
 	ENTER_SYS = 9,		/* fork, pipes: the launcher itself */
@@ -36,11 +37,17 @@ enum flavor { FLAVOR_AUTO, FLAVOR_RUST, FLAVOR_C };
 #define PEER_TIMEOUT_S 2
 /* How long `virtiofsd --version` may run. */
 #define PROBE_TIMEOUT_MS 5000
+/* How long one run of the launch chain (the probe's, the program's) may
+ * take before it is killed: a container can freeze its own cgroup. */
+#define CHAIN_TIMEOUT_MS 10000
+/* Everything between the reservation and the registration: two chains,
+ * the registration's answer, and slack; it must fit in the reservation. */
+#define ENTER_STEPS_MS (2 * CHAIN_TIMEOUT_MS + PEER_TIMEOUT_S * 1000 + 2000)
+_Static_assert(ENTER_STEPS_MS < VFSREG_RESERVE_MS, "the reservation outlasts the launch");
 
 struct opts {
 	pid_t pid;
 	const char *target_socket;
-	const char *lock_dir;		/* on the host */
 	char *env[MAX_ENV + 1];
 	int nenv;
 	uint64_t caps;
@@ -51,6 +58,7 @@ struct opts {
 	int preset;			/* --virtiofsd, or the dispatcher's call */
 	int new_privs;			/* --allow-new-privs */
 	int no_register;
+	int dispatcher;			/* called as virtiofs-dispatcher */
 	const char *bin, *shared_dir, *socket_path;
 	long uid;
 	enum flavor flavor;
@@ -83,10 +91,8 @@ struct target {
 	uint64_t nsdev;
 	uint64_t userns;		/* ours (and the target's) */
 	int oom;
-	struct rlimit lim[RLIM_NLIMITS];
-	int in, out, err;		/* the program's stdio */
-	int lockdir, lockfd;
-	char lockname[40];
+	int out, err;			/* the program's stdout/stderr; -1: the
+					 * container's /dev/null (stdin always) */
 };
 
 extern const char *const ns_names[NNS];
@@ -96,11 +102,6 @@ enum { NS_CGROUP, NS_IPC, NS_MNT, NS_NET, NS_PID, NS_UTS };
 int opts_parse(struct opts *o, int argc, char **argv);
 int target_find(const struct opts *o, struct target *t);
 int target_stdio(const struct opts *o, struct target *t);
-/* 0 taken; LOCK_HELD another launch holds it (nothing to do: exit 0);
- * or ENTER_LOCK. */
-enum { LOCK_HELD = 100 };
-int lock_take(const struct opts *o, struct target *t);
-void lock_sweep(const struct opts *o, const struct target *t);
 int cg_resolve(struct target *t);
 int cg_move(const struct target *t, int skip_v2, char *msg, size_t len);
 int cg_verify(const struct target *t, char *msg, size_t len);
@@ -110,6 +111,10 @@ int program_argv(struct opts *o, const struct target *t);
 int launch(const struct opts *o, const struct target *t);
 int probe(const struct opts *o, const struct target *t, char *text, size_t len);
 int reg_find(const struct opts *o, struct target *t);
+/* 0 reserved (or no placeholder: nothing to reserve); RESERVE_HELD
+ * virtiofsd is registered already (nothing to do: exit 0); or an exit code. */
+enum { RESERVE_HELD = 100 };
+int reg_reserve(const struct target *t);
 int reg_register(const struct target *t, int pidfd, pid_t pid);
 
 #endif

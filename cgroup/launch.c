@@ -26,6 +26,7 @@
 #include "fd.h"
 #include "fdpass.h"
 #include "log.h"
+#include "loop.h"
 #include "pidfd.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,15 +141,20 @@ static void join_ns(const struct target *t, int mask)
 			fail(ENTER_NS, "setns %s namespace of pid %d: %m", ns_names[i], t->pid);
 }
 
+/* RLIMIT_CORE 0, soft and hard: no core dump of a root process, whatever
+ * signal reaches it (the program cannot raise it back without
+ * CAP_SYS_RESOURCE).  Its other limits are ours, not the target's: a
+ * process with the container's uid may set those of its init (prlimit).
+ * oom_score_adj is the target's (the container can only raise it). */
 static void set_limits(const struct target *t, int procfd)
 {
+	struct rlimit none = { 0, 0 };
 	char text[16];
 	struct buf b = BUF_INIT(text);
 	int fd;
 
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		if (setrlimit(r, &t->lim[r]) < 0)
-			fail(ENTER_EXEC, "setrlimit %d like the target's: %m", r);
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		fail(ENTER_EXEC, "setrlimit RLIMIT_CORE 0: %m");
 	buf_long(&b, t->oom);
 	fd = openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
@@ -164,16 +171,42 @@ static int high(int fd)
 	return n;
 }
 
-/* Exactly 0, 1, 2 and (when lock >= 0) the lock at 3 survive the exec. */
-static void set_fds(int in, int out, int err, int lock)
+/* The container's /dev/null, opened inside its root (we are chrooted):
+ * the null device or nothing (a FIFO or a file put there is refused, and
+ * O_NONBLOCK keeps a FIFO from blocking the open). */
+static int container_null(int flags)
 {
-	in = high(in), out = high(out), err = high(err);
-	if (lock >= 0)
-		lock = high(lock);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || (lock >= 0 && dup2(lock, 3) < 0))
+	struct stat st;
+	int fd = open("/dev/null", flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		fail(ENTER_STDIO, "/dev/null in the container: %m");
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != (dev_t)makedev(1, 3))
+		fail(ENTER_STDIO, "/dev/null in the container is not the null device: refused");
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		fail(ENTER_STDIO, "/dev/null in the container: %m");
+	return high(fd);
+}
+
+/* After this, the process holds 0-2 (stdin the container's /dev/null;
+ * out/err as given, -1 for its /dev/null), the records socket at 3 and
+ * exec_w at 4, close-on-exec, and nothing else: every host fd (our /proc,
+ * the target's /proc/PID, root, namespaces, cgroup directories, the
+ * placeholder's connection) is closed, not merely close-on-exec, so that
+ * not even the exec's path resolution can reach one. */
+static void set_fds(int out, int err)
+{
+	int in = container_null(O_RDONLY), last = 3;	/* the last fd kept */
+
+	out = out < 0 ? container_null(O_WRONLY) : high(out);
+	err = err < 0 ? container_null(O_WRONLY) : high(err);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		fail(ENTER_STDIO, "dup2 of the program's stdio: %m");
-	if (syscall(SYS_close_range, lock >= 0 ? 4 : 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
-	    fd_close_from(lock >= 0 ? 4 : 3) < 0 && errno != EBADF)
+	if ((status_fd = dup3(status_fd, 3, O_CLOEXEC)) < 0 ||
+	    (exec_w >= 0 && (exec_w = dup3(exec_w, ++last, O_CLOEXEC)) < 0))
+		fail(ENTER_EXEC, "dup3: %m");
+	if (syscall(SYS_close_range, last + 1, ~0U, 0) < 0 && fd_close_from(last + 1) < 0 &&
+	    errno != EBADF)
 		fail(ENTER_EXEC, "closing fds: %m");
 }
 
@@ -198,7 +231,7 @@ static void default_signals(void)
 
 /* What B and the probe share: the target's root, session, limits and
  * signal state; the capabilities asked for; no_new_privs. */
-static void confine(const struct opts *o, const struct target *t, int out, int err, int lock)
+static void confine(const struct opts *o, const struct target *t, int out, int err)
 {
 	uint64_t keep = o->caps_set ? o->caps : o->preset ? VIRTIOFSD_CAPS : ~0ULL;
 	int procfd;
@@ -212,14 +245,12 @@ static void confine(const struct opts *o, const struct target *t, int out, int e
 	 * has: a runtime need not have used pivot_root. */
 	if (fchdir(t->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		fail(ENTER_EXEC, "chroot to the target's root: %m");
-	/* fds first: a low RLIMIT_NOFILE of the target would refuse the
-	 * high fd numbers used while shuffling them. */
 	status_fd = high(status_fd);
 	procfd = high(t->procfd);
 	if (exec_w >= 0)
 		exec_w = high(exec_w);
-	set_fds(t->in, out, err, lock);
 	set_limits(t, procfd);
+	set_fds(out, err);
 	default_signals();
 	if (keep != ~0ULL && caps_limit(keep) < 0)
 		fail(ENTER_EXEC, "limiting capabilities: %m");
@@ -245,9 +276,10 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 	sigset_t none;
 	int me;
 
-	confine(o, t, t->out, t->err, t->lockfd);
+	confine(o, t, t->out, t->err);
 	if ((me = pidfd_open_pid(getpid())) < 0 || fd_send(status_fd, &r, sizeof(r), me) < 0)
 		fail(ENTER_SYS, "sending our pidfd: %m");
+	close(me);
 	/* Until tether-enter has read our pid: a program that exits at once
 	 * would leave it a pidfd that no longer tells. */
 	if (recv_ack(status_fd) < 0)
@@ -285,14 +317,14 @@ static void __attribute__((noreturn)) launch_c(const struct opts *o, const struc
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) probe_p(const struct opts *o, const struct target *t, int err)
+static void __attribute__((noreturn)) probe_p(const struct opts *o, const struct target *t)
 {
 	char *argv[] = { (char *)o->bin, "--version", 0 };
 	sigset_t none;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		fail(ENTER_SYS, "PR_SET_PDEATHSIG: %m");
-	confine(o, t, probe_out, err, -1);
+	confine(o, t, probe_out, -1);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, 0);
 	execve(o->bin, argv, o->env);
@@ -302,13 +334,13 @@ static void __attribute__((noreturn)) probe_p(const struct opts *o, const struct
 static void __attribute__((noreturn)) probe_c(const struct opts *o, const struct target *t)
 {
 	struct pollfd pf = { .events = POLLIN };
-	int st = 0, code = 0, err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int st = 0, code = 0;
 	pid_t pid;
 
-	if (err < 0 || unshare(CLONE_NEWPID) < 0 || (pid = fork()) < 0)
+	if (unshare(CLONE_NEWPID) < 0 || (pid = fork()) < 0)
 		fail(ENTER_SYS, "a PID namespace for %s --version: %m", o->bin);
 	if (pid == 0)
-		probe_p(o, t, err);
+		probe_p(o, t);
 	if ((pf.fd = pidfd_open_pid(pid)) < 0)
 		fail(ENTER_SYS, "pidfd of the probe: %m");
 	if (poll(&pf, 1, PROBE_TIMEOUT_MS) == 0) {
@@ -359,7 +391,7 @@ static pid_t clone_into(const struct target *t, int *into)
 static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct target *t)
 {
 	char msg[240];
-	int into = t->v2 >= 0;
+	int into = t->v2 >= 0, cfd;
 	pid_t pid;
 
 	if (cg_move(t, 1, msg, sizeof(msg)) < 0)
@@ -370,6 +402,10 @@ static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct
 		fail(into ? ENTER_CGROUP : ENTER_SYS, "%s: %m", into ? "clone3 into the target's cgroup" : "fork");
 	if (pid == 0)
 		stage_c(o, t);
+	/* C's pidfd, so that tether-enter can kill it if it overruns (a
+	 * frozen cgroup); C is our child, so its pid cannot be reused yet. */
+	if ((cfd = pidfd_open_pid(pid)) >= 0)
+		fd_send(status_fd, &(struct rec){ 'C', 0, 0, "" }, sizeof(struct rec), cfd);
 	/* C lives in the container's PID namespace: left unreaped, its
 	 * zombie would hold up that namespace's teardown (by seconds, behind
 	 * a slow host init) when the container ends. */
@@ -378,30 +414,78 @@ static void __attribute__((noreturn)) stage_a(const struct opts *o, const struct
 	_exit(0);
 }
 
-/* Starts A; *sock is our end of the chain's records. */
-static int chain_start(const struct opts *o, const struct target *t, int *sock, pid_t *a)
+/* One run of the chain, as tether-enter sees it: our end of the records,
+ * A (our child), and pidfds of C and B once they have sent them, so that
+ * a chain that overruns its deadline (a frozen cgroup) can be killed. */
+struct chain {
+	int sock;
+	pid_t a;
+	int c, b;		/* pidfds, or -1 */
+	long deadline;		/* clock_ms() */
+};
+
+/* Starts A. */
+static int chain_start(const struct opts *o, const struct target *t, struct chain *ch)
 {
 	int s[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0 || (*a = fork()) < 0) {
+	ch->c = ch->b = -1;
+	ch->deadline = clock_ms() + CHAIN_TIMEOUT_MS;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0 || (ch->a = fork()) < 0) {
 		log_error("starting the launcher: %m");
 		return ENTER_SYS;
 	}
-	if (*a == 0) {
+	if (ch->a == 0) {
 		close(s[0]);
 		status_fd = s[1];
 		stage_a(o, t);
 	}
 	close(s[1]);
-	*sock = s[0];
+	ch->sock = s[0];
 	return 0;
 }
 
-static void chain_end(int sock, pid_t a)
+/* Every process of an overrun chain is killed (B before its exec never
+ * runs the program: it waits for our acknowledgement first); A is waited
+ * for at most a second, as a frozen one dies only once thawed. */
+static void chain_end(struct chain *ch, int killed)
 {
-	close(sock);
-	while (waitpid(a, 0, 0) < 0 && errno == EINTR)
-		;
+	int apidfd = pidfd_open_pid(ch->a);
+	struct pollfd pf = { apidfd, POLLIN, 0 };
+
+	close(ch->sock);
+	if (killed) {
+		if (ch->b >= 0)
+			pidfd_signal(ch->b, SIGKILL);
+		if (ch->c >= 0)
+			pidfd_signal(ch->c, SIGKILL);
+		kill(ch->a, SIGKILL);
+	}
+	if (ch->c >= 0)
+		close(ch->c);
+	if (apidfd >= 0 && poll(&pf, 1, killed ? 1000 : CHAIN_TIMEOUT_MS) == 1)
+		while (waitpid(ch->a, 0, 0) < 0 && errno == EINTR)
+			;
+	else if (!killed)
+		log_warn("the launcher (pid %d) has not ended; left to the host's init", ch->a);
+	if (apidfd >= 0)
+		close(apidfd);
+}
+
+/* The next record within the chain's deadline: > 0 its size, 0 EOF, -1
+ * an error, -2 the deadline passed. */
+static ssize_t next_rec(struct chain *ch, struct rec *r, int *got)
+{
+	struct pollfd pf = { ch->sock, POLLIN, 0 };
+	long left = ch->deadline - clock_ms();
+	int n;
+
+	*got = -1;
+	while ((n = poll(&pf, 1, left > 0 ? left : 0)) < 0 && errno == EINTR)
+		left = ch->deadline - clock_ms();
+	if (n == 0)
+		return -2;
+	return n < 0 ? -1 : fd_recv(ch->sock, r, sizeof(*r), got);
 }
 
 /* Reads records until `want` ('S'), a failure, or EOF, which for the
@@ -409,25 +493,29 @@ static void chain_end(int sock, pid_t a)
  * chain holds the other end, close-on-exec, and none of it lives on.
  * B's pid is read from its pidfd while B waits for our acknowledgement,
  * before its exec: once the program has exited the pidfd no longer
- * tells it. */
-static int verdict(int fd, char want, int *pidfd, pid_t *pid, struct rec *out)
+ * tells it.  A chain that overruns CHAIN_TIMEOUT_MS is killed: exit 3. */
+static int verdict(struct chain *ch, char want, pid_t *pid, struct rec *out)
 {
 	struct rec r;
 	int got;
 	ssize_t n;
 
-	while ((n = fd_recv(fd, &r, sizeof(r), &got)) > 0) {
+	while ((n = next_rec(ch, &r, &got)) > 0) {
 		if ((size_t)n != sizeof(r)) {
 			if (got >= 0)
 				close(got);
 			continue;
 		}
-		if (r.kind == 'P' && got >= 0 && pidfd) {
-			if (*pidfd >= 0)
-				close(*pidfd);
-			*pidfd = got;
+		if (got >= 0 && r.kind == 'C' && ch->c < 0) {
+			ch->c = got;
+			continue;
+		}
+		if (got >= 0 && r.kind == 'P' && pid) {
+			if (ch->b >= 0)
+				close(ch->b);
+			ch->b = got;
 			*pid = pidfd_pid(got);
-			if (send(fd, "A", 1, MSG_NOSIGNAL) != 1)
+			if (send(ch->sock, "A", 1, MSG_NOSIGNAL) != 1)
 				log_warn("acknowledging the program's pidfd: %m");
 			continue;
 		}
@@ -443,9 +531,14 @@ static int verdict(int fd, char want, int *pidfd, pid_t *pid, struct rec *out)
 			return ENTER_OK;
 		}
 	}
+	if (n == -2) {
+		log_error("the launch did not finish within %d ms (is the container's cgroup frozen?): stopped, nothing runs",
+			  CHAIN_TIMEOUT_MS);
+		return -ENTER_TARGET;
+	}
 	if (n < 0)
 		log_error("reading the launch status: %m");
-	else if (!want && pidfd && *pidfd >= 0)
+	else if (!want && pid && ch->b >= 0)
 		return ENTER_OK;
 	else
 		log_error("the launcher died before the program was started");
@@ -454,22 +547,25 @@ static int verdict(int fd, char want, int *pidfd, pid_t *pid, struct rec *out)
 
 int launch(const struct opts *o, const struct target *t)
 {
+	struct chain ch;
 	struct rec r;
-	int sock, code, pidfd = -1;
-	pid_t a, pid = -1;
+	int code;
+	pid_t pid = -1;
 
-	if ((code = chain_start(o, t, &sock, &a)) != 0)
+	if ((code = chain_start(o, t, &ch)) != 0)
 		return code;
-	code = verdict(sock, 0, &pidfd, &pid, &r);
-	chain_end(sock, a);
+	code = verdict(&ch, 0, &pid, &r);
+	chain_end(&ch, code < 0);
+	if (code < 0)
+		return -code;
 	if (code != ENTER_OK)
 		return code;
 	log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
-	if ((code = reg_register(t, pidfd, pid)) == ENTER_OK)
+	if ((code = reg_register(t, ch.b, pid)) == ENTER_OK)
 		return code;
 	/* Not registered: it is not virtiofsd for the placeholder (which,
 	 * after BUSY, has its registered one). */
-	if (pidfd_signal(pidfd, SIGKILL) == 0)
+	if (pidfd_signal(ch.b, SIGKILL) == 0)
 		log_info("killed %s (pid %d)", o->argv[0], pid);
 	else if (errno == ESRCH)
 		log_info("%s had already exited", o->argv[0]);
@@ -480,22 +576,23 @@ int launch(const struct opts *o, const struct target *t)
  * len - 1 bytes of its output. */
 int probe(const struct opts *o, const struct target *t, char *text, size_t len)
 {
+	struct chain ch;
 	struct rec r;
-	int p[2], sock, code;
+	int p[2], code;
 	ssize_t n, got = 0;
-	pid_t a;
 
 	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
 		log_error("a pipe for %s --version: %m", o->bin);
 		return ENTER_SYS;
 	}
 	probe_out = p[1];
-	code = chain_start(o, t, &sock, &a);
+	code = chain_start(o, t, &ch);
 	probe_out = -1;
 	close(p[1]);
 	if (code == 0) {
-		code = verdict(sock, 'S', 0, 0, &r);
-		chain_end(sock, a);
+		code = verdict(&ch, 'S', 0, &r);
+		chain_end(&ch, code < 0);
+		code = code < 0 ? -code : code;
 	}
 	/* Whatever it wrote before it ended; never waiting for EOF, which a
 	 * copy of the pipe passed elsewhere could hold off for ever. */

@@ -22,8 +22,6 @@ static const char usage[] =
 "  -p, --pid PID            the target process (the container's init)\n"
 "  -t, --target-socket PATH the placeholder's socket: its listener is the\n"
 "                           target (with --pid too, it must be PID)\n"
-"      --lock-dir DIR       single-instance locks, on the host\n"
-"                           (default /run/tether-enter)\n"
 "  -e, --env KEY=VALUE      the program's environment (empty otherwise)\n"
 "      --caps LIST          capabilities kept (comma list, or none); default\n"
 "                           all, or virtiofsd's set with --virtiofsd\n"
@@ -43,7 +41,7 @@ static const char usage[] =
 "  -v, --verbose / -q, --quiet / --log-format json|text\n"
 "\n"
 "Exit codes: 0 started, already running, or dry run; 2 usage; 3 target not\n"
-"ready; 4 cgroup; 5 namespace; 6 lock; 7 stdio; 8 exec; 9 the launcher;\n"
+"ready (retry); 4 cgroup; 5 namespace; 7 stdio; 8 exec; 9 the launcher;\n"
 "10 refused: not a container init we may enter; 11 the placeholder did not\n"
 "accept the registration (the program was killed).\n";
 
@@ -67,8 +65,8 @@ static void dry_run(struct opts *o, const struct target *t)
 	for (int i = 0; i < NNS; i++)
 		if (t->nsfd[i] >= 0)
 			buf_printf(&b, "namespace %s\n", ns_names[i]);
-	buf_printf(&b, "lock %s/%s\noom_score_adj %d\nstdio %s\nregister %s\nno_new_privs %s\n",
-		   o->lock_dir, t->lockname, t->oom,
+	buf_printf(&b, "oom_score_adj %d\nstdio %s\nregister %s\nno_new_privs %s\n",
+		   t->oom,
 		   o->stdio == STDIO_CONTAINER ? "container" : o->stdio == STDIO_NULL ? "null" : "inherit",
 		   t->conn >= 0 ? "yes" : "no", o->new_privs ? "no" : "yes");
 	for (int i = 0; i < o->nenv; i++)
@@ -98,13 +96,14 @@ static int run(struct opts *o)
 		dry_run(o, &t);
 		return ENTER_OK;
 	}
-	if ((rc = lock_take(o, &t)) != 0)
-		return rc == LOCK_HELD ? ENTER_OK : rc;
-	lock_sweep(o, &t);
-	if (target_stdio(o, &t) < 0)
-		return ENTER_STDIO;
+	/* Before any of the container's code runs (the probe included): the
+	 * placeholder proves it is one and reserves the launch for us. */
+	if ((rc = reg_reserve(&t)) != 0)
+		return rc == RESERVE_HELD ? ENTER_OK : rc;
 	if ((rc = program_argv(o, &t)) != 0)
 		return rc;
+	if (target_stdio(o, &t) < 0)
+		return ENTER_STDIO;
 	return launch(o, &t);
 }
 

@@ -90,9 +90,9 @@ static int one(struct opts *o, int id, const char *arg)
 		return 0;
 	case O_TSOCK: return absolute(o, "--target-socket", o->target_socket = arg);
 	case O_LOCK:
-		return bad(o, "--lock-file is gone: the lock is on the host now, one file per container in --lock-dir DIR (default /run/tether-enter); refusing",
+	case O_LOCKDIR:
+		return bad(o, "--lock-file and --lock-dir are gone: the placeholder keeps one program per container itself (no host state); refusing",
 			   arg);
-	case O_LOCKDIR: return absolute(o, "--lock-dir", o->lock_dir = arg);
 	case O_SHARED: return absolute(o, "--shared-dir", o->shared_dir = arg);
 	case O_SOCKPATH:
 		/* virtiofsd binds it: it must fit in sun_path. */
@@ -193,10 +193,9 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	int id, r;
 
 	memset(o, 0, sizeof(*o));
-	o->lock_dir = "/run/tether-enter";
 	o->bin = 0;
 	o->uid = 107;
-	o->preset = dispatcher(argv[0]);
+	o->preset = o->dispatcher = dispatcher(argv[0]);
 	cli_start(&o->cli, &st, argc, argv);
 	while ((id = cli_next(&o->cli, &st, options)) > 0)
 		if ((r = one(o, id, st.arg)) != 0)

@@ -94,7 +94,10 @@ static int c_argv(struct opts *o, int *n)
 		log_error("the C virtiofsd cannot honour %s; refusing (--strict)", c_cannot);
 		return -1;
 	}
-	log_warn("the C virtiofsd cannot honour %s: started without them (files the guest creates keep the guest's uid; no migration)", c_cannot);
+	/* Once, and plainly: under the dispatcher's name nothing in the
+	 * caller's argv says it accepts this. */
+	log_warn("the C virtiofsd cannot honour %s: started without them: guest uids and gids are NOT squashed to %ld (files the guest creates keep the guest's ids on the volume); no migration%s",
+		 c_cannot, o->uid, o->dispatcher ? " (virtiofs-dispatcher does not imply --strict: give --strict to refuse)" : "");
 	if (add(o, n, arg("--socket-path=%s", o->socket_path)) < 0 ||
 	    add(o, n, "-o") < 0 || add(o, n, arg("source=%s", o->shared_dir)) < 0)
 		return -1;

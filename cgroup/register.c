@@ -1,11 +1,15 @@
-/* Registration with the placeholder (init/PLACEHOLDER.md): the program's
- * pidfd and a stop channel, over the placeholder's own socket.
+/* The placeholder (init/PLACEHOLDER.md), spoken to in its protocol
+ * (lib/vfsreg.h): a reservation before any of the container's code runs,
+ * then the program's pidfd and a stop channel, over one connection.
  *
  * With --target-socket the connection is the one the target was found
- * by.  With --pid, a target that listens on exactly one Unix stream
- * socket is taken for a placeholder: that socket's path (getsockname on a
- * copy taken with pidfd_getfd) is opened inside the target's root and
- * connected to only if its listener is the target itself. */
+ * by, and the name its listener bound must be the name given (a hard link
+ * of another placeholder's socket has that one's name).  With --pid, a
+ * target that listens on exactly one Unix stream socket is taken for a
+ * placeholder: that socket's path (getsockname on a copy taken with
+ * pidfd_getfd) is opened inside the target's root and connected to only
+ * if its listener is the target itself.  Either way the placeholder must
+ * then answer RESERVE as one. */
 #include "enter.h"
 #include "buf.h"
 #include "fd.h"
@@ -124,6 +128,16 @@ static int is_socket(int fd)
 	return -1;
 }
 
+/* 1 (logged) if the target has exited: what failed was its going, not a
+ * refusal (exit 3: not ready, retry). */
+static int gone(const struct target *t)
+{
+	if (pidfd_signal(t->pidfd, 0) == 0 || errno != ESRCH)
+		return 0;
+	log_error("target pid %d exited during the launch (is the placeholder ready?)", t->pid);
+	return 1;
+}
+
 /* The placeholder's socket, opened inside its root: a symlink in the
  * container cannot lead out of it, and the listener must be the target. */
 static int connect_listener(struct target *t, const char *path)
@@ -154,6 +168,8 @@ static int connect_listener(struct target *t, const char *path)
 	pid = peer < 0 ? -1 : pidfd_pid(peer);
 	if (peer >= 0)
 		close(peer);
+	if (pid != t->pid && gone(t))
+		return ENTER_TARGET;
 	if (pid != t->pid) {
 		log_error("target pid %d: %s in the container is another process's socket (pid %d): refused",
 			  t->pid, path, pid);
@@ -163,13 +179,123 @@ static int connect_listener(struct target *t, const char *path)
 	return 0;
 }
 
+/* The name (last component) the placeholder bound its socket to, as the
+ * kernel tells it of our connection. */
+static int bound_name(int conn, char *name, size_t len)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+	size_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	if (getpeername(conn, (struct sockaddr *)&sa, &salen) < 0)
+		return -1;
+	n = salen > offsetof(struct sockaddr_un, sun_path) ? salen - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (n == 0 || n >= sizeof(sa.sun_path) || n >= len)
+		return errno = EADDRNOTAVAIL, -1;
+	sa.sun_path[n] = '\0';
+	memcpy(name, path_base(sa.sun_path), strlen(path_base(sa.sun_path)) + 1);
+	return 0;
+}
+
+/* The placeholder's socket must carry the name the caller meant: the
+ * --target-socket's, or, called as virtiofs-dispatcher with --pid alone,
+ * KubeVirt's naming (placeholder and virtiofsd sockets are both
+ * <volume>.sock).  A hard link of another container's socket in the
+ * shared directory leads to a listener bound under another name. */
+static int same_name(const struct opts *o, const struct target *t)
+{
+	const char *want = o->target_socket ? o->target_socket : o->dispatcher ? o->socket_path : 0;
+	char name[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+
+	if (!want || t->conn < 0)
+		return 0;
+	if (bound_name(t->conn, name, sizeof(name)) < 0) {
+		log_error("target pid %d: the name of its socket: %m", t->pid);
+		return gone(t) ? ENTER_TARGET : ENTER_REFUSED;
+	}
+	if (strcmp(name, path_base(want))) {
+		log_error("target pid %d listens on a socket named %s, not %s (a link to another container's socket?): refused",
+			  t->pid, name, path_base(want));
+		return ENTER_REFUSED;
+	}
+	return 0;
+}
+
 int reg_find(const struct opts *o, struct target *t)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	int rc;
 
-	if (t->conn >= 0 || o->no_register || listener_path(t, path, sizeof(path)) < 0)
+	if (t->conn < 0 && !o->no_register && listener_path(t, path, sizeof(path)) == 0 &&
+	    (rc = connect_listener(t, path)) != 0)
+		return rc;
+	if (t->conn < 0 && o->dispatcher) {
+		log_error("target pid %d has no placeholder's socket: virtiofs-dispatcher launches only into a placeholder (not ready yet?)",
+			  t->pid);
+		return ENTER_TARGET;
+	}
+	return same_name(o, t);
+}
+
+/* One answer line from the placeholder, within PEER_TIMEOUT_S; -1 with
+ * errno when there is none. */
+static int ask(int conn, const char *msg, const int *fds, int n, struct vfsreg_answer *a)
+{
+	char answer[VFSREG_MAX];
+	struct timeval tv = { PEER_TIMEOUT_S, 0 };
+	ssize_t len;
+
+	if (setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    fd_send_fds(conn, msg, strlen(msg), fds, n) != (ssize_t)strlen(msg))
+		return -1;
+	if ((len = recv(conn, answer, sizeof(answer), 0)) <= 0)
+		return errno = len == 0 ? ECONNRESET : errno, -1;
+	vfsreg_parse(answer, len, a);
+	return 0;
+}
+
+int reg_reserve(const struct target *t)
+{
+	struct vfsreg_answer a;
+
+	if (t->conn < 0) {
+		log_info("target pid %d: no placeholder, so no single-instance check: the program is started",
+			 t->pid);
 		return 0;
-	return connect_listener(t, path);
+	}
+	if (ask(t->conn, VFSREG_RESERVE, 0, 0, &a) < 0) {
+		if (gone(t))
+			return ENTER_TARGET;
+		if (errno == EAGAIN) {
+			log_error("target pid %d does not answer within %d s (a stopped placeholder, or none): not ready, nothing was run",
+				  t->pid, PEER_TIMEOUT_S);
+			return ENTER_TARGET;
+		}
+		log_error("target pid %d does not answer as a placeholder (reserving: %m): refused, nothing was run",
+			  t->pid);
+		return ENTER_REFUSED;
+	}
+	switch (a.kind) {
+	case VFSREG_OK:
+		log_debug("target pid %d: reserved for this launch", t->pid);
+		return 0;
+	case VFSREG_BUSY:
+		if (a.pid > 0) {
+			log_info("already running: the placeholder of pid %d has virtiofsd (pid %ld there) registered; nothing to do",
+				 t->pid, a.pid);
+			return RESERVE_HELD;
+		}
+		log_error("target pid %d: another launch into it is under way (not ready: retry)", t->pid);
+		return ENTER_TARGET;
+	case VFSREG_ERR:
+		log_error("target pid %d: the placeholder refused the reservation: %s", t->pid, a.why);
+		return strcmp(a.why, "stopping") ? ENTER_REFUSED : ENTER_TARGET;
+	default:
+		log_error("target pid %d does not answer as a placeholder ('%s'): refused, nothing was run",
+			  t->pid, a.why);
+		return ENTER_REFUSED;
+	}
 }
 
 /* stop_r: a byte written to its pipe sends SIGTERM to pid, with the
@@ -198,33 +324,25 @@ static int stop_channel(int p[2], pid_t pid, int pidfd)
  * it has exited). */
 int reg_register(const struct target *t, int pidfd, pid_t pid)
 {
-	char answer[64];
-	struct timeval tv = { PEER_TIMEOUT_S, 0 };
-	int p[2] = { -1, -1 }, fds[3];
-	ssize_t n = -1;
+	struct vfsreg_answer a;
+	int p[2] = { -1, -1 }, fds[VFSREG_NFDS], rc = -1;
 
 	if (t->conn < 0)
 		return ENTER_OK;
 	if (pid > 0 && stop_channel(p, pid, pidfd) == 0) {
-		fds[0] = pidfd, fds[1] = p[0], fds[2] = p[1];
-		if (setsockopt(t->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
-		    fd_send_fds(t->conn, "REGISTER\n", 9, fds, 3) == 9)
-			n = recv(t->conn, answer, sizeof(answer) - 1, 0);
+		fds[VFSREG_PIDFD] = pidfd, fds[VFSREG_STOP_R] = p[0], fds[VFSREG_STOP_W] = p[1];
+		rc = ask(t->conn, VFSREG_REGISTER, fds, VFSREG_NFDS, &a);
 		close(p[0]);
 		close(p[1]);
 	}
-	if (n <= 0) {
-		if (n == 0)
-			errno = ECONNRESET;
+	if (rc < 0) {
 		log_error("registering pid %d with the placeholder: %m", pid);
+		return gone(t) ? ENTER_TARGET : ENTER_REGISTER;
+	}
+	if (a.kind != VFSREG_OK || a.pid <= 0) {
+		log_error("the placeholder refused pid %d: '%s%s'", pid, a.kind == VFSREG_ERR ? "ERR " : "", a.why);
 		return ENTER_REGISTER;
 	}
-	answer[n] = '\0';
-	answer[strcspn(answer, "\n")] = '\0';
-	if (strncmp(answer, "OK ", 3)) {
-		log_error("the placeholder refused pid %d: '%s'", pid, answer);
-		return ENTER_REGISTER;
-	}
-	log_info("registered with the placeholder: %s", answer);
+	log_info("registered with the placeholder: %s", a.why);
 	return ENTER_OK;
 }

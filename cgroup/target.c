@@ -197,42 +197,12 @@ static int read_inner(struct target *t, int piddir, struct facts *f)
 	return 0;
 }
 
-static int limit_value(const char *s, rlim_t *v)
-{
-	unsigned long long n = 0;
-
-	if (!strncmp(s, "unlimited", 9))
-		return *v = RLIM_INFINITY, 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	while (*s >= '0' && *s <= '9')
-		n = n * 10 + (*s++ - '0');
-	*v = n;
-	return 0;
-}
-
-/* prlimit on a process of another uid needs CAP_SYS_RESOURCE; without it,
- * /proc/PID/limits has the same numbers, one line per limit in RLIMIT
- * order, soft at column 26 and hard at 47. */
-static int limits_text(struct target *t, int piddir)
-{
-	static char text[4096];
-	char *l = text;
-
-	if (read_small(piddir, "limits", text, sizeof(text)) < 0)
-		return -1;
-	for (int r = -1; r < RLIM_NLIMITS; r++) {
-		char *nl = strchr(l, '\n');
-
-		if (!nl || (r >= 0 && (nl - l < 50 || limit_value(l + 26, &t->lim[r].rlim_cur) ||
-				       limit_value(l + 47, &t->lim[r].rlim_max))))
-			return errno = EINVAL, -1;
-		l = nl + 1;
-	}
-	return 0;
-}
-
-static int read_limits(struct target *t, int piddir)
+/* Its oom_score_adj: the container's users can only raise it (lowering
+ * needs CAP_SYS_RESOURCE), so at worst it makes the program the first
+ * to go in an OOM of their own container.  Its rlimits are not taken: a
+ * process with its uid may set them (prlimit), so the program keeps ours
+ * (launch.c). */
+static int read_oom(struct target *t, int piddir)
 {
 	char text[32];
 	long v;
@@ -247,14 +217,6 @@ static int read_limits(struct target *t, int piddir)
 		return -1;
 	}
 	t->oom = v;
-	for (int r = 0; r < RLIM_NLIMITS; r++) {
-		if (prlimit(t->pid, r, 0, &t->lim[r]) == 0)
-			continue;
-		if (errno == EPERM && limits_text(t, piddir) == 0)
-			return 0;
-		log_error("target pid %d: its rlimits: %m", t->pid);
-		return -1;
-	}
 	return 0;
 }
 
@@ -279,7 +241,7 @@ static int target_read(struct target *t, struct facts *f)
 	else if (read_small(piddir, "cgroup", t->cg, sizeof(t->cg)) < 0)
 		log_error("target pid %d: cgroup: %m", t->pid);
 	else
-		ok = read_limits(t, piddir) == 0;
+		ok = read_oom(t, piddir) == 0;
 	if (pidfd_signal(t->pidfd, 0) < 0) {
 		log_error("target pid %d exited while being read: %m", t->pid);
 		return ENTER_TARGET;
@@ -310,7 +272,7 @@ int target_find(const struct opts *o, struct target *t)
 	struct facts f = { .foreign = -1 };
 	int rc;
 
-	t->conn = t->piddir = t->rootfd = t->lockfd = t->lockdir = -1;
+	t->conn = t->piddir = t->rootfd = -1;
 	for (int i = 0; i < NNS; i++)
 		t->nsfd[i] = -1;
 	if ((t->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -322,12 +284,6 @@ int target_find(const struct opts *o, struct target *t)
 		rc = target_read(t, &f);
 	if (rc == 0)
 		rc = judge(t, &f);
-	if (rc == 0) {
-		struct buf b = BUF_INIT(t->lockname);
-
-		buf_printf(&b, "pidns-%llu.lock", (unsigned long long)t->nsino[NS_PID]);
-		buf_cstr(&b);
-	}
 	return rc;
 }
 
@@ -345,18 +301,16 @@ static int stdio_fd(const struct target *t, int which)
 	return openat(t->piddir, buf_cstr(&b), O_WRONLY | O_APPEND | O_CLOEXEC);
 }
 
+/* stdout/stderr: the container's own (its init's), or ours (--stdio
+ * inherit: the caller's fds, by the caller's choice), or -1: the
+ * container's /dev/null, opened in it (launch.c).  Never a file of the
+ * host's that tether-enter opens itself. */
 int target_stdio(const struct opts *o, struct target *t)
 {
-	t->in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (t->in < 0) {
-		log_error("open /dev/null: %m");
-		return -1;
-	}
 	switch (o->stdio) {
 	case STDIO_NULL:
-		t->out = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		t->err = t->out < 0 ? -1 : fcntl(t->out, F_DUPFD_CLOEXEC, 0);
-		break;
+		t->out = t->err = -1;
+		return 0;
 	case STDIO_INHERIT:
 		t->out = fcntl(1, F_DUPFD_CLOEXEC, 3);
 		t->err = fcntl(2, F_DUPFD_CLOEXEC, 3);

@@ -91,6 +91,11 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_SOCKET:
 		if (*arg != '/')
 			return bad(c, "--socket takes an absolute path, not", arg);
+		/* Any path length works (bound from its directory), but the
+		 * name itself must fit in a socket address. */
+		if (strlen(path_base(arg)) >= 108)
+			return bad(c, "--socket: the socket's name (after the last /) must be shorter than 108 bytes; refusing",
+				   path_base(arg));
 		c->socket = arg;
 		break;
 	case O_LICENSE: c->action = ACT_LICENSE; break;

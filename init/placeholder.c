@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "sig.h"
 #include "sock.h"
+#include "vfsreg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Root connections held open at once; more are accepted and closed at once
@@ -33,11 +35,16 @@
 /* After an accept failure that leaves the connection queued (no memory, no
  * fd to spare) the listener rests this long instead of spinning on it. */
 #define REST_MS 1000
+/* Connections accepted per wake-up: then the loop serves the rest (the
+ * signalfd, held connections) before it accepts more, so a connect flood
+ * by the container's users can delay neither a stop nor a registration. */
+#define ACCEPT_BUDGET 64
 
 struct conn {
 	struct watch w;		/* first: the loop hands on_conn &w */
 	long since;		/* accepted at, monotonic ms */
 	pid_t peer;		/* SO_PEERCRED pid: 0 outside our PID namespace */
+	int reserved;		/* holds the reservation (RESERVE answered OK 0) */
 };
 
 struct ph {
@@ -45,6 +52,7 @@ struct ph {
 	struct loop loop;
 	struct watch sigw, lsn, vfsw, timer;	/* vfsw.fd: registered pidfd or -1 */
 	struct conn conns[MAX_CONNS];		/* fd -1: free slot */
+	struct conn *reserver;			/* the launch under way, or 0 */
 	struct grace grace;
 	struct stat bound;	/* the socket file we made */
 	long rest_until;	/* the listener rests until then; 0: it does not */
@@ -111,7 +119,7 @@ static int send_vfs(int sig, void *ctx)
 	if (rc < 0 && errno != ESRCH) {
 		log_error("sending %s to virtiofsd (pid %d): %m; exiting instead",
 			  sig_name(sig, name), p->vfs);
-		loop_exit(&p->loop, 128 + sig);
+		loop_exit(&p->loop, 128 + (sig == SIGTERM && p->stopping ? p->stopping : sig));
 	}
 	return rc;
 }
@@ -120,6 +128,20 @@ struct scan {
 	pid_t self;
 	pid_t found;
 };
+
+/* 1 if /proc is our PID namespace's: what it lists are our processes.  A
+ * container may have the host's (or another's) mounted there. */
+static int proc_is_ours(pid_t self)
+{
+	char link[24];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return !parse_long(link, 1, 1 << 30, &pid) && pid == self;
+}
 
 static int root_child(const char *name, void *ctx)
 {
@@ -144,14 +166,18 @@ static void stop(struct ph *p, int sig)
 	if (p->stopping)
 		return;
 	p->stopping = sig;
-	if (!p->vfs && dir_each("/proc", root_child, &s) == 0)
+	if (!p->vfs && !proc_is_ours(p->self))
+		log_warn("stopping: /proc is not this PID namespace's: no unregistered child is looked for there");
+	else if (!p->vfs && dir_each("/proc", root_child, &s) == 0)
 		p->vfs = s.found;
 	if (!p->vfs) {
 		log_info("stopping: no virtiofsd yet, exiting");
 		return loop_exit(&p->loop, 0);
 	}
-	log_info("stopping: forwarding the signal to virtiofsd (pid %d)", p->vfs);
-	if (send_vfs(sig, p) == 0 || errno == ESRCH)
+	log_info("stopping: forwarding SIGTERM to virtiofsd (pid %d)", p->vfs);
+	/* Whatever stop signal came (a container user may send SIGQUIT),
+	 * virtiofsd, a root process, gets SIGTERM: never a core dump. */
+	if (send_vfs(SIGTERM, p) == 0 || errno == ESRCH)
 		grace_start(&p->grace, p->cfg->grace_ms);
 }
 
@@ -192,20 +218,34 @@ static void on_vfs_gone(struct watch *w, uint32_t events)
 	finish(p, p->vfs, 1);
 }
 
-/* The one timer: the earliest idle deadline, or the end of a rest. */
+/* When a held connection is closed: IDLE_MS after it was accepted, or
+ * VFSREG_RESERVE_MS after it reserved. */
+static long deadline(const struct conn *c)
+{
+	return c->since + (c->reserved ? VFSREG_RESERVE_MS : IDLE_MS);
+}
+
+/* The one timer: the earliest deadline of a held connection, or the end
+ * of a rest. */
 static void rearm(struct ph *p)
 {
 	long next = p->rest_until, now = clock_ms();
 
 	for (int i = 0; i < MAX_CONNS; i++)
-		if (p->conns[i].w.fd >= 0 && (!next || p->conns[i].since + IDLE_MS < next))
-			next = p->conns[i].since + IDLE_MS;
+		if (p->conns[i].w.fd >= 0 && (!next || deadline(&p->conns[i]) < next))
+			next = deadline(&p->conns[i]);
 	if (timer_arm(p->timer.fd, !next ? 0 : next > now ? next - now : 1) < 0)
 		log_warn("timerfd_settime: %m");
 }
 
 static void drop(struct ph *p, struct conn *c)
 {
+	if (p->reserver == c) {
+		p->reserver = 0;
+		if (p->vfsw.fd < 0)
+			log_info("the reservation ended with no registration");
+	}
+	c->reserved = 0;
 	loop_close(&p->loop, &c->w);
 }
 
@@ -217,8 +257,9 @@ static void on_timer(struct watch *w, uint32_t events)
 	(void)events;
 	timer_ack(w->fd);
 	for (int i = 0; i < MAX_CONNS; i++)
-		if (p->conns[i].w.fd >= 0 && now - p->conns[i].since >= IDLE_MS) {
-			log_info("closing a connection idle for %d ms", IDLE_MS);
+		if (p->conns[i].w.fd >= 0 && now >= deadline(&p->conns[i])) {
+			log_info("closing a connection %s for %d ms", p->conns[i].reserved ?
+				 "reserved" : "idle", p->conns[i].reserved ? VFSREG_RESERVE_MS : IDLE_MS);
 			drop(p, &p->conns[i]);
 		}
 	if (p->rest_until && now >= p->rest_until) {
@@ -231,17 +272,23 @@ static void on_timer(struct watch *w, uint32_t events)
 	rearm(p);
 }
 
-static void __attribute__((format(printf, 2, 3))) reply(int fd, const char *fmt, ...)
+static void reply(int fd, enum vfsreg_kind kind, long pid, const char *why)
 {
-	char text[80];
-	struct buf b = BUF_INIT(text);
-	va_list ap;
+	char text[VFSREG_MAX];
+	size_t n = vfsreg_format(text, kind, pid, why);
 
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (send(fd, b.p, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	if (send(fd, text, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_warn("answering a registration: %m");
+}
+
+/* 1 if the pidfd's process is our child, alive or not yet reaped: the
+ * kernel's answer (waitid on the pidfd), not /proc's, which need not be
+ * this PID namespace's. */
+static int our_child(int pfd)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PIDFD, pfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 /* Why pid may not be registered by peer, or NULL.  Only the launch chain
@@ -256,7 +303,7 @@ static const char *refusal(struct ph *p, pid_t peer, int pfd, pid_t pid)
 	if (pid == 1 || pid == p->self)
 		return "pid 1 and the placeholder are not virtiofsd";
 	/* The pidfd still names pid after /proc was read: it was that process. */
-	if (p->self == 1 && (proc_parent(pid) != 1 || pidfd_pid(pfd) != pid))
+	if (p->self == 1 && !our_child(pfd))
 		return "not a child of the placeholder";
 	return 0;
 }
@@ -300,37 +347,85 @@ static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 	if (loop_add(&p->loop, &p->vfsw, EPOLLIN) < 0)
 		log_warn("watching virtiofsd's pidfd: %m");
 	log_info("virtiofsd registered: pid %d, %s stop channel", pid, n == 3 ? "with a" : "no");
-	reply(c->w.fd, "OK %d\n", pid);
-	if (p->stopping && send_vfs(p->stopping, p) == 0)
+	reply(c->w.fd, VFSREG_OK, pid, 0);
+	if (p->stopping && send_vfs(SIGTERM, p) == 0)
 		grace_start(&p->grace, p->cfg->grace_ms);
 }
 
-/* "REGISTER\n" with [pidfd] or [pidfd, stop_r, stop_w]. */
-static void on_message(struct ph *p, struct conn *c, const char *data, ssize_t len,
-		       int *fds, int n)
+/* RESERVE: the launch that holds it is the only one that may register
+ * (vfsreg.h).  1 if the connection is to stay open for its REGISTER. */
+static int on_reserve(struct ph *p, struct conn *c)
 {
-	pid_t pid = n ? pidfd_pid(fds[0]) : -1;
-	const char *why = "bad message";
+	const char *why = c->peer != 0 ? "only the launcher reserves" :
+			  p->stopping ? "stopping" : 0;
 
-	if ((n == 1 || n == 3) && len >= 9 && !memcmp(data, "REGISTER\n", 9) &&
-	    !(why = refusal(p, c->peer, fds[0], pid)) && p->vfsw.fd < 0)
+	if (why) {
+		reply(c->w.fd, VFSREG_ERR, 0, why);
+		log_warn("reservation by pid %d refused: %s", c->peer, why);
+		return 0;
+	}
+	if (p->vfsw.fd >= 0 || p->reserver) {
+		reply(c->w.fd, VFSREG_BUSY, p->vfsw.fd >= 0 ? p->vfs : 0, 0);
+		log_info("reservation refused: %s", p->vfsw.fd >= 0 ? "virtiofsd is registered" :
+			 "another launch holds it");
+		return 0;
+	}
+	p->reserver = c;
+	c->reserved = 1;
+	c->since = clock_ms();
+	rearm(p);
+	reply(c->w.fd, VFSREG_OK, 0, 0);
+	log_info("reserved for a launch");
+	return 1;
+}
+
+/* REGISTER with [pidfd] or [pidfd, stop_r, stop_w]. */
+static void on_register(struct ph *p, struct conn *c, int *fds, int n)
+{
+	pid_t pid = pidfd_pid(fds[VFSREG_PIDFD]);
+	const char *why = refusal(p, c->peer, fds[VFSREG_PIDFD], pid);
+
+	if (!why && p->vfsw.fd < 0 && (!p->reserver || p->reserver == c))
 		return adopt(p, c, fds, n, pid);
 	if (!why) {
-		reply(c->w.fd, "BUSY %d\n", p->vfs);
-		why = "virtiofsd is registered already";
+		reply(c->w.fd, VFSREG_BUSY, p->vfsw.fd >= 0 ? p->vfs : 0, 0);
+		why = p->vfsw.fd >= 0 ? "virtiofsd is registered already" : "another launch holds the reservation";
 	} else {
-		reply(c->w.fd, "ERR %s\n", why);
+		reply(c->w.fd, VFSREG_ERR, 0, why);
 	}
 	log_warn("registration of pid %d by pid %d refused: %s", pid, c->peer, why);
 	while (n > 0)
 		close(fds[--n]);
 }
 
-/* One message per connection: answered, then closed. */
+/* One request per connection, but for RESERVE, which keeps it open for
+ * the REGISTER that follows.  1 if the connection is to stay open. */
+static int on_message(struct ph *p, struct conn *c, const char *data, ssize_t len,
+		      int *fds, int n)
+{
+	enum vfsreg_req req = vfsreg_request(data, len, n);
+
+	if (c->reserved && req == VFSREG_REQ_RESERVE)
+		req = VFSREG_BAD;	/* one reservation per connection */
+	switch (req) {
+	case VFSREG_REQ_RESERVE:
+		return on_reserve(p, c);
+	case VFSREG_REQ_REGISTER:
+		on_register(p, c, fds, n);
+		return 0;
+	default:
+		reply(c->w.fd, VFSREG_ERR, 0, "bad message");
+		log_warn("a message from pid %d refused: bad message", c->peer);
+		while (n > 0)
+			close(fds[--n]);
+		return 0;
+	}
+}
+
 static void on_conn(struct watch *w, uint32_t events)
 {
 	struct ph *p = w->ctx;
-	char data[64];
+	char data[VFSREG_MAX];
 	int fds[FDPASS_MAX], n;
 	ssize_t len;
 
@@ -339,8 +434,8 @@ static void on_conn(struct watch *w, uint32_t events)
 	len = fd_recv_fds(w->fd, data, sizeof(data), fds, FDPASS_MAX, &n);
 	if (len < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
 		return;
-	if (len > 0)
-		on_message(p, (struct conn *)w, data, len, fds, n);
+	if (len > 0 && on_message(p, (struct conn *)w, data, len, fds, n))
+		return;
 	drop(p, (struct conn *)w);
 }
 
@@ -385,7 +480,7 @@ static void on_accept(struct watch *w, uint32_t events)
 	int fd;
 
 	(void)events;
-	for (;;) {
+	for (int budget = ACCEPT_BUDGET; budget > 0; budget--) {
 		fd = accept4(w->fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			hold(p, fd);

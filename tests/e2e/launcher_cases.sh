@@ -137,8 +137,8 @@ test_3_launcher_sock_leads_to_the_launcher() {
 # pkg/virt-handler/virtiofs/dispatcher.go:67-70), by that name and with exactly those arguments,
 # from a caller shaped like virt-handler's container: the host's PIDs (hostPID), a mount namespace
 # of its own, and no cgroupfs at /sys/fs/cgroup, so it reaches the host's through /proc/1/root as
-# virt-handler reaches the host (pkg/util/util.go:26). The lock is tether-enter's default, on the
-# host. Its stderr is in $E2E/dispatch.err.
+# virt-handler reaches the host (pkg/util/util.go:26). It writes nothing on the host: the
+# placeholder answers its reservation. Its stderr is in $E2E/dispatch.err.
 # Where the host's PID 1 refuses /proc/1/root even to root (this machine's, a sandbox's init:
 # EACCES), /proc/1 in the caller's mount namespace is a bind mount of /proc/<this suite's shell>,
 # a root process in the host's mount namespace: the node's init as a kind node would have it.
@@ -186,8 +186,8 @@ test_4_the_dispatcher_puts_virtiofsd_in_the_placeholder_container() {
 	assertEquals "the dispatcher's exit code: $(cat "$E2E/dispatch.err")" 0 $rc
 	assertContains "it found the host's cgroups through PID 1" "$(cat "$E2E/dispatch.err")" \
 		"no cgroup hierarchy is mounted here: using PID 1's, through /proc/1/root"
-	assertTrue "its lock is on the host, named after the container's PID namespace" \
-		"[ -f /run/tether-enter/pidns-$(stat -L -c %i "/proc/$ph/ns/pid").lock ]"
+	assertFalse "no state on the host (the placeholder keeps the single instance)" \
+		"[ -e /run/tether-enter/pidns-$(stat -L -c %i "/proc/$ph/ns/pid").lock ]"
 	assertTrue "virtiofsd waits for QEMU" \
 		"ctr_wait_log $POD-virtiofs-shared 'Waiting for vhost-user socket connection' 10"
 	v=$(pgrep -P "$ph")

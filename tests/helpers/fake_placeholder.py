@@ -2,7 +2,8 @@
 """fake_placeholder.py SOCKET RECORD ANSWER: plays the placeholder's side of
 a registration, as the container's PID 1 (uid 107, no capabilities).
 
-Listens on SOCKET, writes "listening" to RECORD, takes one REGISTER message
+Listens on SOCKET, writes "listening" to RECORD, answers a RESERVE with
+"OK 0" (recorded as "reserved"), takes one REGISTER message
 with its descriptors and records what it got: how many fds, whether the
 last two are one pipe, stop_r's O_ASYNC and owner.  Then answers with
 ANSWER ("OK" gets the pid appended; "ERR x", "BUSY 3" are sent as they are).
@@ -34,6 +35,10 @@ record("listening")
 c, _ = s.accept()
 fds = array.array("i")
 msg, anc, _, _ = c.recvmsg(64, socket.CMSG_SPACE(8 * fds.itemsize))
+if msg == b"RESERVE\n" and not anc:
+    c.send(b"OK 0\n")
+    record("reserved")
+    msg, anc, _, _ = c.recvmsg(64, socket.CMSG_SPACE(8 * fds.itemsize))
 for level, kind, data in anc:
     if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
         fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])

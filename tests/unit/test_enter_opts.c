@@ -13,7 +13,6 @@ static void defaults(void)
 	CHECK_INT(PARSE("--pid", "42", "--", "/bin/true"), 0);
 	CHECK_INT(o.pid, 42);
 	CHECK_STR(o.rest[0], "/bin/true");
-	CHECK_STR(o.lock_dir, "/run/tether-enter");
 	CHECK_STR(o.bin, "/usr/libexec/virtiofsd");
 	CHECK_INT(o.uid, 107);
 	CHECK_INT(o.stdio, STDIO_CONTAINER);
@@ -85,7 +84,9 @@ static void errors(void)
 	CHECK_INT(PARSE("-p", "1", "bin/x"), -1);
 	CHECK_STR(o.err, "PROGRAM is a path in the container and must be absolute, not 'bin/x'");
 	CHECK_INT(PARSE("--lock-file", "/l", "-p", "1", "/x"), -1);
-	CHECK(strstr(o.err, "--lock-file is gone"));
+	CHECK(strstr(o.err, "--lock-file and --lock-dir are gone"));
+	CHECK_INT(PARSE("--lock-dir", "/l", "-p", "1", "/x"), -1);
+	CHECK(strstr(o.err, "no host state"));
 	CHECK_INT(PARSE("-e", "=x", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--caps", "chown,,kill", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--caps", "cap_nope", "-p", "1", "/x"), -1);

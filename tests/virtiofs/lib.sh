@@ -133,16 +133,11 @@ stop_container() {
 }
 
 # enter_fake [TETHER-ENTER-OPTIONS...]: launches the fake virtiofsd
-# into the container; the record goes to $T/rec, the lock to $T/locks.
+# into the container; the record goes to $T/rec.
 enter_fake() {
 	# Bounded: a tether-enter that never reports must fail the test, not
 	# hang the suite.  By SIGKILL: it blocks every other signal.
-	timeout -s KILL 30 "$ENTER" --pid "$PH" --lock-dir "$T/locks" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
-}
-
-# lock_of HOSTPID: the lock file tether-enter keeps for that container.
-lock_of() {
-	echo "$T/locks/pidns-$(stat -L -c %i /proc/$1/ns/pid).lock"
+	timeout -s KILL 30 "$ENTER" --pid "$PH" "$@" -e FAKE_RECORD="$T/rec" -- "$FAKE"
 }
 
 # register [OPTIONS] HOSTPID: registers it as virtiofsd as tether-enter does,

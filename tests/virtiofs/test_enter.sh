@@ -32,7 +32,7 @@ test_the_program_gets_exactly_the_targets_context() {
 	start_container
 	# Our own oddities must not leak: blocked and ignored signals, an extra fd.
 	( exec 7>"$T/extra"; "$TETHER_BUILD/helpers/sigstate" USR1,HUP PIPE,INT \
-		"$ENTER" --pid "$PH" --lock-dir "$T/locks" -e LANG=C.UTF-8 \
+		"$ENTER" --pid "$PH" -e LANG=C.UTF-8 \
 		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" )
 	assertEquals "exit code" 0 $?
 	assertTrue "record written" "wait_for_line '$T/rec' '^done' 5"
@@ -61,13 +61,15 @@ test_the_program_gets_exactly_the_targets_context() {
 	assertEquals "no_new_privs" "NoNewPrivs:	1" "$(rec status | grep NoNewPrivs)"
 	assertEquals "oom_score_adj" "$(cat /proc/$PH/oom_score_adj)" "$(rec oom)"
 	assertEquals "oom_score_adj is the target's" 500 "$(rec oom)"
-	assertEquals "nofile" "4096 4096" "$(rec "rlimit 7")"
-	assertEquals "rlimits all like the target's" \
-		"$(sed 1d /proc/$PH/limits | cut -c27-67 | tr -s ' ' | sed 's/ $//; s/unlimited/18446744073709551615/g')" \
-		"$(rec rlimit | cut -d' ' -f2-)"
-	assertEquals "fds" "$(printf '0 /dev/null\n1 %s\n2 %s\n3 %s' "$(readlink /proc/$PH/fd/1)" \
-		"$(readlink /proc/$PH/fd/2)" "$(lock_of $PH)")" "$(rec fd)"
-	assertEquals "the lock dir is root's, 0700" "700 0" "$(stat -c '%a %u' "$T/locks")"
+	# Not the target's (its users may set them: prlimit): tether-enter's
+	# own, which are ours here, and no core dump.
+	assertEquals "nofile: ours, not the container's 4096" "$(ulimit -Sn) $(ulimit -Hn)" "$(rec "rlimit 7" | sed 's/18446744073709551615/unlimited/g')"
+	assertEquals "core: 0 0" "0 0" "$(rec "rlimit 4")"
+	assertEquals "rlimits but core like ours" \
+		"$(sed '1d; 6d' /proc/self/limits | cut -c27-67 | tr -s ' ' | sed 's/ $//; s/unlimited/18446744073709551615/g')" \
+		"$(rec rlimit | sed 5d | cut -d' ' -f2-)"
+	assertEquals "fds: 0-2 only" "$(printf '0 /dev/null\n1 %s\n2 %s' "$(readlink /proc/$PH/fd/1)" \
+		"$(readlink /proc/$PH/fd/2)")" "$(rec fd)"
 	assertTrue "its stdout is the container's" "wait_for_line '$T/ph.out' 'fake virtiofsd started' 5"
 	assertNotEquals "own session" "$(ps -o sid= $$)" "$(ps -o sid= $f)"
 }
@@ -94,7 +96,7 @@ test_target_socket_registers_the_program() {
 	U=$!
 	ph_listening 5
 	assertTrue "path is long" "[ ${#sock} -gt 108 ]"
-	"$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/enter.err"
+	"$ENTER" --target-socket "$sock" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/enter.err"
 	assertEquals "exit code" 0 $?
 	assertContains "registered" "$(cat "$T/enter.err")" "registered with the placeholder: OK"
 	assertTrue "the placeholder has it" "grep -q 'virtiofsd registered' '$T/ph.err'"
@@ -121,10 +123,9 @@ test_dry_run_changes_nothing() {
 		assertContains "the container's cgroup $d" "$out" "cgroup $d"
 	done
 	assertContains "$out" "namespace mnt"
-	assertContains "$out" "lock $(lock_of $PH)"
 	assertContains "$out" "register yes"
 	assertContains "$out" "argv $FAKE"
-	assertFalse "no lock directory" "[ -e '$T/locks' ]"
+	assertFalse "nothing reserved" "grep -q 'reserved for a launch' '$T/ph.err'"
 	assertEquals "nothing spawned" "" "$(pgrep -P $PH)"
 }
 
@@ -210,13 +211,13 @@ test_a_probe_that_hangs_is_killed() {
 	assertTrue "bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le $((5 + $(slow 3))) ]"
 	assertEquals "nothing of it is left in the container" "$before" "$(sort "$CG_PROCS")"
 	enter_fake 2>/dev/null
-	assertEquals "the lock was given back" 0 $?
+	assertEquals "the reservation was given back" 0 $?
 }
 
 test_virtiofsd_preset_rust() {
 	need_pfake || return
 	start_container
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" \
 		-e FAKE_VERSION="virtiofsd 1.13.2" -e FAKE_RECORD="$T/rec" --shared-dir /vol \
 		--socket-path /var/run/kubevirt/virtiofs-containers/vol.sock 2>"$T/err"
 	assertEquals "exit code" 0 $?
@@ -232,7 +233,7 @@ test_virtiofsd_preset_rust() {
 test_virtiofsd_preset_c_and_old_rust() {
 	need_pfake || return
 	start_container
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" \
 		-e FAKE_VERSION="virtiofsd version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)" \
 		-e FAKE_RECORD="$T/rec" --shared-dir /vol --socket-path /run/v.sock 2>"$T/err"
 	assertEquals "C: exit code" 0 $?
@@ -243,16 +244,16 @@ test_virtiofsd_preset_c_and_old_rust() {
 	assertContains "unsupported parts reported" "$(cat "$T/err")" "cannot honour --inode-file-handles=prefer"
 	stop_container
 	start_container
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" --strict \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" --strict \
 		-e FAKE_VERSION="virtiofsd version 7.2.22" --shared-dir /vol --socket-path /run/v.sock \
 		>/dev/null 2>"$T/err"
 	assertEquals "C --strict: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "refusing (--strict)"
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin "$PFAKE" \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin "$PFAKE" \
 		-e FAKE_VERSION="virtiofsd 1.10.1" --shared-dir /vol --socket-path /run/v.sock >/dev/null 2>"$T/err"
 	assertEquals "old Rust: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "virtiofsd 1.10 is older than 1.13"
-	"$ENTER" --pid $PH --lock-dir "$T/locks" --virtiofsd --virtiofsd-bin /bin/true --shared-dir /vol \
+	"$ENTER" --pid $PH --virtiofsd --virtiofsd-bin /bin/true --shared-dir /vol \
 		--socket-path /run/v.sock >/dev/null 2>"$T/err"
 	assertEquals "not virtiofsd: exit code" 8 $?
 	assertContains "$(cat "$T/err")" "not a virtiofsd I know"
@@ -275,13 +276,20 @@ test_already_running_and_50_requeues_spawn_nothing() {
 
 test_racing_starts_give_one_program() {
 	start_container
-	local i pids=() fails=0
+	# The placeholder's reservation decides: one starts (0); each other
+	# is "already running" (0) or finds that launch under way (3: retry).
+	local i pids=() fails=0 started=0
 	for i in 1 2 3 4; do
-		enter_fake 2>/dev/null &
+		enter_fake 2>"$T/race.$i" &
 		pids+=($!)
 	done
-	for i in "${pids[@]}"; do wait $i || fails=$((fails + 1)); done
-	assertEquals "all exit 0" 0 $fails
+	for i in 1 2 3 4; do
+		wait ${pids[$((i - 1))]}
+		case $? in 0|3) ;; *) fails=$((fails + 1)) ;; esac
+		grep -q "registered with the placeholder" "$T/race.$i" && started=$((started + 1))
+	done
+	assertEquals "all exit 0 or 3" 0 $fails
+	assertEquals "one registered" 1 $started
 	wait_for_line "$T/rec" '^done' 5
 	assertEquals "exactly one fake" 1 "$(pgrep -c -f "$FAKE")"
 }
@@ -294,7 +302,7 @@ test_racing_the_placeholder_start() {
 	unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder --socket "$sock" -vv \
 		--log-format text 2>"$T/ph.err" &
 	U=$!
-	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	rc=$?
 	# A "not ready" can come before unshare has even forked the
 	# placeholder: its pid is known only once it listens.
@@ -316,14 +324,14 @@ test_enter_before_the_placeholder_exists() {
 	{ read -r _ <"$T/go"; exec unshare --pid --fork --mount --mount-proc "$TETHER" --placeholder \
 		--socket "$sock" -vv --log-format text 2>"$T/ph.err"; } &
 	U=$!
-	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -- "$FAKE" 2>&1); rc=$?
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$sock" -- "$FAKE" 2>&1); rc=$?
 	assertEquals "not ready" 3 $rc
 	assertContains "$out" "is the placeholder ready"
 	echo go >"$T/go"
 	ph_listening 10
 	assertTrue "the placeholder comes up" $?
 	assertEquals "nothing was started" "" "$(pgrep -P "$PH")"
-	timeout -s KILL 30 "$ENTER" --target-socket "$sock" --lock-dir "$T/locks" -v -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$sock" -v -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
 	assertEquals "a requeued call starts it" 0 $?
 	assertContains "registered" "$(cat "$T/err")" "registered with the placeholder: OK"
@@ -331,22 +339,21 @@ test_enter_before_the_placeholder_exists() {
 
 test_a_placeholder_that_never_accepts() {
 	# Stopped (or frozen) after it listened: the kernel still queues our
-	# connection, so the launch goes on and only the registration waits,
-	# bounded; unregistered, the program is killed.  With its queue full,
-	# even connecting would wait for ever.
+	# connection, but the reservation is not answered: not ready (3),
+	# bounded, and nothing was started.  With its queue full, even
+	# connecting would wait for ever.
 	start_container
 	kill -STOP "$PH"
 	local t0=$SECONDS out rc f
-	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -e FAKE_RECORD="$T/rec" \
+	timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -e FAKE_RECORD="$T/rec" \
 		-- "$FAKE" 2>"$T/err"
-	assertEquals "no answer: a failed registration" 11 $?
-	assertContains "registration given up" "$(cat "$T/err")" "registering pid"
-	f=$(sed -n 's/.*started .*: pid \([0-9]*\).*/\1/p' "$T/err")
-	assertTrue "the program was killed" "grep -q 'killed .* (pid $f)' '$T/err'"
+	assertEquals "no answer: not ready" 3 $?
+	assertContains "reservation given up" "$(cat "$T/err")" "does not answer"
+	assertNotContains "nothing started" "$(cat "$T/err")" "started"
 	"$TETHER_BUILD/helpers/backlog_fill" "$SOCK" >"$T/fill" &
 	local fill=$!
 	wait_for_line "$T/fill" "^full" 5
-	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" --lock-dir "$T/locks" -- "$FAKE" 2>&1); rc=$?
+	out=$(timeout -s KILL 30 "$ENTER" --target-socket "$SOCK" -- "$FAKE" 2>&1); rc=$?
 	kill $fill; wait $fill 2>/dev/null
 	kill -CONT "$PH"
 	assertEquals "full queue: not ready" 3 $rc
@@ -354,25 +361,57 @@ test_a_placeholder_that_never_accepts() {
 	assertTrue "both bounded (took $((SECONDS - t0)) s)" "[ $((SECONDS - t0)) -le $(slow 8) ]"
 }
 
-test_lock_is_released_with_the_program() {
-	# A pause container (tether --pause reaps, and survives its children).
+# Single instance is the placeholder's: a second launch is "already
+# running" (0) and starts nothing, with no state on the host at all.
+test_a_second_launch_is_already_running() {
+	start_container
+	enter_fake 2>/dev/null
+	assertEquals "first: started" 0 $?
+	wait_for_line "$T/rec" '^done' 5
+	local first=$(fake_pid) out rc
+	rm -f "$T/rec"
+	out=$(enter_fake 2>&1); rc=$?
+	assertEquals "second: exit code" 0 $rc
+	assertContains "second: already running" "$out" "already running"
+	assertNotContains "second: nothing started" "$out" "started "
+	assertFalse "no second record" "[ -e '$T/rec' ]"
+	assertEquals "one program" "$first" "$(fake_pid)"
+}
+
+# Deckhouse's virt-handler: a read-only / and no volume on /run; and a
+# restarted virt-handler: a fresh /run.  tether-enter writes nothing on
+# the host, so both launch, and the second call is "already running".
+test_a_read_only_caller_and_a_fresh_run() {
+	start_container
+	local out rc ro='mount -t tmpfs tmpfs /run && mount -o remount,bind,ro /run &&
+		mount -o remount,bind,ro / && exec "$@"'
+	out=$(unshare -m --propagation private sh -c "$ro" sh \
+		timeout -s KILL 30 "$ENTER" --pid "$PH" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>&1); rc=$?
+	assertEquals "read-only / and /run: started ($out)" 0 $rc
+	assertTrue "it runs" "wait_for_line '$T/rec' '^done' 5"
+	out=$(unshare -m --propagation private sh -c "$ro" sh \
+		timeout -s KILL 30 "$ENTER" --pid "$PH" -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>&1); rc=$?
+	assertEquals "a fresh /run: exit code" 0 $rc
+	assertContains "a fresh /run: already running" "$out" "already running"
+	assertEquals "one program" 1 "$(pgrep -c -P "$PH" -f "$FAKE")"
+}
+
+# A target that is no placeholder (tether --pause) keeps no registration:
+# each launch starts a program (the README says so).
+test_a_target_without_placeholder_has_no_single_instance() {
 	chmod 755 "$T"; mkdir -m 777 "$T/run"
 	unshare --pid --fork --mount --mount-proc "$TETHER" --pause -vv --log-format text 2>"$T/ph.err" &
 	U=$!
 	wait_for_line "$T/ph.err" "pausing" 5
 	PH=$(pgrep -P $U)
+	local out
+	out=$(enter_fake 2>&1)
+	assertEquals "first" 0 $?
+	assertContains "said" "$out" "no single-instance check"
 	enter_fake 2>/dev/null
-	wait_for_line "$T/rec" '^done' 5
-	local first=$(fake_pid)
-	assertEquals "virtiofsd holds the lock" "$(lock_of $PH)" "$(readlink /proc/$first/fd/3)"
-	assertContains "a second one is refused" "$(enter_fake 2>&1)" "already running"
-	kill -KILL $first
-	until_true 5 sh -c "! kill -0 $first 2>/dev/null"
-	rm -f "$T/rec"
-	enter_fake 2>/dev/null
-	assertEquals "a new launch works once it is gone" 0 $?
-	assertTrue "new record" "wait_for_line '$T/rec' '^done' 5"
-	assertNotEquals "a new process" "$first" "$(fake_pid)"
+	assertEquals "second" 0 $?
+	until_true 5 sh -c "[ \$(pgrep -P $PH -f '$FAKE' | wc -l) -eq 2 ]"
+	assertEquals "two programs" 2 "$(pgrep -P $PH -f "$FAKE" | wc -l)"
 }
 
 test_target_dying_meanwhile_spawns_nothing_outside() {
@@ -409,9 +448,8 @@ test_bad_arguments() {
 2|--pid takes a process id|--pid 99999999999 -- /bin/true
 2|--target-socket takes an absolute path shorter than 4096 bytes, not 'rel/s'|--target-socket rel/s -- /bin/true
 2|--target-socket takes an absolute path|--target-socket '' -- /bin/true
-2|--lock-file is gone: the lock is on the host now|--pid 1 --lock-file /x -- /bin/true
-2|--lock-dir takes an absolute path|--pid 1 --lock-dir x -- /bin/true
-2|--lock-dir takes an absolute path shorter than 4096 bytes, not '/xxxxxxxx|--pid 1 --lock-dir /$(printf 'x%.0s' $(seq 5000)) -- /bin/true
+2|--lock-file and --lock-dir are gone: the placeholder keeps one program per container itself|--pid 1 --lock-file /x -- /bin/true
+2|--lock-file and --lock-dir are gone|--pid 1 --lock-dir /x -- /bin/true
 2|no program to run|--pid 1
 2|must be absolute|--pid 1 -- true
 2|--virtiofsd needs --shared-dir and --socket-path|--pid 1 --virtiofsd --shared-dir /v
@@ -432,19 +470,19 @@ test_bad_arguments() {
 2|unknown option|--pid 1 --frobnicate --log-format json -- /bin/true
 EOF_CASES
 	# The limits themselves are fine.
-	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" -- /bin/true ${words% a} 2>&1)
+	out=$("$ENTER" --pid 4194000 -- /bin/true ${words% a} 2>&1)
 	assertEquals "64 words pass the parser" 3 $?
-	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" --shared-dir /v \
+	out=$("$ENTER" --pid 4194000 --shared-dir /v \
 		--socket-path /$(printf 's%.0s' $(seq 106)) 2>&1)
 	assertEquals "a 107-byte socket path passes the parser" 3 $?
 }
 
 test_target_failures() {
 	local out rc
-	out=$("$ENTER" --pid 4194000 --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --pid 4194000 -- /bin/true 2>&1); rc=$?
 	assertEquals "no such pid" 3 $rc
 	assertContains "$out" "target pid 4194000"
-	out=$("$ENTER" --target-socket "$T/none.sock" --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --target-socket "$T/none.sock" -- /bin/true 2>&1); rc=$?
 	assertEquals "no socket" 3 $rc
 	assertContains "$out" "is the placeholder ready"
 }
@@ -460,43 +498,11 @@ test_exec_failure_is_reported_and_nothing_stays() {
 	assertEquals "the placeholder reaped nothing" 0 "$(grep -c 'reaped pid' "$T/ph.err")"
 }
 
-# lock_fails WHAT MESSAGE: tether-enter refuses the lock at once (6) and
-# starts nothing.
-lock_fails() {
-	local out rc t0=$SECONDS
-	out=$(timeout -s KILL 10 "$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
-	assertEquals "$1: code" 6 $rc
-	assertContains "$1: message" "$out" "$2"
-	assertTrue "$1: at once" "[ $((SECONDS - t0)) -le $(slow 2) ]"
-	assertEquals "$1: nothing spawned" "" "$(pgrep -P $PH)"
-}
-
-test_lock_failures() {
-	start_container
-	local lock=$(lock_of $PH)
-	mkdir -p "$T/locks/$(basename "$lock")"
-	lock_fails "lock is a directory" "lock file $lock: Is a directory"
-	rmdir "$lock" && mkfifo "$lock"
-	lock_fails "lock is a FIFO" "lock file $lock: Invalid argument"
-	rm "$lock" && ln -s /tmp "$lock"
-	lock_fails "lock is a symlink" "(ELOOP)"
-	rm -rf "$T/locks" && mkdir "$T/real" && ln -s real "$T/locks"
-	lock_fails "lock directory is a symlink" "lock directory $T/locks is a symlink: refused"
-	rm "$T/locks" && mkdir -m 700 "$T/locks" && chown 65534 "$T/locks"
-	lock_fails "lock directory not root's" "lock directory $T/locks is uid 65534's with mode 700"
-	chown 0 "$T/locks" && chmod 770 "$T/locks"
-	lock_fails "lock directory group-writable" "lock directory $T/locks is uid 0's with mode 770"
-	rm -rf "$T/locks" && mkdir "$T/locks"
-	"$ENTER" --pid $PH --lock-dir "$T/none/locks" -- /bin/true 2>"$T/err"
-	assertEquals "no parent directory" 6 $?
-	assertContains "$(cat "$T/err")" "lock directory $T/none/locks: No such file or directory"
-}
-
 test_stdio_namespace_cgroup_failures() {
 	start_container
 	local out rc
 	out=$(setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin -- \
-		"$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+		"$ENTER" --pid $PH -- /bin/true 2>&1); rc=$?
 	assertEquals "no CAP_SYS_ADMIN: namespace" 5 $rc
 	assertContains "$out" "setns"
 	# The caller sees, where the first of the container's hierarchies was,
@@ -505,7 +511,7 @@ test_stdio_namespace_cgroup_failures() {
 	mkdir "$h/$CG-other"
 	out=$(unshare -m --propagation private sh -c 'mkdir -p "$1" && mount --bind "$2-other" "$1" &&
 		umount -l "$3" && mount --move "$1" "$3" && shift 3 && exec "$@"' sh "$T/mnt" "$h/$CG" "$h" \
-		"$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+		"$ENTER" --pid $PH -- /bin/true 2>&1); rc=$?
 	rmdir "$h/$CG-other"
 	assertEquals "hierarchy not mounted: cgroup" 4 $rc
 	assertContains "$out" "its hierarchy is not mounted here"
@@ -516,7 +522,7 @@ test_stdio_namespace_cgroup_failures() {
 	U=$!
 	until_true 5 pgrep -P $U sleep >/dev/null
 	PH=$(pgrep -P $U)
-	out=$("$ENTER" --pid $PH --lock-dir "$T/locks" -- /bin/true 2>&1); rc=$?
+	out=$("$ENTER" --pid $PH -- /bin/true 2>&1); rc=$?
 	assertEquals "no stdout: stdio" 7 $rc
 	assertContains "$out" "its stdout"
 }
@@ -545,7 +551,7 @@ test_the_setns_fallback_gives_the_same_result() {
 	stop_container
 	rm -f "$T/rec"
 	start_container
-	"$TETHER_BUILD/helpers/setns_nopidfd" "$ENTER" --pid "$PH" --lock-dir "$T/locks" -vv \
+	"$TETHER_BUILD/helpers/setns_nopidfd" "$ENTER" --pid "$PH" -vv \
 		--caps chown,setuid,setpcap -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
 	assertEquals "fallback: exit code" 0 $?
 	assertContains "the fallback was taken" "$(cat "$T/err")" \

@@ -1,12 +1,9 @@
 #!/bin/bash
 # tether-enter against a hostile container (../shared/research/security-audit.md,
 # F1, F2, F3, F5, F10): each test runs the attack and checks that nothing of
-# the attacker's runs as host root, that the lock cannot be shaped from the
-# container, and that a failed launch leaves the container as it was.
-#
-# These calls take no --lock-dir (the default, /run/tether-enter, on the
-# host): the same command line then runs the attacks against an older
-# tether-enter too, whose lock was in the container.
+# the attacker's runs as host root, that no lock file (once in the
+# container, then on the host, now none) can be shaped from the container,
+# and that a failed launch leaves the container as it was.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/virtiofs/lib.sh"
 

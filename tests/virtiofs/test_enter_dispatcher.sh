@@ -6,7 +6,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/virtiofs/lib.sh"
 
-VFS_SOCK=/var/run/kubevirt/virtiofs-containers/vol.sock
+# KubeVirt names both sockets after the volume: the placeholder's
+# (start_container's $T/run/ph.sock) and virtiofsd's; the dispatcher
+# checks that they match (a hard link to another container's socket
+# would not).
+VFS_SOCK=/var/run/kubevirt/virtiofs-containers/ph.sock
 
 suite_setUp() {
 	chmod 755 "$T"
@@ -53,11 +57,10 @@ test_tether_enter_with_the_dispatchers_arguments() {
 test_a_socket_path_of_108_bytes_is_refused_before_anything() {
 	CONTAINER_SETUP=$VFS_IMAGE start_container
 	local long=/$(printf 's%.0s' $(seq 107)) out rc
-	out=$("$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$long" --shared-dir /vol \
-		--lock-dir "$T/locks" 2>&1); rc=$?
+	out=$("$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$long" --shared-dir /vol 2>&1); rc=$?
 	assertEquals "usage" 2 $rc
 	assertContains "$out" "--socket-path takes an absolute path shorter than 108 bytes"
-	assertFalse "nothing created" "[ -e '$T/locks' ]"
+	assertEquals "nothing started" "" "$(pgrep -P "$PH")"
 	assertEquals "nothing started" "" "$(pgrep -P "$PH")"
 }
 
@@ -82,8 +85,7 @@ CONTAINER_SETUP=$VFS_IMAGE start_container || exit 1
 # virt-handler: its own mount namespace, without the host's cgroupfs.
 unshare -m sh -c 'umount -R /sys/fs/cgroup && mount -t tmpfs tmpfs /sys/fs/cgroup &&
 	! grep -q " - cgroup" /proc/self/mountinfo && exec "$@"' sh \
-	"$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$VFS_SOCK" --shared-dir /vol \
-	--lock-dir "$T/handler-locks" 2>"$T/err"
+	"$T/virtiofs-dispatcher" --pid "$PH" --socket-path "$VFS_SOCK" --shared-dir /vol 2>"$T/err"
 echo "rc $?"
 wait_for_line "$T/ph.out" '^done' 5
 f=$(pgrep -P "$PH" -f virtiofsd)

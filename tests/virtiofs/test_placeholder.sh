@@ -290,6 +290,34 @@ test_sighup_and_sigquit_stop_it_with_no_virtiofsd() {
 	done
 }
 
+# A socket name (after the last /) of 108 bytes cannot be bound from any
+# directory: a usage error (2), not a set-up failure (111).
+test_a_socket_name_too_long_is_a_usage_error() {
+	local name=$(printf 'n%.0s' $(seq 108)) out rc
+	out=$("$TETHER" --placeholder --socket "$T/$name" 2>&1); rc=$?
+	assertEquals "exit code" 2 $rc
+	assertContains "$out" "must be shorter than 108 bytes"
+	assertFalse "nothing created" "[ -e '$T/$name' ]"
+}
+
+# The placeholder as PID 1 with the host's /proc mounted (no
+# --mount-proc): what it lists are not its children.  Stopped with no
+# virtiofsd registered, it must not take a host process for virtiofsd
+# (the old code "forwarded" SIGTERM to a root child of the host's PID 1).
+test_a_proc_of_another_pid_namespace_is_not_believed() {
+	chmod 755 "$T" && mkdir -m 777 "$T/run"
+	unshare --pid --fork --mount setpriv --reuid 107 --regid 107 --clear-groups \
+		--inh-caps=-all --bounding-set=-all -- "$TETHER" --placeholder --socket "$T/run/p.sock" -v \
+		--log-format text 2>"$T/ph.err" &
+	U=$!
+	ph_listening 5
+	kill -TERM "$PH"
+	ph_wait 5
+	assertEquals "nothing to stop: exit 0" 0 $PH_RC
+	assertContains "said why" "$(cat "$T/ph.err")" "/proc is not this PID namespace's"
+	assertNotContains "no host process taken for virtiofsd" "$(cat "$T/ph.err")" "forwarding"
+}
+
 test_short_option_s_and_the_socket_is_removed_at_exit() {
 	ln -s "$TETHER" "$T/virtiofs-placeholder"
 	"$T/virtiofs-placeholder" -s "$T/s" 2>"$T/err" &

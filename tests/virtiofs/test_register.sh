@@ -132,20 +132,21 @@ PY
 }
 
 # The stop channel: a uid-107 placeholder without capabilities stops a
-# root virtiofsd with the signal it got, through the pipe tether-enter set
-# up; virtiofsd (sigrecord: exits 0 on that signal) records what arrived.
+# root virtiofsd through the pipe tether-enter set up, with SIGTERM
+# whichever stop signal it got (a container user's SIGQUIT must not make
+# a root process dump core); virtiofsd (sigrecord: exits 0 on SIGTERM)
+# records what arrived.
 test_each_stop_signal_reaches_root_virtiofsd_through_the_channel() {
-	local sig num
+	local sig
 	for sig in TERM INT HUP QUIT; do
 		start_container
-		local v=$(orphan "$SIGREC" "$T/rec.$sig" $sig)
+		local v=$(orphan "$SIGREC" "$T/rec.$sig" TERM)
 		wait_for_line "$T/rec.$sig" ready 5
 		assertContains "registered with the channel" "$(register --channel $v)" "OK"
 		kill -$sig $PH
 		ph_wait 5
-		num=$(kill -l $sig)
 		assertEquals "SIG$sig: virtiofsd's status" 0 $PH_RC
-		assertEquals "SIG$sig reached virtiofsd" "ready $num" "$(tr '\n' ' ' <"$T/rec.$sig" | sed 's/ $//')"
+		assertEquals "SIG$sig reached virtiofsd as SIGTERM" "ready 15" "$(tr '\n' ' ' <"$T/rec.$sig" | sed 's/ $//')"
 		assertTrue "SIG$sig: exit logged" "grep -q 'virtiofsd (pid [0-9]*) exited with code 0' '$T/ph.err'"
 		stop_container
 	done

@@ -119,19 +119,18 @@ test_the_patched_sources() {
 	local h=pkg/virt-launcher/virtwrap/util/libvirt_helper.go
 	local name t=pkg/virt-controller/services/template.go v=pkg/virt-controller/services/virtiofs.go
 	local d=pkg/virt-handler/isolation/detector.go m=pkg/virt-handler/virtiofs/dispatcher.go
+	# virt-launcher's points hold for kv-launcher's gated patch too (issue 19).
 	# shellcheck disable=SC2046
 	stack $(on_gate "$PATCHES"/virt-launcher.kubevirt-v1.6.2.patch) >/dev/null
-	assertTrue "upstream: tether-supervise with upstream's daemon settings" \
-		"grep -q 'exec.Command(\"/usr/bin/tether-supervise\", \"--for-parent\",' '$T/last/$h' && grep -q '\"--no-restricted-flags\", \"--auth-pid\", \"none\", \"--virtqemud-env\", \"inherit\")' '$T/last/$h'"
+	assertTrue "upstream: tether-supervise --for-parent with upstream's daemon settings" \
+		"grep -qF '\"/usr/bin/tether-supervise\"' '$T/last/$h' && grep -qF '\"--for-parent\"' '$T/last/$h' && grep -qF '\"--no-restricted-flags\"' '$T/last/$h'"
 	assertTrue "upstream: main waits for the daemons" "grep -q '<-daemonsDone' '$T/last/cmd/virt-launcher/virt-launcher.go'"
 	# shellcheck disable=SC2046
 	stack $(on_gate "$PATCHES"/virt-launcher.deckhouse-v1.6.2-virtualization.patch) >/dev/null
 	assertTrue "Deckhouse: tether-supervise --for-parent --strict" \
-		"grep -q 'exec.Command(\"/usr/bin/tether-supervise\", \"--for-parent\", \"--strict\")' '$T/last/$h'"
-	assertFalse "Deckhouse: nothing writes the termination log" \
-		"grep -q 'termination-log\"' '$T/last/pkg/virt-launcher/notify-client/client.go'"
+		"grep -qF '\"/usr/bin/tether-supervise\"' '$T/last/$h' && grep -qF '\"--strict\"' '$T/last/$h'"
 	assertTrue "Deckhouse: SHUTDOWN goes to the event socket" \
-		"grep -q 'net.DialTimeout(\"unixgram\", \"/var/run/kubevirt-private/tether-events.sock\"' '$T/last/pkg/virt-launcher/notify-client/client.go'"
+		"grep -qF '/var/run/kubevirt-private/tether-events.sock' '$T/last/pkg/virt-launcher/notify-client/client.go'"
 	for name in $REFS; do
 		# shellcheck disable=SC2046
 		stack $(on_gate "$PATCHES"/*."$name".patch) >/dev/null

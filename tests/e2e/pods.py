@@ -19,7 +19,11 @@ The podman-only changes (images/README.md, "The test bench"), none of which a cl
     container ... as it is running", every play here);
   - a virtiofs container with a read-only root gets an emptyDir at /var/run/virtiofsd: the
     test image's virtiofsd is Debian's C virtiofsd 7.2, which takes its lock there (KubeVirt's
-    Rust virtiofsd does not).
+    Rust virtiofsd does not);
+  - annotations whose value is longer than 63 characters are dropped (velero's two hook
+    commands): kube play 4.3.1 checks annotation values against the 63-character limit of label
+    values and refuses the pod ("value length exceeds Kubernetetes max 63"); Kubernetes
+    allows annotation values of any length up to the object's 256 KiB of annotations.
 """
 import sys
 
@@ -43,6 +47,9 @@ def play(src, dst, pod, termlog=None):
     meta = p["metadata"]
     meta.pop("generateName", None)
     meta["name"] = pod
+    annotations = meta.get("annotations") or {}
+    for key in [k for k, v in annotations.items() if len(str(v)) > 63]:
+        del annotations[key]
     spec = p["spec"]
     renamed = {}
     for v in spec.get("volumes", []):

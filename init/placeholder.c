@@ -272,13 +272,17 @@ static void on_timer(struct watch *w, uint32_t events)
 	rearm(p);
 }
 
-static void reply(int fd, enum vfsreg_kind kind, long pid, const char *why)
+/* 0 once the answer is sent, -1 (said) when it could not be. */
+static int reply(int fd, enum vfsreg_kind kind, long pid, const char *why)
 {
 	char text[VFSREG_MAX];
 	size_t n = vfsreg_format(text, kind, pid, why);
 
-	if (send(fd, text, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	if (send(fd, text, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		log_warn("answering a registration: %m");
+		return -1;
+	}
+	return 0;
 }
 
 /* 1 if the pidfd's process is our child, alive or not yet reaped: the
@@ -339,6 +343,14 @@ static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 		close(fds[2]);
 		n = 1;
 	}
+	/* Answered first: a launcher that hears no OK kills its program, which
+	 * must then not be ours to end the container with. */
+	if (reply(c->w.fd, VFSREG_OK, pid, 0) < 0) {
+		log_warn("registration of pid %d dropped: its OK could not be sent", pid);
+		while (n > 0)
+			close(fds[--n]);
+		return;
+	}
 	p->vfs = pid;
 	p->vfsw.fd = fds[0];
 	p->stop_r = n == 3 ? fds[1] : -1;
@@ -347,7 +359,6 @@ static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 	if (loop_add(&p->loop, &p->vfsw, EPOLLIN) < 0)
 		log_warn("watching virtiofsd's pidfd: %m");
 	log_info("virtiofsd registered: pid %d, %s stop channel", pid, n == 3 ? "with a" : "no");
-	reply(c->w.fd, VFSREG_OK, pid, 0);
 	if (p->stopping && send_vfs(SIGTERM, p) == 0)
 		grace_start(&p->grace, p->cfg->grace_ms);
 }

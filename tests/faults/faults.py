@@ -508,7 +508,7 @@ def sc_enter(d, strace):
             return dict(rc=None, ok=False, why="harness: the container did not start", out=c.text(),
                         harness=True)
         ph = child_of(c.p.pid)
-        e = Role([BUILD + "/tether-enter", "--pid", str(ph), "--lock-dir", os.path.join(d, "locks"),
+        e = Role([BUILD + "/tether-enter", "--pid", str(ph),
                   "-e", "FAKE_RECORD=" + rec, "--", BUILD + "/helpers/fake_virtiofsd"], strace=strace)
         rc = e.wait(30)
         res.update(rc=rc, out=e.text())
@@ -547,7 +547,7 @@ def sc_enter(d, strace):
                     time.sleep(0.02)
 
 
-SC_ENTER = dict(role="tether-enter", run=sc_enter, clean={3, 4, 5, 6, 7, 8, 9, 10, 11},
+SC_ENTER = dict(role="tether-enter", run=sc_enter, clean={3, 4, 5, 7, 8, 9, 10, 11},
                 what="tether-enter --pid into a placeholder container (own cgroups); fake virtiofsd started and registered; container's TERM ends it: 143")
 
 

@@ -10,7 +10,13 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TETHER_ROOT/tests/virtiofs/lib.sh"
 
-HOSTILE=$TETHER_BUILD/helpers/hostile_vfsd
+# A container's root here is a bare tmpfs, so what runs inside it must be
+# static: under the sanitized build (dynamic) the container's binaries are
+# build/'s static ones, and only tether-enter, on the host, is sanitized
+# (the static pass runs the placeholder as built).
+CBUILD=$TETHER_BUILD
+[ -n "${TETHER_SANITIZED:-}" ] && CBUILD=$TETHER_ROOT/build
+HOSTILE=$CBUILD/helpers/hostile_vfsd
 declare -A CT_PID CT_U CT_CG
 
 suite_setUp() {
@@ -59,8 +65,8 @@ mount -t tmpfs -o mode=755 tmpfs "$R"
 cd "$R"
 mkdir -p opt usr/libexec dev proc run/sockets tmp .old
 ln -s usr/lib lib; ln -s usr/lib64 lib64; ln -s usr/bin bin
-cp "$TETHER" opt/tether; cp "$TETHER_BUILD/container-disk" opt/container-disk
-cp "$TETHER_BUILD/helpers/jail" opt/jail; cp "$HOSTILE" usr/libexec/virtiofsd
+cp "$CBUILD/tether" opt/tether; cp "$CBUILD/container-disk" opt/container-disk
+cp "$CBUILD/helpers/jail" opt/jail; cp "$HOSTILE" usr/libexec/virtiofsd
 mount -t tmpfs -o mode=755 tmpfs dev
 mknod -m 666 dev/null c 1 3
 mount --bind "$T/sockets" run/sockets

@@ -22,17 +22,24 @@ finish_recorder() {
 	TP=
 }
 
-test_every_catchable_signal_forwarded_once_in_order() {
-	local sent=""
-	start_recorder --grace 60
-	# 32-34 too: the C libraries keep them for their threads, but they
-	# can be sent, and they would end a subreaper that let them through.
+# send_each_signal: sends tether ($TP) every catchable signal, 1 to 34, one
+# at a time, each once the recorder has it; $sent lists them.  32-34 too:
+# the C libraries keep them for their threads, but they can be sent, and
+# they would end a subreaper that let them through.
+send_each_signal() {
+	local sig
 	for sig in $(seq 1 34); do
 		case $sig in 9|17|19) continue ;; esac
 		kill -"$sig" "$TP"
 		wait_for_line "$T/rec" "^$sig\$" 5 || fail "signal $sig not forwarded"
 		sent="$sent $sig"
 	done
+}
+
+test_every_catchable_signal_forwarded_once_in_order() {
+	local sent=""
+	start_recorder --grace 60
+	send_each_signal
 	finish_recorder
 	assertEquals "ready$sent $(kill -l RTMAX)" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
 }
@@ -50,12 +57,7 @@ test_every_standard_signal_is_sent_exactly_once() {
 		-o "$T/trace" -p "$TP" 2>"$T/strace.err" &
 	local sp=$!
 	wait_for_line "$T/strace.err" attached 5 || fail "strace did not attach"
-	for sig in $(seq 1 34); do
-		case $sig in 9|17|19) continue ;; esac
-		kill -"$sig" "$TP"
-		wait_for_line "$T/rec" "^$sig\$" 5 || fail "signal $sig not forwarded"
-		sent="$sent $sig"
-	done
+	send_each_signal
 	kill -INT "$sp"
 	wait "$sp"
 	finish_recorder

@@ -59,6 +59,34 @@ class Sampler(threading.Thread):
                 self.out.append(s)
 
 
+class Storm:
+    """with Storm(pid[, tl]) as m: the storm, sampled every 0.5 s; after
+    it, m.start, m.end, m.samples and m.secs (the storm's time up to
+    m.lap(), or to the end of the block)."""
+
+    def __init__(self, pid, tl=None):
+        self.pid, self.tl, self.secs = pid, tl, None
+
+    def __enter__(self):
+        self.start = sample(self.pid, self.tl)
+        self.sm = Sampler(self.pid, self.tl)
+        self.sm.start()
+        self.t0 = time.monotonic()
+        return self
+
+    def lap(self):
+        self.secs = time.monotonic() - self.t0
+
+    def __exit__(self, *exc):
+        if self.secs is None:
+            self.lap()
+        self.sm.stop.set()
+        self.sm.join()
+        self.samples = self.sm.out
+        self.end = sample(self.pid, self.tl)
+        return False
+
+
 def verdict(name, what, start, end, samples, tl_max=None, extra=""):
     peak_fds = max([s["fds"] for s in samples] + [start["fds"], end["fds"]])
     peak_rss = max([s["rss"] for s in samples] + [start["rss"], end["rss"]])
@@ -121,20 +149,14 @@ def soak_tether(d):
 
         storm_orphans(1)
         send(1000)
-        start = sample(tp)
-        sm = Sampler(tp)
-        sm.start()
-        t0 = time.monotonic()
-        storm_orphans(max(1, orphans // batch))
-        send(signals)
-        secs = time.monotonic() - t0
-        sm.stop.set()
-        sm.join()
-        end = sample(tp)
+        with Storm(tp) as m:
+            storm_orphans(max(1, orphans // batch))
+            send(signals)
+        start, end, secs = m.start, m.end, m.secs
         os.kill(tp, signal.SIGTERM)
         rc = r.wait(10)
         res = verdict("tether", "%d orphans reaped, %d real-time signals forwarded (each recorded) in %.0f s" % (
-            max(1, orphans // batch) * batch, signals, secs), start, end, sm.out,
+            max(1, orphans // batch) * batch, signals, secs), start, end, m.samples,
             extra="; exit %s" % F.status_of(rc))
         if rc != 0:
             res["ok"] = False
@@ -209,29 +231,24 @@ def soak_supervise(d):
         except Exception as ex:
             raise RuntimeError("warm-up: %r: %s" % (ex, r.text()[-1500:]))
         r.out = b""
-        start = sample(sp, tl)
-        sm = Sampler(sp, tl)
-        sm.start()
-        t0 = time.monotonic()
-        try:
-            kill_restart(crashes)
-            bad = send(events)
-        except Exception as ex:
-            raise RuntimeError("storm: %r: %s" % (ex, r.text()[-1500:]))
-        secs = time.monotonic() - t0
-        # Let the last restart settle before the end sample.
-        end_t = time.monotonic() + 10 * SLOW
-        while not children(sp, "virtlogd") and time.monotonic() < end_t:
-            r.pump(0.01)
-        sm.stop.set()
-        sm.join()
-        end = sample(sp, tl)
+        with Storm(sp, tl) as m:
+            try:
+                kill_restart(crashes)
+                bad = send(events)
+            except Exception as ex:
+                raise RuntimeError("storm: %r: %s" % (ex, r.text()[-1500:]))
+            m.lap()
+            # Let the last restart settle before the end sample.
+            end_t = time.monotonic() + 10 * SLOW
+            while not children(sp, "virtlogd") and time.monotonic() < end_t:
+                r.pump(0.01)
+        start, end, secs = m.start, m.end, m.secs
         r.p.send_signal(signal.SIGTERM)
         rc = r.wait(20)
         data = open(tl, "rb").read()
         whole = data.endswith(b"\n") and all(json.loads(l) for l in data.split(b"\n")[:-1])
         res = verdict("tether-supervise", "%d virtlogd crashes and restarts, %d events (%d not ok) in %.0f s" % (
-            crashes, events, bad, secs), start, end, sm.out, tl_max=4096,
+            crashes, events, bad, secs), start, end, m.samples, tl_max=4096,
             extra="; exit %s; log whole lines: %s" % (F.status_of(rc), whole))
         if rc != 0 or bad or not whole:
             res["ok"] = False
@@ -265,24 +282,18 @@ def soak_container_disk(d):
         subprocess.run([client, hp + ".sock", str(max(1, conns // 100))], check=True, capture_output=True)
         plug(max(1, plugs // 100))
         cp = r.p.pid
-        start = sample(cp)
-        sm = Sampler(cp)
-        sm.start()
-        t0 = time.monotonic()
-        half = conns // 2
-        cl = [subprocess.Popen([client, hp + ".sock", str(k)], stdout=subprocess.PIPE, text=True)
-              for k in (half, conns - half)]
-        plug(plugs)
-        outs = [c.communicate()[0].strip() for c in cl]
-        secs = time.monotonic() - t0
-        sm.stop.set()
-        sm.join()
-        end = sample(cp)
+        with Storm(cp) as m:
+            half = conns // 2
+            cl = [subprocess.Popen([client, hp + ".sock", str(k)], stdout=subprocess.PIPE, text=True)
+                  for k in (half, conns - half)]
+            plug(plugs)
+            outs = [c.communicate()[0].strip() for c in cl]
+        start, end, secs = m.start, m.end, m.secs
         r.p.send_signal(signal.SIGTERM)
         rc = r.wait(10)
         left = [f for f in os.listdir(disks) if f.endswith(".sock")]
         res = verdict("container-disk", "%d connections (%s), %d volume sockets came and went in %.0f s" % (
-            conns, " + ".join(outs), plugs, secs), start, end, sm.out,
+            conns, " + ".join(outs), plugs, secs), start, end, m.samples,
             extra="; exit %s; sockets left: %d" % (F.status_of(rc), len(left)))
         if rc != 0 or left or any(c.returncode for c in cl):
             res["ok"] = False
@@ -319,19 +330,13 @@ def soak_placeholder(d):
         F.wait_path(rec, 5)
         first = subprocess.run([reg, "--channel", sock, str(v)], capture_output=True, text=True).stdout.strip()
         attempts(max(2, count // 100), v)
-        start = sample(ph)
-        sm = Sampler(ph)
-        sm.start()
-        t0 = time.monotonic()
-        answers = attempts(count, v)
-        secs = time.monotonic() - t0
-        sm.stop.set()
-        sm.join()
-        end = sample(ph)
+        with Storm(ph) as m:
+            answers = attempts(count, v)
+        start, end, secs = m.start, m.end, m.secs
         os.kill(ph, signal.SIGTERM)
         rc = r.wait(10)
         res = verdict("placeholder", "1 registration (%s), %d refused ones (%s) in %.0f s" % (
-            first, count, ", ".join("%s ×%d" % kv for kv in sorted(answers.items())), secs), start, end, sm.out,
+            first, count, ", ".join("%s ×%d" % kv for kv in sorted(answers.items())), secs), start, end, m.samples,
             extra="; exit %s (virtiofsd got TERM: %s)" % (F.status_of(rc),
                                                          open(rec).read().split() == ["ready", "15"]))
         if rc != 0 or not first.startswith("OK") or any(k.startswith("OK") for k in answers):

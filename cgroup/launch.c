@@ -536,8 +536,15 @@ static int verdict(struct chain *ch, char want, pid_t *pid, struct rec *out)
 				close(ch->b);
 			ch->b = got;
 			*pid = pidfd_pid(got);
-			if (send(ch->sock, "A", 1, MSG_NOSIGNAL) != 1)
-				log_warn("acknowledging the program's pidfd: %m");
+			/* B waits for this before its exec: unsent, it would
+			 * wait out the chain's deadline.  Not killed: a killed
+			 * B would be orphaned to the container's init, which
+			 * takes a root child's death for virtiofsd's.  chain_end
+			 * closes our end, B fails on it unrun, and C reaps it. */
+			if (send(ch->sock, "A", 1, MSG_NOSIGNAL) != 1) {
+				log_error("acknowledging the program's pidfd: %m: stopped, nothing runs");
+				return ENTER_SYS;
+			}
 			continue;
 		}
 		if (got >= 0)

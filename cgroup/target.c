@@ -257,7 +257,9 @@ static int other_lsm(struct target *t, int piddir)
  * (launch.c): "NAME (MODE)" or "unconfined", read through the pinned
  * /proc/PID, bounded, of a strict charset.  "unconfined": nothing to
  * set.  Anything unreadable or odd where AppArmor is active fails
- * closed (exit 8): the program never runs with our label instead. */
+ * closed (exit 8): the program never runs with our label instead.
+ * attr/apparmor/ is AppArmor's own interface (Linux 5.1+, below our own
+ * minimum, pidfd_open's 5.3): attr/current may be another LSM's. */
 static int read_label(struct target *t, int piddir)
 {
 	char text[LABEL_MAX + 16], *end;

@@ -32,6 +32,8 @@ enum flavor { FLAVOR_AUTO, FLAVOR_RUST, FLAVOR_C };
 #define PRESET_WORDS 16		/* the most the virtiofsd preset adds */
 #define MAX_CG 16
 #define NNS 6
+/* The longest AppArmor label taken from a target (its profile's name). */
+#define LABEL_MAX 256
 /* How long the placeholder may take to accept us, and to answer a
  * registration: it answers at once unless stopped or wedged. */
 #define PEER_TIMEOUT_S 2
@@ -91,6 +93,8 @@ struct target {
 	uint64_t nsdev;
 	uint64_t userns;		/* ours (and the target's) */
 	int oom;
+	char label[LABEL_MAX];		/* AppArmor label the program gets on
+					 * exec; "" when there is none to set */
 	int out, err;			/* the program's stdout/stderr; -1: the
 					 * container's /dev/null (stdin always) */
 };

@@ -162,6 +162,26 @@ static void set_limits(const struct target *t, int procfd)
 	close(fd);
 }
 
+/* The target's AppArmor label for our next exec, as runc gives a process
+ * it execs into a container ("exec NAME" to our own attr/apparmor/exec,
+ * through the host's /proc): the program and the probe run confined as
+ * the container is, never with our label.  Refused (we lack
+ * change_profile, the profile is gone): fail, nothing runs. */
+static void set_label(const struct target *t, int procfd)
+{
+	char cmd[LABEL_MAX + 8];
+	struct buf b = BUF_INIT(cmd);
+	int fd;
+
+	if (!t->label[0])
+		return;
+	buf_printf(&b, "exec %s", t->label);
+	fd = openat(procfd, "thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
+		fail(ENTER_EXEC, "the target's AppArmor label %s for the program: %m", t->label);
+	close(fd);
+}
+
 static int high(int fd)
 {
 	int n = fcntl(fd, F_DUPFD_CLOEXEC, 64);
@@ -250,6 +270,7 @@ static void confine(const struct opts *o, const struct target *t, int out, int e
 	if (exec_w >= 0)
 		exec_w = high(exec_w);
 	set_limits(t, procfd);
+	set_label(t, procfd);
 	set_fds(out, err);
 	default_signals();
 	if (keep != ~0ULL && caps_limit(keep) < 0)
@@ -515,8 +536,15 @@ static int verdict(struct chain *ch, char want, pid_t *pid, struct rec *out)
 				close(ch->b);
 			ch->b = got;
 			*pid = pidfd_pid(got);
-			if (send(ch->sock, "A", 1, MSG_NOSIGNAL) != 1)
-				log_warn("acknowledging the program's pidfd: %m");
+			/* B waits for this before its exec: unsent, it would
+			 * wait out the chain's deadline.  Not killed: a killed
+			 * B would be orphaned to the container's init, which
+			 * takes a root child's death for virtiofsd's.  chain_end
+			 * closes our end, B fails on it unrun, and C reaps it. */
+			if (send(ch->sock, "A", 1, MSG_NOSIGNAL) != 1) {
+				log_error("acknowledging the program's pidfd: %m: stopped, nothing runs");
+				return ENTER_SYS;
+			}
 			continue;
 		}
 		if (got >= 0)

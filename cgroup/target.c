@@ -7,6 +7,7 @@
 #include "pidfd.h"
 #include "sock.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -220,13 +221,87 @@ static int read_oom(struct target *t, int piddir)
 	return 0;
 }
 
+/* A label as AppArmor prints a profile's name: nothing else is written
+ * back to the kernel (a container's init may move itself to any profile
+ * its policy allows; the name is still the host's policy's). */
+static int label_ok(const char *s)
+{
+	if (!*s || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._/:@+=,~&-", *s))
+			return 0;
+	return 1;
+}
+
+/* Another LSM's label (SELinux, Smack) is not applied: said once, as a
+ * warning (README.md, security model). */
+static int other_lsm(struct target *t, int piddir)
+{
+	char text[LABEL_MAX];
+	ssize_t n = read_small(piddir, "attr/current", text, sizeof(text));
+
+	if (n < 0 && (errno == EINVAL || errno == ENOENT))
+		return 0;	/* no LSM keeps a task label here */
+	if (n < 0) {
+		log_error("target pid %d: its LSM label (attr/current): %m", t->pid);
+		return ENTER_EXEC;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	log_warn("target pid %d has the LSM label '%s', not AppArmor's: not applied, the program keeps ours",
+		 t->pid, label_ok(text) ? text : "?");
+	return 0;
+}
+
+/* The target's AppArmor label, which the program is given for its exec
+ * (launch.c): "NAME (MODE)" or "unconfined", read through the pinned
+ * /proc/PID, bounded, of a strict charset.  "unconfined": nothing to
+ * set.  Anything unreadable or odd where AppArmor is active fails
+ * closed (exit 8): the program never runs with our label instead.
+ * attr/apparmor/ is AppArmor's own interface (Linux 5.1+, below our own
+ * minimum, pidfd_open's 5.3): attr/current may be another LSM's. */
+static int read_label(struct target *t, int piddir)
+{
+	char text[LABEL_MAX + 16], *end;
+	ssize_t n = read_small(piddir, "attr/apparmor/current", text, sizeof(text));
+
+	t->label[0] = '\0';
+	if (n < 0 && (errno == ENOENT || errno == EINVAL))
+		return other_lsm(t, piddir);	/* AppArmor absent or off */
+	if (n < 0) {
+		log_error("target pid %d: its AppArmor label: %m", t->pid);
+		return ENTER_EXEC;
+	}
+	if (n == (ssize_t)sizeof(text) - 1) {
+		log_error("target pid %d: its AppArmor label is longer than %d bytes: refused", t->pid,
+			  LABEL_MAX - 1);
+		return ENTER_EXEC;
+	}
+	end = text + strcspn(text, "\n");
+	*end = '\0';
+	/* The mode AppArmor appends: " (enforce)", " (complain)", ... */
+	if (end > text && end[-1] == ')' && (end = strrchr(text, ' ')) && end[1] == '(') {
+		*end = '\0';
+		for (char *m = end + 2; *m != ')'; m++)
+			if (!islower((unsigned char)*m))
+				end = 0;
+	}
+	if (!end || !label_ok(text) || strlen(text) >= sizeof(t->label)) {
+		log_error("target pid %d: its AppArmor label is not a profile name: refused", t->pid);
+		return ENTER_EXEC;
+	}
+	if (strcmp(text, "unconfined"))
+		memcpy(t->label, text, strlen(text) + 1);
+	return 0;
+}
+
 /* Everything from the one /proc/PID directory fd, then the pidfd says
  * whether it all describes the process it pins. */
 static int target_read(struct target *t, struct facts *f)
 {
 	char dir[24];
 	struct buf b = BUF_INIT(dir);
-	int piddir, ok = 0;
+	int piddir, ok = 0, rc;
 
 	buf_printf(&b, "%d", t->pid);
 	if ((piddir = openat(t->procfd, buf_cstr(&b), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -240,13 +315,14 @@ static int target_read(struct target *t, struct facts *f)
 		log_error("target pid %d: its root: %m", t->pid);
 	else if (read_small(piddir, "cgroup", t->cg, sizeof(t->cg)) < 0)
 		log_error("target pid %d: cgroup: %m", t->pid);
-	else
-		ok = read_oom(t, piddir) == 0;
+	else if (read_oom(t, piddir) == 0)
+		ok = 1;
+	rc = ok ? read_label(t, piddir) : ENTER_TARGET;
 	if (pidfd_signal(t->pidfd, 0) < 0) {
 		log_error("target pid %d exited while being read: %m", t->pid);
 		return ENTER_TARGET;
 	}
-	return ok ? 0 : ENTER_TARGET;
+	return rc;
 }
 
 static int judge(const struct target *t, const struct facts *f)

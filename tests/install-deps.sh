@@ -8,7 +8,8 @@
 #                                  its first compile
 #   tests/install-deps.sh vm       only what tests/vm needs: Debian 12's
 #                                  kernel (its modules go into the VMs'
-#                                  initramfs) and a static busybox
+#                                  initramfs), a static busybox and
+#                                  apparmor_parser (the AppArmor suite)
 #   tests/install-deps.sh peers    what bench/peers/build.sh needs: musl-gcc,
 #                                  dpkg-source and Debian 12's deb-src entries
 #   tests/install-deps.sh missing [CC]
@@ -48,6 +49,9 @@ vm() {
 	[ -x /bin/busybox ] || lean+=(busybox-static)
 	want qemu-system-x86_64 qemu-system-x86
 	want cpio cpio
+	# The VMs' root is this machine's: tests/virtiofs/test_enter_apparmor.sh
+	# loads its profiles there with apparmor_parser.
+	[ -x /usr/sbin/apparmor_parser ] || lean+=(apparmor)
 }
 peers() {
 	build

@@ -198,6 +198,28 @@ test_started_with_sigchld_ignored() {
 	assertEquals "only the probe ran" 1 "$(grep -c '^argv' "$T/probe.rec")"
 }
 
+# The acknowledgement of the program's pidfd unsent (injected with
+# strace): stage B waits for it before its exec.  tether-enter waited out
+# the chain's 10 s deadline and killed B, whose death then reached the
+# container's init as virtiofsd's; now it exits 9 at once, and B, unrun,
+# fails on the closed socket and is reaped by its own parent.
+test_an_unsent_acknowledgement_fails_at_once_and_spares_the_container() {
+	command -v strace >/dev/null || { skip_test "needs strace"; return; }
+	start_container
+	local t0=$SECONDS rc
+	timeout -s KILL 30 strace -f -o /dev/null -e inject=sendto:error=EAGAIN:when=1 \
+		"$ENTER" --pid "$PH" --log-format text -e FAKE_RECORD="$T/rec" -- "$FAKE" 2>"$T/err"
+	rc=$?
+	assertEquals "exit code ($(cat "$T/err"))" 9 $rc
+	assertTrue "at once, not at the chain's 10 s deadline" "[ $((SECONDS - t0)) -lt $(slow 5) ]"
+	assertContains "says why" "$(cat "$T/err")" "acknowledging the program's pidfd"
+	assertFalse "nothing ran" "[ -e '$T/rec' ]"
+	assertTrue "the placeholder saw the reservation end" \
+		"wait_for_line '$T/ph.err' 'reservation ended with no registration' 5"
+	assertTrue "the container lives on" "kill -0 $PH"
+	assertNotContains "no child's death taken for virtiofsd's" "$(cat "$T/ph.err")" "exited with code"
+}
+
 test_a_probe_that_hangs_is_killed() {
 	start_container
 	mkdir -p "$T/bin"

@@ -195,6 +195,10 @@ test_the_container_chooses_neither_rlimits_nor_a_core_dump() {
 	wait "${CT_U[a]}"
 	assertEquals "the program ended by SIGTERM (it records it, exits 0)" 0 $?
 	assertContains "SIGTERM reached it" "$(cat "$T"/sockets/report.*)" "signal 15"
+	# Where core_pattern "core" would put one: the program's cwd, the
+	# container's root (audit-2/03's own check of this printed its
+	# VULNERABLE line whether a core existed or not).
+	assertEquals "no core file in the container's root" "" "$(ls "$T/a/root" | grep '^core')"
 	unset 'CT_U[a]'
 }
 

@@ -218,7 +218,8 @@ CHECK_LATER := tests/sockets/test_connections.sh tests/supervisor/test_libvirt.s
 	tests/virtiofs/test_real_virtiofsd.sh tests/supervisor/test_monitor.sh
 CHECK_SUITES := $(filter-out $(CHECK_LATER),$(sort $(wildcard \
 	tests/binaries/test_*.sh tests/init/test_*.sh tests/sockets/test_*.sh \
-	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh)))
+	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh))) \
+	tests/make/test_includes.sh
 check: all units
 	TETHER_BUILD=$(BUILD) tests/run --units $(CHECK_SUITES)
 

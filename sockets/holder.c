@@ -54,7 +54,7 @@ static void finish(struct holder *h, int code)
 	if (holder_owns(h) && unlink(h->sock) < 0 && errno != ENOENT)
 		log_error("unlink %s: %m", h->sock);
 	if (h->cfg->manage)
-		manage_remove_all(h);
+		manage_remove_all(&h->m);
 	dirwatch_release(&h->dw, &h->loop);
 	loop_exit(&h->loop, code);
 }
@@ -77,8 +77,8 @@ static void on_dir(struct dirwatch *d, uint32_t mask, const char *name)
 		check_own(h);
 		return;
 	}
-	if (h->cfg->manage && h->mdir_is_dir)
-		manage_event(h, mask, name);
+	if (h->cfg->manage && h->m.is_own_dir)
+		manage_event(&h->m, mask, name);
 }
 
 static void on_signal(struct watch *w, uint32_t events)
@@ -233,7 +233,7 @@ static int open_fds(struct holder *h)
 	if (dirwatch_open(&h->dw, &h->loop, h->dir, DIRWATCH_GONE | DIRWATCH_NEW,
 			  on_dir, h) < 0)
 		return log_error("inotify %s: %m", h->dir), -1;
-	return h->cfg->manage ? manage_open(h) : 0;
+	return h->cfg->manage ? manage_open(&h->m, &h->loop, h->cfg->manage_dir, h->dir, h->name) : 0;
 }
 
 static int listen_sock(struct holder *h)
@@ -282,7 +282,7 @@ int holder_run(const struct cd_config *cfg)
 
 	h.cfg = cfg;
 	h.dw.w.fd = -1;
-	h.mdw.w.fd = -1;
+	h.m.dw.w.fd = -1;
 	/* Nothing inherited is kept for the pod's life (the holder starts no
 	 * child).  The cwd stays: a relative --copy-path is resolved against
 	 * it for the holder's whole life, and it is in the container's own
@@ -298,7 +298,7 @@ int holder_run(const struct cd_config *cfg)
 	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)
 		return EXIT_FAIL;
 	if (cfg->manage)
-		manage_scan(&h);
+		manage_scan(&h.m);
 	if (listen_sock(&h) < 0) {
 		/* Bound but not held: left, the path would look like a
 		 * holder that died. */
@@ -311,7 +311,7 @@ int holder_run(const struct cd_config *cfg)
 		return EXIT_FAIL;
 	}
 	if (cfg->manage)
-		log_info("listening on %s (managing the sockets of %s)", h.sock, h.mdir);
+		log_info("listening on %s (managing the sockets of %s)", h.sock, h.m.dir);
 	else
 		log_info("listening on %s", h.sock);
 	rc = loop_run(&h.loop);

@@ -100,33 +100,23 @@ static void on_signal(struct watch *w, uint32_t events)
 	}
 }
 
-/* Takes the listening fd out of the loop for a while: the pending
- * connections cannot be taken now, and a level-triggered fd that cannot
- * be drained would spin. */
+/* Takes the listening fd out of the loop for a while (loop.h, rest). */
 static void pause_accept(struct holder *h)
 {
-	if (h->paused)
-		return;
-	if (loop_del(&h->loop, &h->lsn) < 0 || timer_arm(h->backoff.fd, BACKOFF_MS) < 0) {
+	if (rest_start(&h->rest, BACKOFF_MS) < 0) {
 		log_error("pausing accept on %s: %m", h->sock);
 		finish(h, EXIT_FAIL);
-		return;
 	}
-	h->paused = 1;
 }
 
-static void on_backoff(struct watch *w, uint32_t events)
+static void on_rested(void *ctx, int rc)
 {
-	struct holder *h = w->ctx;
+	struct holder *h = ctx;
 
-	(void)events;
-	timer_ack(w->fd);
-	if (loop_add(&h->loop, &h->lsn, EPOLLIN) < 0) {
+	if (rc < 0) {
 		log_error("resuming accept on %s: %m", h->sock);
 		finish(h, EXIT_FAIL);
-		return;
 	}
-	h->paused = 0;
 }
 
 /* Out of fds or memory: shed one connection with the spare fd (sock.h). */
@@ -223,8 +213,7 @@ static int open_fds(struct holder *h)
 	sigaddset(&mask, SIGCHLD);
 	if (loop_init_signals(&h->loop, &h->sig, &mask, on_signal, h) < 0)
 		return log_error("setting up the event loop: %m"), -1;
-	h->backoff = (struct watch){ timer_open(), on_backoff, h };
-	if (h->backoff.fd < 0 || loop_add(&h->loop, &h->backoff, EPOLLIN) < 0)
+	if (rest_init(&h->rest, &h->loop, &h->lsn, on_rested, h) < 0)
 		return log_error("timerfd: %m"), -1;
 	h->spare = spare_fd();
 	if (h->spare < 0)

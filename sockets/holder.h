@@ -14,7 +14,8 @@
 struct holder {
 	const struct cd_config *cfg;
 	struct loop loop;
-	struct watch sig, lsn, backoff;
+	struct watch sig, lsn;
+	struct rest rest;	/* the listener's back-off */
 	struct dirwatch dw;
 	struct manage m;	/* --manage */
 	char sock[PATH_MAX];	/* P.sock */
@@ -23,7 +24,6 @@ struct holder {
 	dev_t dev;		/* identity of the socket we bound, so we */
 	ino_t ino;		/* never remove or mourn a successor's */
 	int spare;		/* kept free to shed a connection at EMFILE */
-	int paused;		/* listening fd out of the loop (back-off) */
 	int shedding;		/* a resource error was logged */
 };
 

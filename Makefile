@@ -171,10 +171,10 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 # Per binary: <bin>_SRCS, optional <bin>_DEPS (generated headers its
-# objects need), <bin>_CFLAGS (its objects only, after the common flags),
-# <bin>_LDFLAGS and <bin>_LIB (a copy of lib/ built its own way).
+# objects need), <bin>_CFLAGS (its objects only, after the common flags)
+# and <bin>_LDFLAGS.  Every binary links the one lib/.
 define BIN_RULE
-$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $$(or $$($(1)_LIB),$(LIB))
+$(BUILD)/$(1): $$($(1)_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$$(CC) $$(CFLAGS) $$(TCFLAGS) $$($(1)_CFLAGS) $$(LDFLAGS) $$($(1)_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): $$($(1)_DEPS)
 $$($(1)_SRCS:%.c=$(BUILD)/%.o): ROLE_CFLAGS := $$($(1)_CFLAGS)
@@ -218,7 +218,8 @@ CHECK_LATER := tests/sockets/test_connections.sh tests/supervisor/test_libvirt.s
 	tests/virtiofs/test_real_virtiofsd.sh tests/supervisor/test_monitor.sh
 CHECK_SUITES := $(filter-out $(CHECK_LATER),$(sort $(wildcard \
 	tests/binaries/test_*.sh tests/init/test_*.sh tests/sockets/test_*.sh \
-	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh)))
+	tests/supervisor/test_*.sh tests/virtiofs/test_*.sh))) \
+	tests/make/test_includes.sh
 check: all units
 	TETHER_BUILD=$(BUILD) tests/run --units $(CHECK_SUITES)
 

@@ -87,11 +87,19 @@ row "supervisor: ordered stop of an idle stack, its log from SIGTERM to exit (me
 row "supervisor: ordered stop of an idle stack, shell's kill to wait return, incl. the shell's fork/wait (median [min–max] of $RUNS)" "$s" "tether only" "-" ms
 
 # Peak memory (VmHWM, as bench_init) of PID 1 with the stack up, against
-# the peers holding one child.
+# the peers holding one child; and its memory at rest: RSS and PSS (its
+# share of pages it shares with others) once both daemons are idle.
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
+# at_rest PID: "RSS PSS" in KiB, after a second without work.
+at_rest() {
+	sleep 1
+	echo "$(awk '/^VmRSS/ { print $2 }' "/proc/$1/status")" \
+		"$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
+}
 setup
 start
 rss=$(hwm "$PID")
+read -r rest_rss rest_pss < <(at_rest "$PID")
 stop
 TINI_MUSL=$TETHER_ROOT/build/peers/bin/tini
 GO_WAITER=
@@ -118,10 +126,22 @@ if [ -x "$TINI_MUSL" ]; then
 fi
 row "supervisor: peak RSS of PID 1 (as above)" "$rss" "tini-static (glibc; less work)" "$(peer_hwm tini-static -s -- sleep 1000)" KiB
 row "supervisor: static binary size" "$supsize" "tini-static (glibc)" "$(stat -c %s "$(command -v tini-static)")" bytes
+# virt-launcher-monitor itself is not built here (KubeVirt's code is not
+# built by this project): the Go program that only waits stands in for it.
 if [ -n "$GO_WAITER" ]; then
 	gv=$(go version | awk '{ print $3 }')
 	row "supervisor: peak RSS of PID 1" "$rss" "a Go program that only waits ($gv; the floor of virt-launcher-monitor)" "$(peer_hwm "$GO_WAITER")" KiB
 	row "supervisor: static binary size" "$supsize" "the same Go program (-s -w)" "$(stat -c %s "$GO_WAITER")" bytes
+	"$GO_WAITER" &
+	gp=$!
+	read -r go_rss go_pss < <(at_rest "$gp")
+	kill "$gp"
+	wait "$gp" 2>/dev/null
+	stand_in="stand-in for virt-launcher-monitor: a Go program that only waits ($gv), at rest"
+	row "supervisor: memory at rest, RSS of PID 1 (both daemons idle, MAIN up)" "$rest_rss" "$stand_in" "$go_rss" KiB
+	row "supervisor: memory at rest, PSS of PID 1 (as above)" "$rest_pss" "$stand_in" "$go_pss" KiB
 else
 	echo "| supervisor: the Go floor of virt-launcher-monitor not measured (no go) | | | | |"
+	row "supervisor: memory at rest, RSS of PID 1 (both daemons idle, MAIN up)" "$rest_rss" "tether only (no go: no stand-in)" "-" KiB
+	row "supervisor: memory at rest, PSS of PID 1 (as above)" "$rest_pss" "tether only (no go: no stand-in)" "-" KiB
 fi

@@ -180,12 +180,6 @@ static int check(struct opts *o)
 	return 0;
 }
 
-/* Called as virt-handler calls KubeVirt's dispatcher. */
-static int dispatcher(const char *argv0)
-{
-	return argv0 && !strcmp(path_base(argv0), "virtiofs-dispatcher");
-}
-
 /* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */
 int opts_parse(struct opts *o, int argc, char **argv)
 {
@@ -195,7 +189,8 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->bin = 0;
 	o->uid = 107;
-	o->preset = o->dispatcher = dispatcher(argv[0]);
+	/* Called as virt-handler calls KubeVirt's dispatcher. */
+	o->preset = o->dispatcher = called_as(argv[0], "virtiofs-dispatcher");
 	cli_start(&o->cli, &st, argc, argv);
 	while ((id = cli_next(&o->cli, &st, options)) > 0)
 		if ((r = one(o, id, st.arg)) != 0)

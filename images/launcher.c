@@ -166,24 +166,22 @@ static void parse(struct launcher *l, int argc, char **argv)
 	}
 	if (s.i != argc)
 		usage_error("no operands expected");
-	const char *slash = strrchr(l->socket, '/');
-	if (l->socket[0] != '/' || strlen(slash + 1) == 0 ||
-	    strlen(slash + 1) >= sizeof(l->sockname) || strlen(l->config_dir) == 0)
+	const char *name = path_base(l->socket);
+	if (l->socket[0] != '/' || strlen(name) == 0 ||
+	    strlen(name) >= sizeof(l->sockname) || strlen(l->config_dir) == 0)
 		usage_error("--socket: an absolute path to a file");
-	memcpy(l->sockname, slash + 1, strlen(slash + 1) + 1);
+	memcpy(l->sockname, name, strlen(name) + 1);
 }
 
 /* Copies the config into config_dir under the same name, through a
  * temporary file and rename, so the daemon never reads half of it. */
 static int copy_config(const struct launcher *l)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX], data[16384];
+	char tmp[PATH_MAX], dst[PATH_MAX];
 	struct buf t = BUF_INIT(tmp), d = BUF_INIT(dst);
-	const char *base = strrchr(l->config, '/');
-	ssize_t n;
 	int in, out, rc = -1;
 
-	buf_printf(&d, "%s/%s", l->config_dir, base ? base + 1 : l->config);
+	buf_printf(&d, "%s/%s", l->config_dir, path_base(l->config));
 	buf_printf(&t, "%s.tmp", buf_cstr(&d));
 	if (d.truncated || t.truncated) {
 		log_error("config path too long: %s", l->config);
@@ -199,13 +197,8 @@ static int copy_config(const struct launcher *l)
 		close(in);
 		return -1;
 	}
-	while ((n = read(in, data, sizeof(data))) > 0)
-		if (write(out, data, n) != n) {
-			log_error("write %s: %m", buf_cstr(&t));
-			goto out;
-		}
-	if (n < 0) {
-		log_error("read %s: %m", l->config);
+	if (fd_copy(in, out) < 0) {
+		log_error("copy %s to %s: %m", l->config, buf_cstr(&t));
 		goto out;
 	}
 	if (l->sock_dir) {
@@ -514,14 +507,11 @@ static int setup(struct launcher *l)
 	/* The config dir is where the daemon's socket appears: both are
 	 * /var/run/libvirt in the pod. */
 	char dir[PATH_MAX];
-	size_t dl = strrchr(l->socket, '/') - l->socket;
 
-	if (dl >= sizeof(dir)) {
+	if (path_dir(l->socket, dir, sizeof(dir)) < 0) {
 		log_error("--socket: path too long");
 		return -1;
 	}
-	memcpy(dir, l->socket, dl ? dl : 1);
-	dir[dl ? dl : 1] = '\0';
 	if (inotify_add_watch(l->dirw.fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
 		log_error("inotify_add_watch %s: %m", dir);
 		return -1;

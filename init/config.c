@@ -45,11 +45,6 @@ static enum parse_result bad(struct config *c, const char *what,
 	return PARSE_ERROR;
 }
 
-static int is_name(const char *path, const char *name)
-{
-	return !strcmp(path_base(path), name);
-}
-
 static enum parse_result placeholder_check(struct config *c)
 {
 	if (c->argv[0])
@@ -129,7 +124,7 @@ static enum parse_result one(struct config *c, int id, const char *arg)
  * accepted under those names. */
 static enum parse_result alias(struct config *c, int argc, char **argv)
 {
-	if (is_name(argv[0], "temp_pod")) {
+	if (called_as(argv[0], "temp_pod")) {
 		c->action = ACT_TEMP_POD;
 		return argc > 1 ? bad(c, "as temp_pod, tether takes no arguments, not", argv[1]) : PARSE_DONE;
 	}
@@ -149,10 +144,10 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 	memset(c, 0, sizeof(*c));
 	cli_start(&c->cli, &st, argc, argv);
 	defaults(c, envp);
-	if (argc > 0 && (is_name(argv[0], "temp_pod") || is_name(argv[0], "sleep")))
+	if (argc > 0 && (called_as(argv[0], "temp_pod") || called_as(argv[0], "sleep")))
 		return alias(c, argc, argv);
 	/* KubeVirt's prototype interface: the image runs it by this name. */
-	if (argc > 0 && is_name(argv[0], "virtiofs-placeholder"))
+	if (argc > 0 && called_as(argv[0], "virtiofs-placeholder"))
 		c->mode = MODE_PLACEHOLDER;
 	while ((id = cli_next(&c->cli, &st, options + (c->mode != MODE_PLACEHOLDER))) > 0)
 		if (one(c, id, st.arg) != PARSE_OK)

@@ -51,11 +51,11 @@ struct ph {
 	const struct config *cfg;
 	struct loop loop;
 	struct watch sigw, lsn, vfsw, timer;	/* vfsw.fd: registered pidfd or -1 */
+	struct rest rest;			/* the listener's (loop.h) */
 	struct conn conns[MAX_CONNS];		/* fd -1: free slot */
 	struct conn *reserver;			/* the launch under way, or 0 */
 	struct grace grace;
 	struct stat bound;	/* the socket file we made */
-	long rest_until;	/* the listener rests until then; 0: it does not */
 	pid_t self;
 	pid_t vfs;		/* virtiofsd's pid, 0 while unknown */
 	int stop_r, stop_w;	/* the stop channel (a pipe), -1 without */
@@ -225,11 +225,10 @@ static long deadline(const struct conn *c)
 	return c->since + (c->reserved ? VFSREG_RESERVE_MS : IDLE_MS);
 }
 
-/* The one timer: the earliest deadline of a held connection, or the end
- * of a rest. */
+/* The connections' timer: the earliest deadline of a held one. */
 static void rearm(struct ph *p)
 {
-	long next = p->rest_until, now = clock_ms();
+	long next = 0, now = clock_ms();
 
 	for (int i = 0; i < MAX_CONNS; i++)
 		if (p->conns[i].w.fd >= 0 && (!next || deadline(&p->conns[i]) < next))
@@ -262,14 +261,18 @@ static void on_timer(struct watch *w, uint32_t events)
 				 "reserved" : "idle", p->conns[i].reserved ? VFSREG_RESERVE_MS : IDLE_MS);
 			drop(p, &p->conns[i]);
 		}
-	if (p->rest_until && now >= p->rest_until) {
-		p->rest_until = 0;
-		if (p->spare < 0)
-			p->spare = spare_fd();
-		if (loop_add(&p->loop, &p->lsn, EPOLLIN) < 0)
-			log_error("listening again: %m");
-	}
 	rearm(p);
+}
+
+/* The rest is over: the listener is back in the loop. */
+static void on_rested(void *ctx, int rc)
+{
+	struct ph *p = ctx;
+
+	if (p->spare < 0)
+		p->spare = spare_fd();
+	if (rc < 0)
+		log_error("listening again: %m");
 }
 
 /* 0 once the answer is sent, -1 (said) when it could not be. */
@@ -479,10 +482,8 @@ static void hold(struct ph *p, int fd)
 static void rest(struct ph *p)
 {
 	log_warn("accept: %m; resting for %d ms", REST_MS);
-	if (loop_del(&p->loop, &p->lsn) < 0)
+	if (rest_start(&p->rest, REST_MS) < 0)
 		log_error("resting the listener: %m");
-	p->rest_until = clock_ms() + REST_MS;
-	rearm(p);
 }
 
 static void on_accept(struct watch *w, uint32_t events)
@@ -563,6 +564,7 @@ static int setup(struct ph *p)
 	if (loop_init_signals(&p->loop, &p->sigw, 0, on_signals, p) < 0 ||
 	    loop_add(&p->loop, &p->lsn, EPOLLIN) < 0 ||
 	    (p->timer.fd = timer_open()) < 0 || loop_add(&p->loop, &p->timer, EPOLLIN) < 0 ||
+	    rest_init(&p->rest, &p->loop, &p->lsn, on_rested, p) < 0 ||
 	    grace_init(&p->grace, &p->loop, send_vfs, p) < 0) {
 		log_error("setting up the event loop: %m");
 		return -1;

@@ -1,4 +1,5 @@
 #include "buf.h"
+#include "errnames.h"
 
 #include <errno.h>
 #include <string.h>

@@ -35,7 +35,4 @@ void buf_utc(struct buf *b, long long sec, long usec);
 /* NUL-terminates within cap (the last byte is given up if needed). */
 const char *buf_cstr(struct buf *b);
 
-/* Symbolic name of an errno value ("ENOENT"), or NULL. */
-const char *errno_name(int err);
-
 #endif

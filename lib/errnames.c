@@ -1,4 +1,4 @@
-#include "buf.h"
+#include "errnames.h"
 
 #include <errno.h>
 #include <string.h>

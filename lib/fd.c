@@ -161,6 +161,11 @@ const char *path_base(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+int called_as(const char *argv0, const char *name)
+{
+	return argv0 && !strcmp(path_base(argv0), name);
+}
+
 int path_dir(const char *path, char *dir, size_t cap)
 {
 	const char *slash = strrchr(path, '/');
@@ -173,4 +178,25 @@ int path_dir(const char *path, char *dir, size_t cap)
 	memcpy(dir, !slash ? "." : slash == path ? "/" : path, n);
 	dir[n] = '\0';
 	return 0;
+}
+
+int fd_copy(int in, int out)
+{
+	char data[16384];
+	ssize_t n, w;
+
+	for (;;) {
+		n = read(in, data, sizeof(data));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		for (ssize_t off = 0; off < n; off += w) {
+			w = write(out, data + off, n - off);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				return -1;
+		}
+	}
 }

@@ -21,9 +21,15 @@ ssize_t read_small(int dirfd, const char *path, char *buf, size_t len);
 int read_proc_field(const char *path, const char *key, long min, long max, long *out);
 /* The last component of path: what follows its last '/', or all of it. */
 const char *path_base(const char *path);
+/* Whether argv0 (may be 0) names a program called name, whatever its
+ * directory: how a binary installed under several names tells them. */
+int called_as(const char *argv0, const char *name);
 /* The directory part of path into dir ("." without a '/', "/" for "/x");
  * -1 with ENAMETOOLONG if it does not fit in cap bytes. */
 int path_dir(const char *path, char *dir, size_t cap);
+/* Copies what is left of in to out (short and interrupted writes
+ * retried): 0 at in's end, or -1 with the read's or the write's errno. */
+int fd_copy(int in, int out);
 /* Parses a whole decimal string in [min, max]; -1 and nothing stored if
  * it is not one. */
 int parse_long(const char *s, long min, long max, long *out);

@@ -217,3 +217,34 @@ long clock_ms(void)
 	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static void rest_over(struct watch *w, uint32_t events)
+{
+	struct rest *r = w->ctx;
+	int rc;
+
+	(void)events;
+	timer_ack(w->fd);
+	if (!r->on)
+		return;
+	rc = loop_add(r->loop, r->lsn, EPOLLIN);
+	r->on = rc < 0;
+	r->back(r->ctx, rc);
+}
+
+int rest_init(struct rest *r, struct loop *l, struct watch *lsn,
+	      void (*back)(void *ctx, int rc), void *ctx)
+{
+	*r = (struct rest){ { timer_open(), rest_over, r }, l, lsn, 0, back, ctx };
+	return r->timer.fd < 0 || loop_add(l, &r->timer, EPOLLIN) < 0 ? -1 : 0;
+}
+
+int rest_start(struct rest *r, long ms)
+{
+	if (r->on)
+		return 0;
+	if (loop_del(r->loop, r->lsn) < 0)
+		return -1;
+	r->on = 1;
+	return timer_arm(r->timer.fd, ms);
+}

@@ -76,4 +76,25 @@ void timer_ack(int fd);
 /* CLOCK_MONOTONIC in milliseconds (the system call: no vDSO lookup code). */
 long clock_ms(void);
 
+/* A listener taken out of the loop for a while, put back by a timer of
+ * its own: out of fds, its pending connections cannot be taken, and a
+ * level-triggered fd that cannot be drained would spin.  back(ctx, rc)
+ * is called when the time is up: rc 0, the listener is back; -1 (errno),
+ * it could not be put back. */
+struct rest {
+	struct watch timer;
+	struct loop *loop;
+	struct watch *lsn;
+	int on;			/* lsn is out of the loop */
+	void (*back)(void *ctx, int rc);
+	void *ctx;
+};
+
+/* Opens the timer and adds it to the loop: 0, or -1 with errno. */
+int rest_init(struct rest *r, struct loop *l, struct watch *lsn,
+	      void (*back)(void *ctx, int rc), void *ctx);
+/* Takes lsn out of the loop for ms (nothing if it rests already): 0, or
+ * -1 with errno. */
+int rest_start(struct rest *r, long ms);
+
 #endif

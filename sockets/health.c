@@ -1,6 +1,7 @@
 /* --health-check: an exec probe that needs no writable file.  KubeVirt's
  * old probe read a /healthy file the holder wrote, which a read-only root
  * forbids; this one asks the socket itself. */
+#include "health.h"
 #include "buf.h"
 #include "fd.h"
 #include "holder.h"
@@ -29,7 +30,7 @@ static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
 	argv[argc] = 0;
 	/* KubeVirt runs it as /usr/bin, /init/usr/bin or /var/run
 	 * container-disk: the name is what they share. */
-	if (strcmp(path_base(argv[0]), "container-disk"))
+	if (!called_as(argv[0], "container-disk"))
 		return 0;
 	if (cd_config_parse(pc, argc, argv) != CD_PARSE_OK ||
 	    pc->action != CD_HOLD)

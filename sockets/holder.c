@@ -54,7 +54,7 @@ static void finish(struct holder *h, int code)
 	if (holder_owns(h) && unlink(h->sock) < 0 && errno != ENOENT)
 		log_error("unlink %s: %m", h->sock);
 	if (h->cfg->manage)
-		manage_remove_all(h);
+		manage_remove_all(&h->m);
 	dirwatch_release(&h->dw, &h->loop);
 	loop_exit(&h->loop, code);
 }
@@ -77,8 +77,8 @@ static void on_dir(struct dirwatch *d, uint32_t mask, const char *name)
 		check_own(h);
 		return;
 	}
-	if (h->cfg->manage && h->mdir_is_dir)
-		manage_event(h, mask, name);
+	if (h->cfg->manage && h->m.is_own_dir)
+		manage_event(&h->m, mask, name);
 }
 
 static void on_signal(struct watch *w, uint32_t events)
@@ -100,33 +100,23 @@ static void on_signal(struct watch *w, uint32_t events)
 	}
 }
 
-/* Takes the listening fd out of the loop for a while: the pending
- * connections cannot be taken now, and a level-triggered fd that cannot
- * be drained would spin. */
+/* Takes the listening fd out of the loop for a while (loop.h, rest). */
 static void pause_accept(struct holder *h)
 {
-	if (h->paused)
-		return;
-	if (loop_del(&h->loop, &h->lsn) < 0 || timer_arm(h->backoff.fd, BACKOFF_MS) < 0) {
+	if (rest_start(&h->rest, BACKOFF_MS) < 0) {
 		log_error("pausing accept on %s: %m", h->sock);
 		finish(h, EXIT_FAIL);
-		return;
 	}
-	h->paused = 1;
 }
 
-static void on_backoff(struct watch *w, uint32_t events)
+static void on_rested(void *ctx, int rc)
 {
-	struct holder *h = w->ctx;
+	struct holder *h = ctx;
 
-	(void)events;
-	timer_ack(w->fd);
-	if (loop_add(&h->loop, &h->lsn, EPOLLIN) < 0) {
+	if (rc < 0) {
 		log_error("resuming accept on %s: %m", h->sock);
 		finish(h, EXIT_FAIL);
-		return;
 	}
-	h->paused = 0;
 }
 
 /* Out of fds or memory: shed one connection with the spare fd (sock.h). */
@@ -223,8 +213,7 @@ static int open_fds(struct holder *h)
 	sigaddset(&mask, SIGCHLD);
 	if (loop_init_signals(&h->loop, &h->sig, &mask, on_signal, h) < 0)
 		return log_error("setting up the event loop: %m"), -1;
-	h->backoff = (struct watch){ timer_open(), on_backoff, h };
-	if (h->backoff.fd < 0 || loop_add(&h->loop, &h->backoff, EPOLLIN) < 0)
+	if (rest_init(&h->rest, &h->loop, &h->lsn, on_rested, h) < 0)
 		return log_error("timerfd: %m"), -1;
 	h->spare = spare_fd();
 	if (h->spare < 0)
@@ -233,7 +222,7 @@ static int open_fds(struct holder *h)
 	if (dirwatch_open(&h->dw, &h->loop, h->dir, DIRWATCH_GONE | DIRWATCH_NEW,
 			  on_dir, h) < 0)
 		return log_error("inotify %s: %m", h->dir), -1;
-	return h->cfg->manage ? manage_open(h) : 0;
+	return h->cfg->manage ? manage_open(&h->m, &h->loop, h->cfg->manage_dir, h->dir, h->name) : 0;
 }
 
 static int listen_sock(struct holder *h)
@@ -282,7 +271,7 @@ int holder_run(const struct cd_config *cfg)
 
 	h.cfg = cfg;
 	h.dw.w.fd = -1;
-	h.mdw.w.fd = -1;
+	h.m.dw.w.fd = -1;
 	/* Nothing inherited is kept for the pod's life (the holder starts no
 	 * child).  The cwd stays: a relative --copy-path is resolved against
 	 * it for the holder's whole life, and it is in the container's own
@@ -298,7 +287,7 @@ int holder_run(const struct cd_config *cfg)
 	if (make_dir(h.dir) < 0 || open_fds(&h) < 0)
 		return EXIT_FAIL;
 	if (cfg->manage)
-		manage_scan(&h);
+		manage_scan(&h.m);
 	if (listen_sock(&h) < 0) {
 		/* Bound but not held: left, the path would look like a
 		 * holder that died. */
@@ -311,7 +300,7 @@ int holder_run(const struct cd_config *cfg)
 		return EXIT_FAIL;
 	}
 	if (cfg->manage)
-		log_info("listening on %s (managing the sockets of %s)", h.sock, h.mdir);
+		log_info("listening on %s (managing the sockets of %s)", h.sock, h.m.dir);
 	else
 		log_info("listening on %s", h.sock);
 	rc = loop_run(&h.loop);

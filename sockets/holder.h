@@ -6,6 +6,7 @@
 #include "config.h"
 #include "dirwatch.h"
 #include "loop.h"
+#include "manage.h"
 
 #include <limits.h>
 #include <sys/types.h>
@@ -13,18 +14,16 @@
 struct holder {
 	const struct cd_config *cfg;
 	struct loop loop;
-	struct watch sig, lsn, backoff;
+	struct watch sig, lsn;
+	struct rest rest;	/* the listener's back-off */
 	struct dirwatch dw;
-	struct dirwatch mdw;	/* --manage-dir elsewhere: its own watch */
+	struct manage m;	/* --manage */
 	char sock[PATH_MAX];	/* P.sock */
 	char dir[PATH_MAX];	/* dirname(P) */
-	const char *mdir;	/* --manage: the directory whose sockets we own */
-	int mdir_is_dir;	/* ... is dirname(P), which holds our own socket */
 	const char *name;	/* basename of P.sock */
 	dev_t dev;		/* identity of the socket we bound, so we */
 	ino_t ino;		/* never remove or mourn a successor's */
 	int spare;		/* kept free to shed a connection at EMFILE */
-	int paused;		/* listening fd out of the loop (back-off) */
 	int shedding;		/* a resource error was logged */
 };
 
@@ -35,16 +34,5 @@ int holder_run(const struct cd_config *cfg);
 int holder_paths(struct holder *h, const char *copy_path);
 /* 1 if h->sock is still the socket this holder bound. */
 int holder_owns(const struct holder *h);
-
-/* --manage (manage.c). */
-int manage_open(struct holder *h);
-void manage_scan(struct holder *h);
-void manage_event(struct holder *h, uint32_t mask, const char *name);
-void manage_remove_all(struct holder *h);
-/* 1 if name looks like a holder's socket ("*.sock"). */
-int is_sock_name(const char *name);
-
-/* --health-check (health.c). */
-int health_check(const struct cd_config *cfg);
 
 #endif

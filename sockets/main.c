@@ -1,5 +1,6 @@
 /* container-disk: KubeVirt's socket holder, as a drop-in. */
 #include "config.h"
+#include "health.h"
 #include "holder.h"
 #include "role.h"
 

@@ -1,18 +1,20 @@
 /* --manage: the hotplug pod's main holder owns the sockets of the
  * sidecar holders: those of its own directory (/path, KubeVirt's layout)
  * or, with --manage-dir, of the sidecars' own emptyDir (Deckhouse's). */
+#include "manage.h"
 #include "buf.h"
 #include "fd.h"
-#include "holder.h"
 #include "log.h"
 #include "sock.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int is_sock_name(const char *name)
+/* A holder's socket is "*.sock". */
+static int is_sock_name(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -20,17 +22,17 @@ int is_sock_name(const char *name)
 }
 
 /* Our own socket, when we manage the directory it is in. */
-static int is_own(const struct holder *h, const char *name)
+static int is_own(const struct manage *m, const char *name)
 {
-	return h->mdir_is_dir && !strcmp(name, h->name);
+	return m->is_own_dir && !strcmp(name, m->own);
 }
 
-static int entry_path(const struct holder *h, const char *name, char *out,
+static int entry_path(const struct manage *m, const char *name, char *out,
 		      size_t cap)
 {
 	struct buf b = { out, 0, cap, 0 };
 
-	buf_printf(&b, "%s/%s", h->mdir, name);
+	buf_printf(&b, "%s/%s", m->dir, name);
 	buf_cstr(&b);
 	return b.truncated || b.len == cap ? -1 : 0;
 }
@@ -39,12 +41,12 @@ static int entry_path(const struct holder *h, const char *name, char *out,
  * a live one belongs to a sidecar that started before us. */
 static int scan_one(const char *name, void *ctx)
 {
-	struct holder *h = ctx;
+	struct manage *m = ctx;
 	char path[PATH_MAX];
 	struct stat before, after;
 
-	if (!is_sock_name(name) || is_own(h, name) ||
-	    entry_path(h, name, path, sizeof(path)) < 0 ||
+	if (!is_sock_name(name) || is_own(m, name) ||
+	    entry_path(m, name, path, sizeof(path)) < 0 ||
 	    lstat(path, &before) < 0 || !S_ISSOCK(before.st_mode))
 		return 0;
 	switch (unix_alive(path)) {
@@ -73,19 +75,19 @@ static int scan_one(const char *name, void *ctx)
 
 static void on_mdir(struct dirwatch *d, uint32_t mask, const char *name)
 {
-	struct holder *h = d->ctx;
+	struct manage *m = d->ctx;
 
-	if (h->loop.done)
+	if (m->loop->done)
 		return;
 	if (!*name) {
 		if (mask & IN_Q_OVERFLOW)
 			log_warn("%s: inotify queue overflow; some volume sockets went unlogged",
-				 h->mdir);
+				 m->dir);
 		else if (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))
-			log_warn("%s went away; no volume sockets left to manage", h->mdir);
+			log_warn("%s went away; no volume sockets left to manage", m->dir);
 		return;
 	}
-	manage_event(h, mask, name);
+	manage_event(m, mask, name);
 }
 
 static int same_dir(const char *a, const char *b)
@@ -99,30 +101,33 @@ static int same_dir(const char *a, const char *b)
 /* With --manage-dir, the managed directory must exist (it is the
  * sidecars' emptyDir) and gets its own watch; otherwise the watch on our
  * own directory serves both. */
-int manage_open(struct holder *h)
+int manage_open(struct manage *m, struct loop *l, const char *manage_dir,
+		const char *own_dir, const char *own_name)
 {
-	h->mdir = h->cfg->manage_dir ? h->cfg->manage_dir : h->dir;
-	h->mdir_is_dir = !h->cfg->manage_dir || same_dir(h->mdir, h->dir);
-	if (h->mdir_is_dir)
+	m->loop = l;
+	m->own = own_name;
+	m->dir = manage_dir ? manage_dir : own_dir;
+	m->is_own_dir = !manage_dir || same_dir(m->dir, own_dir);
+	if (m->is_own_dir)
 		return 0;
-	if (dirwatch_open(&h->mdw, &h->loop, h->mdir, DIRWATCH_GONE | DIRWATCH_NEW,
-			  on_mdir, h) < 0)
-		return log_error("--manage-dir %s: %m", h->mdir), -1;
+	if (dirwatch_open(&m->dw, l, m->dir, DIRWATCH_GONE | DIRWATCH_NEW,
+			  on_mdir, m) < 0)
+		return log_error("--manage-dir %s: %m", m->dir), -1;
 	return 0;
 }
 
-void manage_scan(struct holder *h)
+void manage_scan(struct manage *m)
 {
-	if (dir_each(h->mdir, scan_one, h) < 0)
-		log_warn("reading %s: %m", h->mdir);
+	if (dir_each(m->dir, scan_one, m) < 0)
+		log_warn("reading %s: %m", m->dir);
 }
 
-void manage_event(struct holder *h, uint32_t mask, const char *name)
+void manage_event(struct manage *m, uint32_t mask, const char *name)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (!is_sock_name(name) || entry_path(h, name, path, sizeof(path)) < 0)
+	if (!is_sock_name(name) || entry_path(m, name, path, sizeof(path)) < 0)
 		return;
 	if (mask & DIRWATCH_GONE)
 		log_info("volume socket disappeared: %s", path);
@@ -133,20 +138,19 @@ void manage_event(struct holder *h, uint32_t mask, const char *name)
 
 static int remove_one(const char *name, void *ctx)
 {
-	struct holder *h = ctx;
+	struct manage *m = ctx;
 	char path[PATH_MAX];
 
-	if (!is_sock_name(name) || is_own(h, name) ||
-	    entry_path(h, name, path, sizeof(path)) < 0)
+	if (!is_sock_name(name) || is_own(m, name) ||
+	    entry_path(m, name, path, sizeof(path)) < 0)
 		return 0;
 	unlink_socket(path, "volume socket");
 	return 0;
 }
 
-/* On shutdown: every sidecar sees its socket go and exits at once. */
-void manage_remove_all(struct holder *h)
+void manage_remove_all(struct manage *m)
 {
-	if (dir_each(h->mdir, remove_one, h) < 0)
-		log_warn("reading %s: %m", h->mdir);
-	dirwatch_release(&h->mdw, &h->loop);
+	if (dir_each(m->dir, remove_one, m) < 0)
+		log_warn("reading %s: %m", m->dir);
+	dirwatch_release(&m->dw, m->loop);
 }

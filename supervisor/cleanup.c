@@ -55,14 +55,10 @@ static int remove_one(const char *name, void *ctx)
 void remove_sockets(const char *glob)
 {
 	struct glob_ctx g;
-	const char *slash = strrchr(glob, '/');
-	size_t n = slash - glob;
 
-	if (n >= sizeof(g.dir))
+	if (path_dir(glob, g.dir, sizeof(g.dir)) < 0)
 		return;
-	memcpy(g.dir, glob, n);
-	g.dir[n] = '\0';
-	g.pattern = slash + 1;
-	if (dir_each(n ? g.dir : "/", remove_one, &g) < 0 && errno != ENOENT)
+	g.pattern = path_base(glob);
+	if (dir_each(g.dir, remove_one, &g) < 0 && errno != ENOENT)
 		log_warn("reading %s: %m", g.dir);
 }

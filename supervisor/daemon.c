@@ -5,33 +5,19 @@
 #include "buf.h"
 #include "log.h"
 #include "sig.h"
-#include "sup.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* A daemon that ran this long is well again: its back-off starts over. */
 #define STABLE_MS 60000
 
-/* The longest whole line of a daemon's output (README, "Output"); one
- * byte more for its newline. */
-#define LINE_MAX_BYTES (512 * 1024)
-#define LINE_BUF (LINE_MAX_BYTES + 1)
+/* Each daemon's unfinished output line. */
 static char lines[D_COUNT][LINE_BUF];
-static char scratch[6 * LINE_BUF + 256];
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void status_text(struct buf *b, int wstatus)
 {
@@ -64,7 +50,7 @@ static void emit_line(void *ctx, const char *p, size_t n)
 
 	if (n && p[n - 1] == '\r')
 		n--;
-	log_line(d->c->name, line_level(p, n), p, n, scratch, sizeof(scratch));
+	lines_log(d->c->name, line_level(p, n), p, n);
 }
 
 static void out_close(struct daemon *d)
@@ -72,7 +58,7 @@ static void out_close(struct daemon *d)
 	if (d->out.fd < 0)
 		return;
 	lines_flush(&d->lines, 1);
-	loop_close(&d->s->loop, &d->out);
+	loop_close(d->h->loop, &d->out);
 }
 
 static void on_output(struct watch *w, uint32_t events)
@@ -101,7 +87,7 @@ static int out_open(struct daemon *d, int *wfd)
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
 		goto fail;
 	d->out.fd = p[0];
-	if (loop_add(&d->s->loop, &d->out, EPOLLIN) < 0) {
+	if (loop_add(d->h->loop, &d->out, EPOLLIN) < 0) {
 		d->out.fd = -1;
 		goto fail;
 	}
@@ -151,7 +137,7 @@ static int can_start(const struct daemon *d)
 
 static enum dstate start(struct daemon *d, enum doutcome *out)
 {
-	struct sup *s = d->s;
+	const struct daemon_host *h = d->h;
 	int wfd = -1;
 
 	if (!can_start(d)) {
@@ -165,20 +151,20 @@ static enum dstate start(struct daemon *d, enum doutcome *out)
 	if (d->c->socket[0] && unlink(d->c->socket) < 0 && errno != ENOENT)
 		log_warn("removing the stale %s: %m", d->c->socket);
 	d->ready = 0;
-	if (s->out_fd >= 0)
-		wfd = s->out_fd;	/* the parent reads it as it is */
+	if (h->out_fd >= 0)
+		wfd = h->out_fd;	/* the parent reads it as it is */
 	else if (out_open(d, &wfd) < 0)
 		log_warn("pipe for %s's output: %m (it goes to our stderr)", d->c->name);
 	build_argv(d);
 	struct spawn_req req = {
-		.argv = d->argv, .mask = s->orig, .pdeathsig = SIGKILL,
-		.out_fd = wfd, .ignore_chld = s->ignore_chld,
-		.envp = d->idx == D_QEMUD ? s->env.qemud : 0,
+		.argv = d->argv, .mask = h->orig, .pdeathsig = SIGKILL,
+		.out_fd = wfd, .ignore_chld = h->ignore_chld,
+		.envp = d->idx == D_QEMUD ? h->env->qemud : 0,
 	};
-	child_env_ambient(&s->env, d->idx == D_QEMUD);
+	child_env_ambient(h->env, d->idx == D_QEMUD);
 	d->pid = spawn(&req);
-	child_env_ambient(&s->env, 1);
-	if (wfd >= 0 && wfd != s->out_fd)
+	child_env_ambient(h->env, 1);
+	if (wfd >= 0 && wfd != h->out_fd)
 		close(wfd);
 	if (d->pid < 0) {
 		d->pid = 0;
@@ -186,7 +172,7 @@ static enum dstate start(struct daemon *d, enum doutcome *out)
 		*out = DO_FORK_FAILED;
 		return DS_DONE;
 	}
-	d->started_ms = now_ms();
+	d->started_ms = clock_ms();
 	started_line(d);
 	if (!d->c->socket[0])
 		d->ready = 1;
@@ -212,7 +198,7 @@ static enum dstate probed(struct daemon *d, enum doutcome *out)
 	flags_list(d, &flags);
 	if (d->flags_ok) {
 		log_info("%s accepts the restricted flags %s", d->c->name, flags.p);
-	} else if (d->s->cfg->strict) {
+	} else if (d->h->cfg->strict) {
 		log_error("%s does not accept %s (%s exited with code %d) and --strict is set",
 			  d->c->name, flags.p, d->c->bin, code);
 		*out = DO_FLAGS_REFUSED;
@@ -229,7 +215,7 @@ static enum dstate probed(struct daemon *d, enum doutcome *out)
  * more crashes than the budget within the window end the pod. */
 static int over_budget(struct daemon *d, long now)
 {
-	const struct config *c = d->s->cfg;
+	const struct config *c = d->h->cfg;
 	int n = 0, cap = sizeof(d->crashes) / sizeof(*d->crashes);
 
 	d->crashes[d->ncrash++ % cap] = now;
@@ -242,7 +228,7 @@ static int over_budget(struct daemon *d, long now)
 
 static long backoff_delay(struct daemon *d, long now)
 {
-	const struct config *c = d->s->cfg;
+	const struct config *c = d->h->cfg;
 	long delay = c->backoff_ms;
 
 	if (now - d->started_ms >= STABLE_MS)
@@ -258,14 +244,14 @@ static enum dstate restart(struct daemon *d, enum doutcome *out)
 {
 	char store[64];
 	struct buf st = BUF_INIT(store);
-	long now = now_ms(), delay;
+	long now = clock_ms(), delay;
 
 	status_text(&st, d->status);
 	buf_cstr(&st);
 	if (over_budget(d, now)) {
 		log_warn("%s exited (%s)", d->c->name, st.p);
 		log_error("%s crashed %ld times within %ld ms: crash budget spent, ending the pod",
-			  d->c->name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+			  d->c->name, d->h->cfg->crash_budget + 1, d->h->cfg->crash_window_ms);
 		*out = DO_BUDGET_SPENT;
 		return DS_DONE;
 	}
@@ -318,7 +304,7 @@ static enum dstate term(struct daemon *d, enum doutcome *out)
 	log_info("stopping %s (pid %d)", d->c->name, d->pid);
 	if (kill(d->pid, SIGTERM) < 0 && errno != ESRCH)
 		log_warn("kill %s: %m", d->c->name);
-	grace_start(&d->grace, d->s->cfg->grace_ms);
+	grace_start(&d->grace, d->h->cfg->grace_ms);
 	return DS_STOP;
 }
 
@@ -408,7 +394,7 @@ void daemon_outcome_details(const struct daemon *d, enum doutcome o,
 		buf_str(&b, "{\"reason\":\"fork-failed\"}");
 	else if (o == DO_BUDGET_SPENT)
 		buf_printf(&b, "{\"reason\":\"crash-budget\",\"daemon\":\"%s\",\"crashes\":%ld,\"window_ms\":%ld}",
-			   name, d->s->cfg->crash_budget + 1, d->s->cfg->crash_window_ms);
+			   name, d->h->cfg->crash_budget + 1, d->h->cfg->crash_window_ms);
 	else if (o == DO_FLAGS_REFUSED)
 		buf_printf(&b, "{\"reason\":\"restricted-flags-unsupported\",\"daemon\":\"%s\"}", name);
 	buf_cstr(&b);
@@ -426,8 +412,8 @@ static void probe_start(struct daemon *d)
 	argv[n++] = "--help";
 	argv[n] = 0;
 	struct spawn_req req = {
-		.argv = argv, .mask = d->s->orig, .pdeathsig = SIGKILL,
-		.out_fd = null, .ignore_chld = d->s->ignore_chld,
+		.argv = argv, .mask = d->h->orig, .pdeathsig = SIGKILL,
+		.out_fd = null, .ignore_chld = d->h->ignore_chld,
 	};
 	d->probe = spawn(&req);
 	if (null >= 0)
@@ -439,12 +425,13 @@ static void probe_start(struct daemon *d)
 	}
 }
 
-int daemon_init(struct daemon *d, struct sup *s, int idx)
+int daemon_init(struct daemon *d, const struct daemon_host *h, int idx,
+		const struct daemon *after)
 {
-	d->s = s;
+	d->h = h;
 	d->idx = idx;
-	d->c = &s->cfg->d[idx];
-	d->after = idx == D_QEMUD ? &s->d[D_LOGD] : 0;
+	d->c = &h->cfg->d[idx];
+	d->after = after;
 	d->lines = (struct lines){ lines[idx], 0, LINE_BUF, emit_line, d };
 	d->out = (struct watch){ -1, on_output, d };
 	d->timer.fd = d->conf_w.d.w.fd = d->sock_w.d.w.fd = -1;
@@ -454,10 +441,10 @@ int daemon_init(struct daemon *d, struct sup *s, int idx)
 		return 0;
 	}
 	d->state = DS_WAIT;
-	if (grace_init(&d->grace, &s->loop, grace_send_pid, &d->pid) < 0)
+	if (grace_init(&d->grace, h->loop, grace_send_pid, &d->pid) < 0)
 		return -1;
-	d->probed = !s->cfg->restricted || d->c->nflags == 0;
-	if (!s->cfg->restricted)
+	d->probed = !h->cfg->restricted || d->c->nflags == 0;
+	if (!h->cfg->restricted)
 		log_info("%s runs without the restricted flags (--no-restricted-flags)", d->c->name);
 	else if (!d->probed)
 		probe_start(d);

@@ -6,6 +6,7 @@
 #define SUPERVISE_DAEMON_H
 
 #include "config.h"
+#include "env.h"
 #include "lines.h"
 #include "loop.h"
 #include "pathwatch.h"
@@ -40,10 +41,19 @@ enum doutcome {
 	DO_FLAGS_REFUSED,	/* EXIT_STRICT */
 };
 
-struct sup;
+/* What both daemons share with the loop, set once before daemon_init. */
+struct daemon_host {
+	const struct config *cfg;
+	struct loop *loop;
+	const sigset_t *orig;	/* the signal state every child gets */
+	int ignore_chld;	/* SIGCHLD was inherited ignored */
+	int out_fd;		/* --output-fd (our fd 3), or -1: a pipe each */
+	struct child_env *env;
+	void *ctx;		/* the loop's own state (run.c) */
+};
 
 struct daemon {
-	struct sup *s;
+	const struct daemon_host *h;
 	const struct daemon_cfg *c;
 	const struct daemon *after;	/* started once that one is ready */
 	int idx;
@@ -68,8 +78,10 @@ struct daemon {
 };
 
 /* Its config, output pipe, grace and (when enabled) probe; the watches
- * (config, socket, timer) are the loop's to add.  -1 with errno. */
-int daemon_init(struct daemon *d, struct sup *s, int idx);
+ * (config, socket, timer) are the loop's to add.  after: the daemon this
+ * one starts once ready (virtqemud's virtlogd), or 0.  -1 with errno. */
+int daemon_init(struct daemon *d, const struct daemon_host *h, int idx,
+		const struct daemon *after);
 /* The table: the one place d->state changes. */
 enum doutcome daemon_event(struct daemon *d, enum devent ev);
 /* The facts: the config appeared (present) or went. */

@@ -1,7 +1,7 @@
 /* The istio sidecar is asked to quit, as virt-launcher-monitor does it,
  * with every wait an fd in the loop: a non-blocking connect and a timer
  * per request. */
-#include "monitor.h"
+#include "istio.h"
 #include "log.h"
 
 #include <arpa/inet.h>

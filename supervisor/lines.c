@@ -4,6 +4,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* log_line's worst case: every byte escaped as \u00XX, and the JSON
+ * around it. */
+static char scratch[6 * LINE_BUF + 256];
+
+void lines_log(const char *component, enum log_level lvl, const char *p, size_t n)
+{
+	log_line(component, lvl, p, n, scratch, sizeof(scratch));
+}
+
 void lines_flush(struct lines *l, int all)
 {
 	char *p = l->buf, *end = l->buf + l->len, *nl;

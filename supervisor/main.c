@@ -2,7 +2,7 @@
 #include "config.h"
 #include "log.h"
 #include "role.h"
-#include "sup.h"
+#include "run.h"
 #include "termlog.h"
 
 static const char usage[] =

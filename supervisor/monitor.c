@@ -13,16 +13,14 @@
 
 #define PASST_LOG "/var/run/kubevirt/passt.log"
 #define QEMU_LOG_DIR "/run/kubevirt-private/libvirt/qemu/log"
-#define DUMP_LINE (512 * 1024)	/* the monitor's longest line */
 #define MAX_LOGS 64
 
-static char line_buf[DUMP_LINE + 1];
-static char scratch[6 * (DUMP_LINE + 1) + 256];
+static char line_buf[LINE_BUF];	/* the monitor's longest line too */
 
 static void emit(void *ctx, const char *p, size_t n)
 {
 	(void)ctx;
-	log_line("virt-launcher-monitor", LOG_INFO, p, n, scratch, sizeof(scratch));
+	lines_log("virt-launcher-monitor", LOG_INFO, p, n);
 }
 
 /* Only a regular file, never through a symlink, never blocking (a FIFO

@@ -65,20 +65,14 @@ static int join(char *out, size_t cap, const char *a, const char *b)
 
 static int copy_file(const char *src, const char *dst, const struct stat *st)
 {
-	static char data[65536];
 	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-	ssize_t n;
 
 	if (in < 0)
 		return -1;
 	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st->st_mode & 07777);
 	if (out < 0)
 		goto done;
-	while ((n = read(in, data, sizeof(data))) > 0)
-		for (ssize_t off = 0, w; off < n; off += w)
-			if ((w = write(out, data + off, n - off)) < 0)
-				goto done;
-	if (n < 0 || fchmod(out, st->st_mode & 07777) < 0)
+	if (fd_copy(in, out) < 0 || fchmod(out, st->st_mode & 07777) < 0)
 		goto done;
 	if (geteuid() == 0 && fchown(out, st->st_uid, st->st_gid) < 0)
 		goto done;

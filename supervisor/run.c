@@ -1,19 +1,60 @@
 /* The event loop of PID 1: MAIN, the daemons, signals, the ordered stop. */
-#include "sup.h"
+#include "run.h"
 #include "buf.h"
 #include "cleanup.h"
+#include "daemon.h"
+#include "env.h"
 #include "fd.h"
+#include "istio.h"
 #include "log.h"
+#include "loop.h"
+#include "monitor.h"
 #include "pidfd.h"
 #include "prepare.h"
+#include "proc.h"
+#include "qemu.h"
 #include "role.h"
 #include "sig.h"
+#include "termlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+enum phase {
+	PH_RUN, PH_MAIN, PH_QEMU, PH_QEMUD, PH_LOGD, PH_REST,
+	PH_ISTIO,		/* the monitor: the sidecar is asked to quit */
+	PH_KEEP,		/* the monitor: --keep-after-failure */
+	PH_DONE,
+};
+
+struct sup {
+	const struct config *cfg;
+	const sigset_t *orig;
+	struct loop loop;
+	struct watch sigw;
+	pid_t self, main_pid;
+	pid_t parent;		/* --for-parent */
+	struct watch parentw;	/* its pidfd */
+	int out_fd;		/* --output-fd, as our fd 3; -1 none */
+	int exec_err;		/* the monitor: virt-launcher's exec failed */
+	int main_done, main_status;
+	int none_left;
+	enum phase phase;
+	int fatal;		/* our own exit code when we ended the pod */
+	int ignore_chld;	/* SIGCHLD was inherited ignored */
+	struct child_env env;
+	struct grace main_grace, qemu_grace, rest_grace;
+	struct qemu_set qemu;
+	int termlog_on;
+	struct termlog tl;
+	struct istio istio;
+	struct daemon_host host;	/* what the daemons share */
+	struct daemon d[D_COUNT];
+};
 
 static void begin_stop(struct sup *s, const char *why, int term_main);
 
@@ -45,7 +86,7 @@ static void deliver(struct daemon *d, enum devent ev)
 	if (o == DO_NOTHING)
 		return;
 	daemon_outcome_details(d, o, details, sizeof(details));
-	end_pod(d->s, ends[o].code, ends[o].why, details);
+	end_pod(d->h->ctx, ends[o].code, ends[o].why, details);
 }
 
 static void deliver_all(struct sup *s, enum devent ev)
@@ -70,7 +111,7 @@ static void on_socket(struct pathwatch *pw, int present)
 	struct daemon *d = pw->ctx;
 
 	if (daemon_socket(d, present))
-		deliver_all(d->s, DE_CHECK);
+		deliver_all(d->h->ctx, DE_CHECK);
 }
 
 static void on_backoff(struct watch *w, uint32_t events)
@@ -96,10 +137,15 @@ static int daemon_watch(struct sup *s, struct daemon *d)
 
 static int daemons_setup(struct sup *s)
 {
+	s->host = (struct daemon_host){
+		.cfg = s->cfg, .loop = &s->loop, .orig = s->orig,
+		.ignore_chld = s->ignore_chld, .out_fd = s->out_fd,
+		.env = &s->env, .ctx = s,
+	};
 	for (int i = 0; i < D_COUNT; i++) {
 		struct daemon *d = &s->d[i];
 
-		if (daemon_init(d, s, i) < 0 || (d->c->enabled && daemon_watch(s, d) < 0)) {
+		if (daemon_init(d, &s->host, i, i == D_QEMUD ? &s->d[D_LOGD] : 0) < 0 || (d->c->enabled && daemon_watch(s, d) < 0)) {
 			log_error("setting up %s: %m", d->c->name);
 			return -1;
 		}

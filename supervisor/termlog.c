@@ -1,5 +1,6 @@
 #include "termlog.h"
 #include "buf.h"
+#include "config.h"
 #include "event.h"
 #include "fd.h"
 #include "log.h"
@@ -8,12 +9,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,10 +29,10 @@ void termlog_own(struct termlog *t, const char *details_json)
 	char line[1024];
 	long n = event_own_line(details_json, line, sizeof(line));
 
-	if (!t->path)
+	if (!t->file.path)
 		return;
-	if (n < 0 || termlog_append(t, line, n) < 0)
-		log_error("could not write tether-supervise's own event to %s", t->path);
+	if (n < 0 || tlfile_append(&t->file, line, n) < 0)
+		log_error("could not write tether-supervise's own event to %s", t->file.path);
 	else
 		log_info("termination log: %.*s", (int)n - 1, line);
 }
@@ -84,9 +85,9 @@ static void one_event(struct termlog *t, const char *in, ssize_t n,
 		buf_printf(&e, "event longer than %d bytes", MAX_EVENT);
 	} else {
 		len = event_line(in, n, line, sizeof(line), err, sizeof(err));
-		if (len > t->max / 4) {
+		if (len > t->file.max / 4) {
 			len = -1;
-			buf_printf(&e, "the line would be longer than %ld bytes (a quarter of the log)", t->max / 4);
+			buf_printf(&e, "the line would be longer than %ld bytes (a quarter of the log)", t->file.max / 4);
 		}
 	}
 	if (len < 0) {
@@ -97,7 +98,7 @@ static void one_event(struct termlog *t, const char *in, ssize_t n,
 		reply(t->w.fd, from, fromlen, buf_cstr(&m));
 		return;
 	}
-	if (termlog_append(t, line, len) < 0) {
+	if (tlfile_append(&t->file, line, len) < 0) {
 		/* %m: the errno saved when buf_printf begins */
 		buf_printf(&m, "failed: could not write the termination log: %m");
 		reply(t->w.fd, from, fromlen, buf_cstr(&m));
@@ -151,15 +152,9 @@ static void on_event(struct watch *w, uint32_t events)
 /* The socket's directory is inside an emptyDir that may start empty. */
 static int make_parent(const char *path)
 {
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	size_t n = slash - path;
+	char dir[PATH_MAX];
 
-	if (n == 0 || n >= sizeof(dir))
-		return 0;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return make_dirs(dir);
+	return path_dir(path, dir, sizeof(dir)) < 0 ? -1 : make_dirs(dir);
 }
 
 int termlog_open(struct termlog *t, struct loop *l, const char *path,
@@ -168,10 +163,8 @@ int termlog_open(struct termlog *t, struct loop *l, const char *path,
 	int on = 1;
 
 	t->loop = l;
-	t->path = path;
+	t->file = (struct tlfile){ path, max, -1, 0 };
 	t->sock_path = sock_path;
-	t->max = max;
-	t->fd = -1;
 	t->w.ctx = t;
 	t->w.fn = on_event;
 	t->w.fd = -1;
@@ -206,32 +199,19 @@ void termlog_close(struct termlog *t)
 		close(t->w.fd);
 		t->w.fd = -1;
 	}
-	if (t->fd >= 0) {
-		if (fsync(t->fd) < 0 && errno != EINVAL)
-			log_warn("fsync %s: %m", t->path);
-		close(t->fd);
-		t->fd = -1;
-	}
+	tlfile_close(&t->file);
 }
 
-/* The time left until end, for SO_SNDTIMEO / SO_RCVTIMEO (at least 1 ms:
- * zero would mean no bound). */
-static struct timeval left(const struct timespec *end)
+/* The time left until end (clock_ms), for SO_SNDTIMEO / SO_RCVTIMEO: at
+ * least 1 ms, as zero would mean no bound. */
+static int timeout_opt(int fd, int opt, long end)
 {
-	struct timespec now;
-	long ms;
+	long ms = end - clock_ms();
+	struct timeval tv;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
 	if (ms < 1)
 		ms = 1;
-	return (struct timeval){ ms / 1000, ms % 1000 * 1000 };
-}
-
-static int timeout_opt(int fd, int opt, const struct timespec *end)
-{
-	struct timeval tv = left(end);
-
+	tv = (struct timeval){ ms / 1000, ms % 1000 * 1000 };
 	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
@@ -241,25 +221,23 @@ static int timeout_opt(int fd, int opt, const struct timespec *end)
 int termlog_send(const char *sock_path, const char *json)
 {
 	struct sockaddr_un self = { .sun_family = AF_UNIX };
-	struct timespec end;
+	long end = clock_ms() + REPLY_TIMEOUT_MS;
 	char answer[256];
 	ssize_t n;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += REPLY_TIMEOUT_MS / 1000;
 	/* Autobind gives an abstract address the answer can come back to. */
 	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) < 0) {
 		log_error("event socket: %m");
-		return 111;
+		return EXIT_SETUP;
 	}
 	if (unix_addr_op(fd, sock_path, UNIX_CONNECT) < 0) {
 		log_error("connect %s: %m", sock_path);
-		return 111;
+		return EXIT_SETUP;
 	}
-	if (timeout_opt(fd, SO_SNDTIMEO, &end) < 0) {
+	if (timeout_opt(fd, SO_SNDTIMEO, end) < 0) {
 		log_error("setsockopt SO_SNDTIMEO: %m");
-		return 111;
+		return EXIT_SETUP;
 	}
 	do
 		n = send(fd, json, strlen(json), 0);
@@ -267,22 +245,22 @@ int termlog_send(const char *sock_path, const char *json)
 	if (n < 0 && errno == EAGAIN) {
 		log_error("send to %s: its queue stayed full for %d s (the supervisor is stopped or flooded)",
 			  sock_path, REPLY_TIMEOUT_MS / 1000);
-		return 111;
+		return EXIT_SETUP;
 	}
 	if (n < 0) {
 		log_error("send to %s: %m", sock_path);
-		return errno == EMSGSIZE ? 1 : 111;
+		return errno == EMSGSIZE ? 1 : EXIT_SETUP;
 	}
-	if (timeout_opt(fd, SO_RCVTIMEO, &end) < 0) {
+	if (timeout_opt(fd, SO_RCVTIMEO, end) < 0) {
 		log_error("setsockopt SO_RCVTIMEO: %m");
-		return 111;
+		return EXIT_SETUP;
 	}
 	do
 		n = recv(fd, answer, sizeof(answer) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		log_error("no answer from %s within %d s: %m", sock_path, REPLY_TIMEOUT_MS / 1000);
-		return 111;
+		return EXIT_SETUP;
 	}
 	answer[n] = '\0';
 	if (!strcmp(answer, "ok"))

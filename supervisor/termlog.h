@@ -3,6 +3,7 @@
 #define SUPERVISE_TERMLOG_H
 
 #include "loop.h"
+#include "tlfile.h"
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -10,11 +11,8 @@
 struct termlog {
 	struct watch w;		/* the event socket */
 	struct loop *loop;
-	const char *path;
+	struct tlfile file;	/* the log */
 	const char *sock_path;
-	long max;		/* the file never grows past this */
-	int fd;			/* the log, opened at the first line */
-	int regular;		/* a regular file: kept under max */
 	uid_t uid;		/* ours: senders of this uid are accepted */
 	pid_t owner;		/* MAIN or the parent: its uid is accepted too */
 	const char *owner_name;
@@ -24,10 +22,6 @@ struct termlog {
  * is opened only when the first line is written. */
 int termlog_open(struct termlog *t, struct loop *l, const char *path,
 		 const char *sock_path, long max);
-/* Appends one formed line (ending in '\n'), keeping the file at most
- * t->max bytes by dropping its oldest whole lines (tlfile.c).  -1 with
- * errno, the file as it was, when the line could not be written. */
-int termlog_append(struct termlog *t, const char *line, size_t len);
 /* tether-supervise's own reason for ending (details: a JSON object). */
 void termlog_own(struct termlog *t, const char *details_json);
 /* Removes the socket and syncs and closes the file. */

@@ -14,7 +14,7 @@
  * - A log that is not a regular file (a FIFO, /dev/stderr on a pipe) is
  *   written without ever blocking: a line it cannot take now is dropped
  *   with a warning. */
-#include "termlog.h"
+#include "tlfile.h"
 #include "event.h"
 #include "log.h"
 
@@ -36,7 +36,7 @@ static char next[CAP];		/* what a trim writes */
 static const char shutdown_prefix[] = "{\"event\":\"SHUTDOWN\",";
 static const char own_prefix[] = "{\"event\":\"" OWN_EVENT "\",";
 
-static void mirror_load(struct termlog *t, off_t size)
+static void mirror_load(struct tlfile *t, off_t size)
 {
 	off_t from = size > t->max ? size - t->max : 0;
 	ssize_t n = pread(t->fd, mirror, size - from, from);
@@ -56,7 +56,7 @@ static void mirror_load(struct termlog *t, off_t size)
 	}
 }
 
-static int open_log(struct termlog *t)
+static int open_log(struct tlfile *t)
 {
 	/* O_NONBLOCK: opening a FIFO, and writing to one, never waits. */
 	int flags = O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
@@ -84,7 +84,7 @@ static int open_log(struct termlog *t)
 }
 
 /* Writes all of p at the end; on failure the file is cut back to size. */
-static int append_all(struct termlog *t, const char *p, size_t n, off_t size)
+static int append_all(struct tlfile *t, const char *p, size_t n, off_t size)
 {
 	size_t done = 0;
 	ssize_t w;
@@ -170,7 +170,7 @@ static size_t line_len(const char *p)
 
 /* Only a line we could have written (a quarter of the log at most) is
  * kept ahead of the others; the two of them and the new line then fit. */
-static const char *pinned(const struct termlog *t, const char *line,
+static const char *pinned(const struct tlfile *t, const char *line,
 			  size_t len, const char *prefix)
 {
 	const char *p = starts(line, len, prefix) ? 0 : newest(prefix);
@@ -180,7 +180,7 @@ static const char *pinned(const struct termlog *t, const char *line,
 
 /* Drops the mirror's oldest lines until n more bytes fit under max (only
  * needed when the file was cut behind our back). */
-static void mirror_room(const struct termlog *t, size_t n)
+static void mirror_room(const struct tlfile *t, size_t n)
 {
 	while (mirror_len && mirror_len + n > (size_t)t->max) {
 		size_t k = line_len(mirror);
@@ -195,7 +195,7 @@ static void mirror_room(const struct termlog *t, size_t n)
  * SHUTDOWN line and the newest own event are kept before any other:
  * a flood of other events can never push the reason out.  A new line of
  * the same event replaces them as the newest. */
-static size_t build_next(const struct termlog *t, const char *line, size_t len)
+static size_t build_next(const struct tlfile *t, const char *line, size_t len)
 {
 	const char *pin[2] = {
 		pinned(t, line, len, shutdown_prefix),
@@ -230,7 +230,7 @@ static size_t build_next(const struct termlog *t, const char *line, size_t len)
 
 /* Puts back what a failed pwrite at 0 overwrote, and the old length.
  * Only the mirror is known: a prefix we could not read is lost. */
-static void undo_trim(struct termlog *t, size_t written, off_t size)
+static void undo_trim(struct tlfile *t, size_t written, off_t size)
 {
 	off_t base = size - (off_t)mirror_len;
 	size_t n = written < mirror_len ? written : mirror_len, dummy;
@@ -244,7 +244,7 @@ static void undo_trim(struct termlog *t, size_t written, off_t size)
 		log_error("cutting %s back to %lld bytes: %m", t->path, (long long)size);
 }
 
-static int trim(struct termlog *t, const char *line, size_t len, off_t size)
+static int trim(struct tlfile *t, const char *line, size_t len, off_t size)
 {
 	size_t n = build_next(t, line, len), written = 0;
 	int err;
@@ -280,7 +280,7 @@ static int trim(struct termlog *t, const char *line, size_t len, off_t size)
 }
 
 /* A FIFO or a device: one non-blocking write, whole or dropped. */
-static int write_other(struct termlog *t, const char *line, size_t len)
+static int write_other(struct tlfile *t, const char *line, size_t len)
 {
 	ssize_t w;
 
@@ -302,7 +302,7 @@ static int write_other(struct termlog *t, const char *line, size_t len)
 	return -1;
 }
 
-static int append_line(struct termlog *t, const char *line, size_t len)
+static int append_line(struct tlfile *t, const char *line, size_t len)
 {
 	struct stat st;
 
@@ -322,7 +322,7 @@ static int append_line(struct termlog *t, const char *line, size_t len)
 	return 0;
 }
 
-int termlog_append(struct termlog *t, const char *line, size_t len)
+int tlfile_append(struct tlfile *t, const char *line, size_t len)
 {
 	if ((long)len > t->max / 4) {
 		errno = EMSGSIZE;
@@ -335,4 +335,14 @@ int termlog_append(struct termlog *t, const char *line, size_t len)
 	if (errno != EAGAIN)
 		log_error("write %s: %m", t->path);
 	return -1;
+}
+
+void tlfile_close(struct tlfile *t)
+{
+	if (t->fd < 0)
+		return;
+	if (fsync(t->fd) < 0 && errno != EINVAL)
+		log_warn("fsync %s: %m", t->path);
+	close(t->fd);
+	t->fd = -1;
 }

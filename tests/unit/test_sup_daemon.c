@@ -13,19 +13,22 @@
 #include <sys/wait.h>
 
 static struct config cfg;
-static struct sup s;
+static struct daemon_host s;
+static struct daemon ds[D_COUNT];
+static struct loop loop;
+static struct child_env env;
 static sigset_t mask;
 
 /* A daemon in state st; no config, socket or probe to wait for. */
 static struct daemon *fresh(int idx, enum dstate st)
 {
-	struct daemon *d = &s.d[idx];
+	struct daemon *d = &ds[idx];
 
 	memset(d, 0, sizeof(*d));
 	cfg.d[idx] = (struct daemon_cfg){ .name = idx ? "virtqemud" : "virtlogd",
 					  .bin = "/bin/sleep", .conf = "", .socket = "",
 					  .extra = { "60" }, .nextra = 1, .enabled = 1 };
-	CHECK_INT(daemon_init(d, &s, idx), 0);
+	CHECK_INT(daemon_init(d, &s, idx, idx == D_QEMUD ? &ds[D_LOGD] : 0), 0);
 	d->timer.fd = timer_open();
 	d->state = st;
 	return d;
@@ -58,7 +61,9 @@ static void setup(void)
 	s.cfg = &cfg;
 	s.orig = &mask;
 	s.out_fd = -1;	/* no --output-fd: a pipe per daemon */
-	loop_init(&s.loop);
+	loop_init(&loop);
+	s.loop = &loop;
+	s.env = &env;
 	log_setup("unit", LOG_ERROR, LOG_TEXT);
 }
 

@@ -23,12 +23,12 @@ test_the_objects_call_the_stack_protector() {
 	local o missing=
 	local c
 	# Every source of tether-enter (a file it no longer has is no object to
-	# look for), and the lib/ pieces it links from its own copy.
+	# look for), and the lib/ pieces it links.
 	for c in "$TETHER_ROOT"/cgroup/*.c; do
 		o=$(basename "$c" .c)
 		missing_or_check "$TETHER_BUILD/cgroup/$o.o"
 	done
-	for o in "$TETHER_BUILD"/enter/lib/{buf,fd,log,fdpass,vfsreg}.o; do
+	for o in "$TETHER_BUILD"/lib/{buf,fd,log,fdpass,vfsreg}.o; do
 		missing_or_check "$o"
 	done
 	assertEquals "objects found" "" "$missing"

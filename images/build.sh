@@ -7,8 +7,9 @@
 # for that architecture from build/<arch>/ (podman build --arch: a FROM-scratch image has no RUN
 # step, so nothing of the target runs here), tagged :<arch> instead of :latest
 # (localhost/tether:arm64). Every binary put in an image must be an ELF of that architecture.
-# launcher and virtiofs are the host's architecture's only: they carry this host's Debian libvirt,
-# cp and virtiofsd.
+# The Debian programs of the launcher and virtiofs images (libvirt's daemons, cp, virtiofsd) then
+# come from that architecture's Debian packages, unpacked in build/sysroot-<arch>/ by
+# images/sysroot.sh, their libraries found from their ELF headers (assemble-rootfs.sh, SYSROOT).
 #
 # images/build.sh --index [IMAGE...]: joins each image's amd64, arm64 and s390x builds in one
 # OCI image index (podman's manifest list), <repository>:multiarch (make images-all builds all
@@ -50,9 +51,6 @@ BIN=$(realpath "${TETHER_IMAGE_BUILD:-$ROOT/build}")
 img_env
 
 ALL="pause tether launcher disk-demo virtiofs"
-# What the other architectures get (launcher and virtiofs carry the host's Debian programs), and
-# what an index joins.
-PORTABLE="pause tether disk-demo"
 ARCHES="amd64 arm64 s390x"
 HOST_ARCH=$(dpkg --print-architecture)
 ARCH=${TETHER_IMAGE_ARCH:-$HOST_ARCH}
@@ -60,7 +58,32 @@ case " $ARCHES " in
 *" $ARCH "*) ;;
 *) echo "images: TETHER_IMAGE_ARCH=$ARCH: not one of $ARCHES" >&2; exit 2 ;;
 esac
-[ "$ARCH" = "$HOST_ARCH" ] || BIN=$(realpath "${TETHER_IMAGE_BUILD:-$ROOT/build/$ARCH}")
+# SYS: where the Debian programs the images carry come from ("": this host).
+SYS=
+if [ "$ARCH" != "$HOST_ARCH" ]; then
+	BIN=$(realpath "${TETHER_IMAGE_BUILD:-$ROOT/build/$ARCH}")
+	SYS=$ROOT/build/sysroot-$ARCH
+fi
+TRIPLET=$(dpkg-architecture -a "$ARCH" -q DEB_HOST_MULTIARCH 2>/dev/null)
+
+# debian_programs: the tree SYS ready, when the image takes another architecture's programs.
+debian_programs() {
+	[ -z "$SYS" ] || "$HERE/sysroot.sh" "$ARCH" "$SYS" >"$CTX/sysroot.log" 2>&1 ||
+		{ echo "images: images/sysroot.sh $ARCH failed: $(tail -n 2 "$CTX/sysroot.log" | tr '\n' ' ')" >&2; return 1; }
+}
+
+# assemble PATH...: assemble-rootfs.sh into the context, from SYS's tree or this host's.
+assemble() {
+	SYSROOT=$SYS "$HERE/assemble-rootfs.sh" "$CTX/root" "$@"
+}
+
+# virtiofsd: Debian's C virtiofsd and its libraries as /usr/libexec/virtiofsd, when there is one.
+virtiofsd() {
+	[ -x "$SYS/usr/lib/qemu/virtiofsd" ] || return 0
+	assemble /usr/lib/qemu/virtiofsd || return 1
+	mkdir -p "$CTX/root/usr/libexec"
+	ln -s ../lib/qemu/virtiofsd "$CTX/root/usr/libexec/virtiofsd"
+}
 
 # image_name IMAGE [ARCH]: the host's images are :latest, another architecture's :<arch>.
 image_name() {
@@ -133,6 +156,7 @@ stamp() {
 	{
 		echo "$1 $ARCH"
 		for b in $(needs "$1"); do cat "$BIN/$b"; done
+		[ -z "$SYS" ] || cat "$SYS/.made" 2>/dev/null
 		cat "$HERE/build.sh" "$HERE/compute/"*
 	} | sha256sum | cut -c1-16
 }
@@ -152,10 +176,9 @@ stage_tether() {
 # /usr/libexec/virtiofsd (Debian's C virtiofsd and its libraries, when the host has it).
 stage_virtiofs() {
 	put "$BIN/tether" /usr/bin/tether || return 1
-	if [ -x /usr/lib/qemu/virtiofsd ]; then
-		"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/lib/qemu/virtiofsd || return 1
-		mkdir -p "$CTX/root/usr/libexec"
-		ln -s ../lib/qemu/virtiofsd "$CTX/root/usr/libexec/virtiofsd"
+	debian_programs || return 1
+	if [ -x "$SYS/usr/lib/qemu/virtiofsd" ]; then
+		virtiofsd || return 1
 		# virtiofsd runs as root; QEMU (uid 107, in compute) reaches its socket through
 		# --socket-group=qemu, a name virtiofsd looks up here.
 		mkdir -p "$CTX/root/etc"
@@ -176,7 +199,7 @@ stage_disk_demo() {
 	containerfile 'COPY --chown=107:107 disk/ /disk/'
 }
 
-LIBVIRT_LIB=/usr/lib/x86_64-linux-gnu/libvirt
+LIBVIRT_LIB=/usr/lib/$TRIPLET/libvirt
 
 # The launcher image: what KubeVirt's virt-launcher image provides to the pods' containers, with
 # tether's binaries under KubeVirt's paths:
@@ -199,14 +222,18 @@ stage_launcher() {
 	put "$BIN/images/launcher" /usr/bin/virt-launcher || return 1
 	net_bind "$CTX/root/usr/bin/tini" && net_bind "$CTX/root/usr/bin/tether-supervise" || return 1
 	ln -s tether-supervise "$CTX/root/usr/bin/virt-launcher-monitor"
-	"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/bin/cp /usr/sbin/libvirtd /usr/sbin/virtlogd \
+	debian_programs || return 1
+	assemble /usr/sbin/libvirtd /usr/sbin/virtlogd \
 		$LIBVIRT_LIB/connection-driver/libvirt_driver_qemu.so /usr/share/libvirt || return 1
-	rm -rf "$CTX/root/usr/share/libvirt/schemas" # only virt-xml-validate reads them
-	if [ -x /usr/lib/qemu/virtiofsd ]; then
-		"$HERE/assemble-rootfs.sh" "$CTX/root" /usr/lib/qemu/virtiofsd || return 1
-		mkdir -p "$CTX/root/usr/libexec"
-		ln -s ../lib/qemu/virtiofsd "$CTX/root/usr/libexec/virtiofsd"
+	# cp where KubeVirt's init container runs it: this host's /usr/bin/cp, or from a tree whose
+	# /usr is not merged (mmdebstrap's extract) its /bin/cp.
+	if [ -z "$SYS" ]; then
+		assemble /usr/bin/cp || return 1
+	else
+		assemble /bin/cp && mv "$CTX/root/bin/cp" "$CTX/root/usr/bin/cp" && rmdir "$CTX/root/bin" || return 1
 	fi
+	rm -rf "$CTX/root/usr/share/libvirt/schemas" # only virt-xml-validate reads them
+	virtiofsd || return 1
 	mkdir -p "$CTX/root/etc/libvirt-init"
 	cp "$HERE/compute/virtqemud.conf" "$HERE/compute/virtlogd.conf" "$HERE/compute/qemu.conf" \
 		"$CTX/root/etc/libvirt-init/"
@@ -236,14 +263,8 @@ build_one() {
 		printf '%-22s skipped: not built yet:%s\n' "$img" "$missing"
 		return 0
 	fi
-	case " $PORTABLE " in
-	*" $img "*) ;;
-	*) if [ "$ARCH" != "$HOST_ARCH" ]; then
-		printf '%-22s skipped: %s only (it carries this host'"'"'s Debian programs)\n' "$img" "$HOST_ARCH"
-		return 0
-	   fi ;;
-	esac
-	if [ "$img" = virtiofs ] && ! "$BIN/tether" --help 2>&1 | grep -q -- --placeholder; then
+	# (Read from the binary, which may be another architecture's.)
+	if [ "$img" = virtiofs ] && ! grep -qa -- --placeholder "$BIN/tether"; then
 		printf '%-22s skipped: this tether has no --placeholder yet\n' "$img"
 		return 0
 	fi
@@ -293,7 +314,7 @@ main() {
 	if [ "${1:-}" = --index ]; then
 		shift
 		what=index
-		[ $# -gt 0 ] || set -- $PORTABLE
+		[ $# -gt 0 ] || set -- $ALL
 	fi
 	[ $# -gt 0 ] || set -- $ALL
 	for img in "$@"; do

@@ -2,9 +2,9 @@
 # Each role's size on every architecture built (make ARCH=<arch>, which
 # make bench runs through make arches): bytes, static, musl, stripped,
 # beside the amd64 build's.  The last column is amd64's size over this
-# one's (below 1: larger than on amd64).  Then the FROM-scratch images
-# that every architecture gets (pause, tether, disk-demo: images/build.sh,
-# up to date ones are not rebuilt), when podman can build them here.
+# one's (below 1: larger than on amd64).  Then each FROM-scratch image's
+# size on every architecture (images/build.sh; up to date ones are not
+# rebuilt), when podman can build them here.
 . "$(dirname "$0")/lib.sh"
 : "${TETHER_ROOT:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${TETHER_BUILD:=$TETHER_ROOT/build}"
@@ -33,7 +33,7 @@ if reason=$(img_unavailable_reason); then
 	echo "| image sizes per architecture: not measured: $reason | | | | |"
 	exit 0
 fi
-images="pause tether disk-demo"
+images="pause tether launcher disk-demo virtiofs"
 log=$(mktemp /tmp/tether-bench-arch.XXXXXX)
 hlog=$(mktemp /tmp/tether-bench-arch.XXXXXX)
 trap 'rm -f "$log" "$hlog"' EXIT

@@ -114,14 +114,15 @@ copy() {
 			copy "${entry#"$S"}"
 		done
 	else
-		cp -p "$S$path" "$DEST$path"
+		# The libraries are found first: a file whose closure is incomplete is not copied.
+		local libs=
 		if is_elf "$S$path"; then
-			local libs
 			libs=$(libs_of "$path") || return 1
-			for lib in $libs; do
-				copy "$lib"
-			done
 		fi
+		cp -p "$S$path" "$DEST$path"
+		for lib in $libs; do
+			copy "$lib"
+		done
 	fi
 }
 

@@ -183,6 +183,20 @@ test_a_binary_of_another_architecture_is_refused() {
 		"$(podman image inspect --format '{{.Id}}' localhost/tether:arm64)"
 }
 
+# Another architecture's program whose library the tree lacks: one line, exit 1, nothing copied
+# for it (the image would not start).
+test_a_library_missing_from_the_tree_is_an_error() {
+	local out rc
+	mkdir -p "$T/sys/usr/sbin" "$T/sys/usr/lib/aarch64-linux-gnu"
+	cp "$TETHER_ROOT/build/sysroot-arm64/usr/sbin/virtlogd" "$T/sys/usr/sbin/" || { fail "no arm64 tree"; return; }
+	out=$(SYSROOT=$T/sys "$TETHER_ROOT/images/assemble-rootfs.sh" "$T/dest" /usr/sbin/virtlogd 2>&1)
+	rc=$?
+	assertEquals "exit code" 1 "$rc"
+	assertContains "the error names the program and the library" "$out" "/usr/sbin/virtlogd: libvirt.so.0 not found in $T/sys"
+	assertEquals "one line" 1 "$(printf '%s\n' "$out" | wc -l)"
+	assertFalse "no virtlogd copied" "[ -e '$T/dest/usr/sbin/virtlogd' ]"
+}
+
 # qemu_of ARCH: qemu-user's name for ARCH.
 qemu_of() {
 	case $1 in arm64) echo aarch64 ;; *) echo "$1" ;; esac

@@ -7,8 +7,14 @@ $(LAUNCHER): images/launcher.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TCFLAGS) $(LDFLAGS) -o $@ $^
 
-# Builds the images whose binaries exist in $(BUILD) and prints their sizes.
+# Builds the images whose binaries exist in $(BUILD) and prints their sizes; with
+# ARCH=arm64 (or s390x) that architecture's, tagged :<arch>.  images-all: every
+# architecture's, and an OCI image index of each image, <repository>:multiarch.
 images: all
-	TETHER_IMAGE_BUILD=$(BUILD) images/build.sh
+	TETHER_IMAGE_BUILD=$(BUILD) TETHER_IMAGE_ARCH=$(ARCH) images/build.sh
 
-.PHONY: images
+images-all: images
+	for a in $(OTHER_ARCHES); do $(MAKE) ARCH=$$a images || exit 1; done
+	images/build.sh --index
+
+.PHONY: images images-all

@@ -33,12 +33,13 @@ img_unavailable_reason() {
 	return 1
 }
 
-# img_build NAME DIR: build DIR/Containerfile (FROM scratch) with DIR as context. The image
-# NAME named before is removed when nothing else names it, so rebuilds leave no <none> images.
+# img_build NAME DIR [ARCH]: build DIR/Containerfile (FROM scratch) with DIR as context, for ARCH
+# (podman's --arch: the image's config says it) when given. The image NAME named before is removed
+# when nothing else names it, so rebuilds leave no <none> images.
 img_build() {
 	local old new
 	old=$(podman image inspect --format '{{.Id}}' "$1" 2>/dev/null)
-	new=$(podman build --quiet --layers=false --tag "$1" --file "$2/Containerfile" "$2") || return 1
+	new=$(podman build --quiet --layers=false ${3:+--arch "$3"} --tag "$1" --file "$2/Containerfile" "$2") || return 1
 	if [ -n "$old" ] && [ "$old" != "$new" ] &&
 	    [ -z "$(podman image inspect --format '{{join .RepoTags " "}}' "$old" 2>/dev/null)" ]; then
 		podman rmi "$old" >/dev/null 2>&1

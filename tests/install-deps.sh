@@ -92,6 +92,7 @@ arch() {
 	want /usr/s390x-linux-gnu/include/linux/capability.h linux-libc-dev-s390x-cross
 	want qemu-system-aarch64 qemu-system-arm
 	want qemu-system-s390x qemu-system-misc
+	want qemu-aarch64-static qemu-user-static
 	want mmdebstrap mmdebstrap
 	want cpio cpio
 }

@@ -251,7 +251,7 @@ test_wedged_holder_is_refused_at_once() {
 	local first t0 ms
 	start_holder a -c "$T/d/x"
 	first=$HOLDER
-	wedge "$first" "$T/d/x.sock" || return
+	wedge "$first" "$T/d/x.sock" || return 0
 	t0=$(date +%s%N)
 	timeout -s KILL "$(slow 10)" "$CD" -c "$T/d/x" 2>"$T/err"
 	assertEquals "exit code (137: killed after 10 s)" 1 $?

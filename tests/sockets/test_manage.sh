@@ -225,7 +225,7 @@ test_health_check_finds_pid1s_path() {
 # blocking connect hung it for ever, deaf to SIGTERM).
 test_wedged_sidecar_does_not_hold_up_the_start() {
 	sidecar w
-	wedge "$SIDE_w" "$T/path/hotplug-container-disk-w.sock" || return
+	wedge "$SIDE_w" "$T/path/hotplug-container-disk-w.sock" || return 0
 	local t0=$(date +%s%N) ms
 	start_holder hp -c "$T/path/hp" --manage
 	assertTrue "manager listening" $?

@@ -33,13 +33,17 @@ ratio() {
 		if (a ~ num && b ~ num && b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
-# A ratio below 1 says in words that tether loses the row (LOSES: what a
-# script prints instead, where the "peer" is tether built another way).
-LOSES="tether loses"
+# A ratio below 1 says in words that tether loses the row.  Where the
+# "peer" is one of tether's own builds (another architecture's, the
+# unhardened one) no one loses: the script may say what it means instead
+# (LOSES), else the ratio stands alone.
+LOSES=
 row_ratio() {
-	local ratio=$1
+	local ratio=$1 words=$LOSES
 	shift
-	awk -v r="$ratio" 'BEGIN { exit !(r ~ /^[0-9]+([.][0-9]+)?$/ && r < 1) }' && ratio="$ratio ($LOSES)"
+	case $3 in tether*|container-disk*) ;; *) words=${words:-tether loses} ;; esac
+	[ -n "$words" ] && awk -v r="$ratio" 'BEGIN { exit !(r ~ /^[0-9]+([.][0-9]+)?$/ && r < 1) }' &&
+		ratio="$ratio ($words)"
 	echo "| $1 | $(unit "$2" "${5:-}") | $3 | $(unit "$4" "${5:-}") | $ratio |"
 }
 

@@ -2,26 +2,32 @@
 # What the hardening every role is built with (the stack protector and the
 # buffer-size checks: HARDEN in the Makefile) costs: each binary's size,
 # built as `make` builds it and again with HARDEN=-fno-stack-protector
-# (into build/unhardened), and tether's speed as PID 1 on the paths the
-# flags touch most: the signal-forwarding round trip and reaping 10,000
-# orphans.  The two tethers take turns, round after round, so a slow spell
-# of the machine falls on both alike; each ratio is the median of the
-# rounds' own ratios.  A ratio under 1 is the hardening's cost.
+# (into build/unhardened: bench/lib.sh's unhardened), and tether's speed as
+# PID 1 on the paths the flags touch most: the signal-forwarding round trip
+# and reaping 10,000 orphans.  The two tethers take turns, round after
+# round, so a slow spell of the machine falls on both alike.  As in every
+# row, the ratio is the two printed medians'; the median of the rounds'
+# own (paired) ratios is given beside it.  A ratio under 1 is the
+# hardening's cost.
 . "$(dirname "$0")/lib.sh"
 : "${TETHER_ROOT:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${TETHER_BUILD:=$TETHER_ROOT/build}"
 ROUNDS=${BENCH_ROUNDS:-15}
-PLAIN=$TETHER_ROOT/build/unhardened
 BINS="tether container-disk tether-enter tether-supervise"
+LOSES="the hardening's cost"
 
-make -C "$TETHER_ROOT" -s -j2 BUILD="$PLAIN" HARDEN=-fno-stack-protector \
-	$(for b in $BINS; do echo "$PLAIN/$b"; done) >/dev/null 2>"$PLAIN.err" ||
-	{ echo "| bench_hardening: the unhardened build failed: $(tail -n 1 "$PLAIN.err") | | | | |"; exit 1; }
-rm -f "$PLAIN.err"
-
+declare -A PLAIN
 for b in $BINS; do
+	PLAIN[$b]=$(unhardened "$b") ||
+		{ echo "| bench_hardening: the unhardened build of $b failed | | | | |"; exit 1; }
+	# tether-enter is hardened by its own flags (cgroup/build.mk) whatever
+	# HARDEN says: the same binary both times is no comparison.
+	if cmp -s "$TETHER_BUILD/$b" "${PLAIN[$b]}"; then
+		echo "| $b binary size (bytes): always hardened (its build.mk), no unhardened build to compare | $(stat -c %s "$TETHER_BUILD/$b") bytes | - | - | - |"
+		continue
+	fi
 	row "$b binary size (bytes), hardened vs not" "$(stat -c %s "$TETHER_BUILD/$b")" \
-		"$b unhardened" "$(stat -c %s "$PLAIN/$b")"
+		"$b unhardened" "$(stat -c %s "${PLAIN[$b]}")"
 done
 
 H=$TETHER_BUILD/helpers
@@ -38,18 +44,15 @@ for m in "${MEASURES[@]}"; do
 	for _ in $(seq "$rounds"); do
 		for t in hardened plain; do
 			bin=$TETHER_BUILD/tether
-			[ $t = plain ] && bin=$PLAIN/tether
+			[ $t = plain ] && bin=${PLAIN[tether]}
 			taskset -c "$cpus" unshare --pid --fork --mount-proc "$bin" -- \
 				"$H/$1" "${@:2}" >>"$out/$t.$name"
 		done
 	done
 done
 paired() { paste "$out/plain.$1" "$out/hardened.$1" | awk '{ print $1 / $2 }' | median; }
-per_k() { awk '{ print $1 / 1000 }' "$1" | median; }
-row_ratio "$(printf %.2f "$(paired zombies)")" \
-	"tether as PID 1: reap 10,000 orphans that arrive as zombies at once (median of $ROUNDS), hardened vs not" \
-	"$(per_k "$out/hardened.zombies")" "tether unhardened" "$(per_k "$out/plain.zombies")" ms
-row_ratio "$(printf %.2f "$(paired lat)")" \
-	"tether as PID 1: signal forwarding round trip, one CPU (median of $ROUNDS × 2000), hardened vs not" \
-	"$(per_k "$out/hardened.lat")" "tether unhardened" "$(per_k "$out/plain.lat")" µs
+row "tether as PID 1: reap 10,000 orphans that arrive as zombies at once, hardened vs not (median [min–max] of $ROUNDS; paired ratio $(printf %.2f "$(paired zombies)"))" \
+	"$(stats 1000 <"$out/hardened.zombies")" "tether unhardened" "$(stats 1000 <"$out/plain.zombies")" ms
+row "tether as PID 1: signal forwarding round trip, one CPU, hardened vs not (median [min–max] of $ROUNDS × 2000; paired ratio $(printf %.2f "$(paired lat)"))" \
+	"$(stats 1000 <"$out/hardened.lat")" "tether unhardened" "$(stats 1000 <"$out/plain.lat")" µs
 rm -rf "$out"

@@ -2,8 +2,11 @@
 # tether as PID 1 beside tini, catatonit and dumb-init, each as Debian
 # builds it and as built with musl like tether (bench/peers/):
 # size, peak RSS, idle wake-ups, reaping 10,000 orphans, signal latency.
+# tether runs as shipped (hardened); bench_hardening.sh measures what the
+# hardening costs tether in the same timed runs.
 . "$(dirname "$0")/lib.sh"
-: "${TETHER_BUILD:=$(dirname "$0")/../build}"
+: "${TETHER_ROOT:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${TETHER_BUILD:=$TETHER_ROOT/build}"
 H=$TETHER_BUILD/helpers
 ROUNDS=${BENCH_ROUNDS:-15}
 
@@ -98,10 +101,20 @@ rows() {
 	done
 }
 
+# tether as shipped is hardened (the stack protector, lib/fortify.h's
+# buffer checks); the musl peers are built without, so each also stands
+# beside tether built without: that row alone is like for like.
+plain=$(unhardened tether) && plain_size=$(stat -c %s "$plain")
 for peer in $PEERS; do
-	row "binary size (bytes; peer ${KIND[$peer]})" "${SIZE[tether]}" "$peer" "${SIZE[$peer]}"
+	row "binary size (bytes; tether hardened; peer ${KIND[$peer]}, not hardened)" "${SIZE[tether]}" "$peer" "${SIZE[$peer]}"
+	[[ $peer == *-musl && -n ${plain_size:-} ]] &&
+		row "binary size (bytes; both static musl, tether's flags, neither hardened)" "$plain_size" "$peer" "${SIZE[$peer]}"
 done
-rows "peak RSS as PID 1 (VmHWM, one run)" RSS KB
+for peer in $PEERS; do
+	note=
+	[ "${KIND[$peer]}" = dynamic ] && note="; a dynamic peer's includes its shared libraries' pages"
+	row "peak RSS as PID 1 (VmHWM, one run$note)" "${RSS[tether]}" "$peer" "${RSS[$peer]}" KB
+done
 rows "context switches, 10 s idle (one run)" WAKE
 # timed_rows NAME LABEL UNIT
 timed_rows() {

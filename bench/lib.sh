@@ -33,10 +33,30 @@ ratio() {
 		if (a ~ num && b ~ num && b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
+# A ratio below 1 says in words that tether loses the row.  Where the
+# "peer" is one of tether's own builds (another architecture's, the
+# unhardened one) no one loses: the script may say what it means instead
+# (LOSES), else the ratio stands alone.
+LOSES=
 row_ratio() {
-	local ratio=$1
+	local ratio=$1 words=$LOSES
 	shift
+	case $3 in tether*|container-disk*) ;; *) words=${words:-tether loses} ;; esac
+	[ -n "$words" ] && awk -v r="$ratio" 'BEGIN { exit !(r ~ /^[0-9]+([.][0-9]+)?$/ && r < 1) }' &&
+		ratio="$ratio ($words)"
 	echo "| $1 | $(unit "$2" "${5:-}") | $3 | $(unit "$4" "${5:-}") | $ratio |"
+}
+
+# unhardened BIN: the path of tether's BIN built without the hardening
+# (HARDEN=-fno-stack-protector: neither the stack protector nor
+# lib/fortify.h), as the peers are built; made once into build/unhardened.
+# Prints nothing and returns 1 when that build fails.
+unhardened() {
+	local plain=$TETHER_ROOT/build/unhardened
+	make -C "$TETHER_ROOT" -s -j2 BUILD="$plain" HARDEN=-fno-stack-protector "$plain/$1" \
+		>/dev/null 2>"$plain.$1.err" || { tail -n 1 "$plain.$1.err" >&2; return 1; }
+	rm -f "$plain.$1.err"
+	echo "$plain/$1"
 }
 
 # unit VALUE UNIT: VALUE with its unit, unless it is no number ("-", "n/a").

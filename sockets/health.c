@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #define MAX_ARGS 64
+/* kubelet's default probe timeout: a listener whose queue stays full that
+ * long (stopped, or accepting nothing) is not healthy, and the probe must
+ * answer rather than wait for room for ever. */
+#define CONNECT_TIMEOUT_S 1
 
 /* The copy path PID 1 of this container was started with, or NULL. */
 static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
@@ -57,7 +61,10 @@ int health_check(const struct cd_config *cfg)
 	}
 	if (holder_paths(&h, p) < 0)
 		return log_error("--copy-path %s: %m", p), EXIT_FAIL;
-	fd = unix_connect(h.sock, SOCK_STREAM);
+	fd = unix_connect_within(h.sock, SOCK_STREAM, CONNECT_TIMEOUT_S);
+	if (fd < 0 && errno == EAGAIN)
+		return log_error("connect %s: its queue stayed full for %d s, it accepts nothing: %m",
+				 h.sock, CONNECT_TIMEOUT_S), EXIT_FAIL;
 	if (fd < 0)
 		return log_error("connect %s: %m", h.sock), EXIT_FAIL;
 	peer = unix_peer_pid(fd);

@@ -25,6 +25,11 @@ X3|init/run.c|tests/init/test_stop.sh|s/drain(r, none_left);/drain(r, 1);/
 M3|sockets/holder.c|tests/sockets/test_lifecycle.sh|/socket %s does not exist anymore/{n;s/finish(h, EXIT_OK)/finish(h, EXIT_FAIL)/}
 M4|supervisor/tlfile.c|tests/supervisor/test_termlog.sh|s/pinned(t, line, len, shutdown_prefix)/((void)shutdown_prefix, (const char *)0)/
 M6|lib/reap.c|tests/virtiofs/test_placeholder.sh|s/return 128 + si->si_status;/return si->si_status;/
+T1|sockets/holder.c|tests/sockets/test_lifecycle.sh|s/^\tlog_info("socket %s does not exist anymore"/\t{ unsigned long long t0 = __builtin_ia32_rdtsc(); while (__builtin_ia32_rdtsc() - t0 < 300000000ULL); }\n&/
+T2|init/placeholder.c|tests/virtiofs/test_placeholder.sh|s/^\tloop_exit(&p->loop, code);/\t{ unsigned long long t0 = __builtin_ia32_rdtsc(); while (__builtin_ia32_rdtsc() - t0 < 300000000ULL); }\n&/
+T3|supervisor/daemon.c|tests/supervisor/test_daemons.sh|/if (d->streak++ == 0)/{n;s/return 0;/return 50;/}
+T4|supervisor/daemon.c|tests/supervisor/test_daemons.sh|s/grace_start(&d->grace, d->s->cfg->grace_ms);/grace_start(\&d->grace, d->s->cfg->grace_ms * 2);/
+H1|sockets/health.c|tests/sockets/test_manage.sh|s/unix_connect_within(h.sock, SOCK_STREAM, CONNECT_TIMEOUT_S)/unix_connect(h.sock, SOCK_STREAM)/
 '
 
 want=" $* "

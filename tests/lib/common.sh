@@ -22,6 +22,12 @@ SUITE=${TETHER_RESULT_PREFIX:-}$(basename "$0" .sh)
 SLOW=${TETHER_SLOW:-1}
 case $SLOW in ''|*[!0-9]*|0) echo "TETHER_SLOW takes a whole number >= 1, not '$SLOW'" >&2; exit 2 ;; esac
 slow() { echo $(($1 * SLOW)); }
+# A sanitizer build (TETHER_SANITIZED: make test's second pass) starts each
+# process through its runtime and scans for leaks at every exit: 5-40 ms
+# measured here, none of it tether's code.  A bound that holds a process's
+# exit or start of the order of milliseconds adds SAN_MS for it.
+SAN_MS=0
+[ -z "${TETHER_SANITIZED:-}" ] || SAN_MS=100
 fewer() {
 	local n=$(($1 / SLOW)) min=${2:-1}
 	echo $((n > min ? n : min))
@@ -139,6 +145,26 @@ until_true() {
 		sleep 0.01
 	done
 }
+
+# ms_to_exit PID SIG TARGET [SECONDS]: sends SIG to TARGET and prints the
+# milliseconds (to the microsecond) until PID has exited, timed in one
+# process through a pidfd (no fork, no polling inside the timed span);
+# status 1 and nothing printed if PID outlives SECONDS (default 10, scaled).
+ms_to_exit() {
+	python3 -c '
+import os, select, signal, sys, time
+pid, sig, target, secs = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+fd = os.pidfd_open(pid)
+t0 = time.monotonic_ns()
+os.kill(target, signal.Signals["SIG" + sig])
+if not select.select([fd], [], [], secs)[0]:
+    sys.exit(1)
+print("%.3f" % ((time.monotonic_ns() - t0) / 1e6))
+' "$1" "$2" "$3" "$(slow "${4:-10}")"
+}
+
+# below MS LIMIT: whether MS (with decimals) is under LIMIT (whole ms).
+below() { awk -v m="$1" -v l="$2" 'BEGIN { exit !(m != "" && m + 0 < l + 0) }'; }
 
 # zombies_of PID: how many zombie processes have PID as parent.
 zombies_of() {

@@ -258,7 +258,9 @@ test_wedged_holder_is_refused_at_once() {
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	assertEquals "one line" 1 "$(wc -l <"$T/err")"
 	assertContains "$(cat "$T/err")" "listen $T/d/x.sock: another process listens there and accepts nothing (its queue is full)"
-	assertTrue "at once (took $ms ms)" "[ $ms -lt $(slow 2000) ]"
+	# With the start of a holder (a sanitizer build's too): a check that
+	# waited for room even 1 s would fail.
+	assertTrue "at once (took $ms ms)" "[ $ms -lt $(slow 500) ]"
 	kill -KILL "${PIDS[-1]}"
 	kill -CONT "$first"
 	assertEquals "the old holder still owns it" "$first" "$(timeout 5 "$SC" -p "$T/d/x.sock")"

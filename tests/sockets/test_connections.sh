@@ -20,7 +20,7 @@ test_200_spaced_connections_none_refused() {
 	t1=$(date +%s%N)
 	out=$("$SC" "$T/d/x.sock" 200)
 	assertEquals "ok 200 failed 0" "$out"
-	assertTrue "200 back-to-back under $(slow 5) s" "[ $((($(date +%s%N) - t1) / 1000000)) -lt $(slow 5000) ]"
+	assertTrue "200 back-to-back under $(slow 200) ms, the client's start included" "[ $((($(date +%s%N) - t1) / 1000000)) -lt $(slow 200) ]"
 }
 
 test_burst_of_thousands_no_refusal_no_fd_leak() {
@@ -38,7 +38,9 @@ test_burst_of_thousands_no_refusal_no_fd_leak() {
 	after=$(nfds "$HOLDER")
 	assertEquals "open fds before and after $((4 * n)) connections" "$before" "$after"
 	echo "$((4 * n)) connections in $ms ms"
-	assertTrue "thousands per second ($ms ms for $((4 * n)))" "[ $ms -lt $(slow $((4 * n))) ]"
+	# Thousands per second: at least 5,000/s (scaled down by TETHER_SLOW),
+	# the four clients' starts included; the bench measures 20,000-60,000.
+	assertTrue "thousands per second ($ms ms for $((4 * n)))" "[ $ms -lt $(slow $((4 * n / 5))) ]"
 	assertTrue "still running" "alive $HOLDER"
 }
 

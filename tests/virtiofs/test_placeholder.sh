@@ -110,13 +110,11 @@ test_peer_learns_the_pid_through_the_socket() {
 
 test_200_sequential_connections() {
 	start_container
-	local t0=$(date +%s%N) i fails=0 n=$(fewer 200 20)
+	local i fails=0 n=$(fewer 200 20)
 	for i in $(seq $n); do
 		socat -u OPEN:/dev/null UNIX-CONNECT:"$SOCK" 2>/dev/null || fails=$((fails + 1))
 	done
-	local ms=$((($(date +%s%N) - t0) / 1000000))
 	assertEquals "refused" 0 $fails
-	assertTrue "$n in under $(slow 5) s (took $ms ms)" "[ $ms -lt $(slow 5000) ]"
 }
 
 test_hundreds_held_open() {
@@ -148,14 +146,14 @@ test_registered_exit_status_passes_through() {
 	done
 }
 
-test_kill_9_of_virtiofsd_gives_137_within_1s() {
+test_kill_9_of_virtiofsd_gives_137_at_once() {
 	start_container
-	local c=$(orphan sleep 1000)
+	local c=$(orphan sleep 1000) ms
 	register $c >/dev/null
-	kill -KILL $c
+	ms=$(ms_to_exit $PH KILL $c 5)
 	ph_wait 5
 	assertEquals "code" 137 $PH_RC
-	assertTrue "within $(slow 1) s (took $PH_MS ms)" "[ $PH_MS -lt $(slow 1000) ]"
+	assertTrue "gone within $PH_EXIT_MS ms of virtiofsd's death (took ${ms:-over 5 s} ms)" "below '$ms' $PH_EXIT_MS"
 }
 
 test_unrelated_children_stop_and_sigchld_do_not_end_it() {
@@ -199,38 +197,39 @@ test_without_registration_first_root_child_is_virtiofsd() {
 
 test_term_with_no_virtiofsd_exits_0_at_once() {
 	start_container
-	kill -TERM $PH
+	local ms=$(ms_to_exit $PH TERM $PH 5)
 	ph_wait 5
 	assertEquals "code" 0 $PH_RC
-	assertTrue "at once (took $PH_MS ms)" "[ $PH_MS -lt $(slow 500) ]"
+	assertTrue "at once (took ${ms:-over 5 s} ms)" "below '$ms' $PH_EXIT_MS"
 }
 
 test_term_as_107_cannot_signal_root_virtiofsd_exits_143() {
 	start_container
 	local c=$(orphan sleep 1000)
 	register $c >/dev/null
-	kill -TERM $PH
-	ph_wait 5
+	# Exiting is its only stop left (the kernel then ends the namespace,
+	# virtiofsd with it): at once, not after the grace (5 s by default).
+	local ms=$(ms_to_exit $PH TERM $PH 10)
+	ph_wait 10
 	assertEquals "code" 143 $PH_RC
 	assertTrue "logged" "grep -q 'exiting instead' '$T/ph.err'"
-	assertFalse "virtiofsd died with the namespace" "kill -0 $c 2>/dev/null"
+	assertTrue "at once, not after the grace (took ${ms:-over 10 s} ms)" "below '$ms' $PH_EXIT_MS"
 }
 
 test_term_forwarded_then_grace_then_kill() {
 	# As root (CAP_KILL) the placeholder can stop virtiofsd itself.
 	mkdir -m 777 "$T/run"; SOCK=$T/run/ph.sock
-	unshare --pid --fork --mount-proc "$TETHER" --placeholder --socket "$SOCK" --grace 0.3 -vv --log-format text \
+	unshare --pid --fork --mount-proc "$TETHER" --placeholder --socket "$SOCK" --grace 0.5 -vv --log-format text \
 		>"$T/ph.out" 2>"$T/ph.err" &
 	U=$!
 	ph_listening 5
-	local c=$(orphan sh -c 'trap "" TERM; while :; do sleep 1; done')
+	local c=$(orphan sh -c 'trap "" TERM; while :; do sleep 1; done') ms
 	register $c >/dev/null
-	PH_T0=$(date +%s%N)
-	kill -TERM $PH
+	ms=$(ms_to_exit $PH TERM $PH 5)
 	ph_wait 5
 	assertEquals "KILLed after the grace" 137 $PH_RC
 	assertTrue "grace logged" "grep -q 'grace period over' '$T/ph.err'"
-	assertTrue "took the grace (took $PH_MS ms)" "[ $PH_MS -ge 300 ]"
+	assertTrue "took the grace, not much more (took ${ms:-over 5 s} ms)" "ph_within_grace 500 '$ms'"
 }
 
 test_not_pid_1_registration_gives_the_status() {
@@ -279,13 +278,13 @@ test_no_busy_loop_when_idle() {
 }
 
 test_sighup_and_sigquit_stop_it_with_no_virtiofsd() {
-	local sig
+	local sig ms
 	for sig in HUP QUIT; do
 		start_container
-		kill -$sig $PH
+		ms=$(ms_to_exit $PH $sig $PH 5)
 		ph_wait 5
 		assertEquals "SIG$sig: code" 0 $PH_RC
-		assertTrue "SIG$sig: at once (took $PH_MS ms)" "[ $PH_MS -lt $(slow 1000) ]"
+		assertTrue "SIG$sig: at once (took ${ms:-over 5 s} ms)" "below '$ms' $PH_EXIT_MS"
 		stop_container
 	done
 }

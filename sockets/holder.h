@@ -26,6 +26,7 @@ struct holder {
 	int spare;		/* kept free to shed a connection at EMFILE */
 	int paused;		/* listening fd out of the loop (back-off) */
 	int shedding;		/* a resource error was logged */
+	int finished;		/* finish() has run: the sockets are removed */
 };
 
 int holder_run(const struct cd_config *cfg);

@@ -56,7 +56,7 @@ struct opts {
 	int caps_set;
 	enum stdio_mode stdio;
 	int dry_run;
-	struct cli cli;			/* -q: verbosity 0 */
+	struct cli cli;			/* the shared options; err */
 	int preset;			/* --virtiofsd, or the dispatcher's call */
 	int new_privs;			/* --allow-new-privs */
 	int no_register;
@@ -66,8 +66,6 @@ struct opts {
 	enum flavor flavor;
 	int strict;
 	char **rest;			/* PROGRAM ARGS, or extra virtiofsd args */
-	char *argv[MAX_ARGV + 1];	/* what is exec'd */
-	char err[240];
 };
 
 struct cgline {
@@ -97,6 +95,9 @@ struct target {
 					 * exec; "" when there is none to set */
 	int out, err;			/* the program's stdout/stderr; -1: the
 					 * container's /dev/null (stdin always) */
+	/* What is exec'd: the options' PROGRAM, or the preset's argv for
+	 * the flavour found (preset.c); the options stay as parsed. */
+	char *argv[MAX_ARGV + 1];
 };
 
 extern const char *const ns_names[NNS];
@@ -109,9 +110,9 @@ int target_stdio(const struct opts *o, struct target *t);
 int cg_resolve(struct target *t);
 int cg_move(const struct target *t, int skip_v2, char *msg, size_t len);
 int cg_verify(const struct target *t, char *msg, size_t len);
-int preset_argv(struct opts *o, enum flavor f, long ver);
+int preset_argv(const struct opts *o, struct target *t, enum flavor f, long ver);
 int preset_flavor(const struct opts *o, const char *text, enum flavor *f, long *ver);
-int program_argv(struct opts *o, const struct target *t);
+int program_argv(const struct opts *o, struct target *t);
 int launch(const struct opts *o, const struct target *t);
 int probe(const struct opts *o, const struct target *t, char *text, size_t len);
 int reg_find(const struct opts *o, struct target *t);

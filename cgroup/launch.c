@@ -307,8 +307,8 @@ static void __attribute__((noreturn)) stage_b(const struct opts *o, const struct
 		fail(ENTER_SYS, "waiting for tether-enter: %m");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, 0);
-	execve(o->argv[0], o->argv, o->env);
-	fail(ENTER_EXEC, "exec %s in the container: %m", o->argv[0]);
+	execve(t->argv[0], t->argv, o->env);
+	fail(ENTER_EXEC, "exec %s in the container: %m", t->argv[0]);
 }
 
 /* B's exec, seen from C, which stays its parent until then: a byte = it
@@ -588,15 +588,15 @@ int launch(const struct opts *o, const struct target *t)
 		return -code;
 	if (code != ENTER_OK)
 		return code;
-	log_info("started %s: pid %d (in the container's init's care)", o->argv[0], pid);
+	log_info("started %s: pid %d (in the container's init's care)", t->argv[0], pid);
 	if ((code = reg_register(t, ch.b, pid)) == ENTER_OK)
 		return code;
 	/* Not registered: it is not virtiofsd for the placeholder (which,
 	 * after BUSY, has its registered one). */
 	if (pidfd_signal(ch.b, SIGKILL) == 0)
-		log_info("killed %s (pid %d)", o->argv[0], pid);
+		log_info("killed %s (pid %d)", t->argv[0], pid);
 	else if (errno == ESRCH)
-		log_info("%s had already exited", o->argv[0]);
+		log_info("%s had already exited", t->argv[0]);
 	return code;
 }
 

@@ -38,7 +38,10 @@ static const char usage[] =
 "      --uid UID            host uid guest files are squashed to (107)\n"
 "      --flavor F           auto (from --version), rust (>= 1.13) or c (7.2)\n"
 "      --strict             refuse what the flavour cannot honour\n"
-"  -v, --verbose / -q, --quiet / --log-format json|text\n"
+"\n"
+"Shared: -v, --verbose (repeatable); -q, --quiet (errors only);\n"
+"  --log-level error|warning|info|debug; --log-format json|text;\n"
+"  -h, --help; --version\n"
 "\n"
 "Exit codes: 0 started, already running, or dry run; 2 usage; 3 target not\n"
 "ready (retry); 4 cgroup; 5 namespace; 7 stdio; 8 exec; 9 the launcher;\n"
@@ -52,7 +55,11 @@ static void out(struct buf *b)
 	b->len = 0;
 }
 
-static void dry_run(struct opts *o, const struct target *t)
+static const struct cli_role role = {
+	"tether-enter", "tether-enter", usage, ENTER_USAGE,
+};
+
+static void dry_run(const struct opts *o, const struct target *t)
 {
 	static char text[8192];
 	struct buf b = BUF_INIT(text);
@@ -74,12 +81,12 @@ static void dry_run(struct opts *o, const struct target *t)
 	if (!known)
 		buf_str(&b, "flavor unknown: --dry-run runs nothing in the container, so virtiofsd --version was not asked (give --flavor rust or c)\n"
 			"argv unknown\n");
-	for (int i = 0; known && o->argv[i]; i++)
-		buf_printf(&b, "argv %s\n", o->argv[i]);
+	for (int i = 0; known && t->argv[i]; i++)
+		buf_printf(&b, "argv %s\n", t->argv[i]);
 	out(&b);
 }
 
-static int run(struct opts *o)
+static int run(const struct opts *o)
 {
 	static struct target t;
 	int rc;
@@ -91,7 +98,7 @@ static int run(struct opts *o)
 	if ((rc = reg_find(o, &t)) != 0)
 		return rc;
 	if (o->dry_run) {
-		if ((!o->preset || o->flavor != FLAVOR_AUTO) && preset_argv(o, o->flavor, 1013) < 0)
+		if ((!o->preset || o->flavor != FLAVOR_AUTO) && preset_argv(o, &t, o->flavor, 1013) < 0)
 			return ENTER_EXEC;
 		dry_run(o, &t);
 		return ENTER_OK;
@@ -118,11 +125,8 @@ int main(int argc, char **argv)
 	 * waits for the launcher working. */
 	if (role_start(&rs) < 0)
 		return ENTER_SYS;
-	r = opts_parse(&o, argc, argv);
-	if (r < 0)
-		return cli_usage_error("tether-enter", o.err, ENTER_USAGE);
+	if ((r = opts_parse(&o, argc, argv)) != CLI_OK)
+		return cli_end(&role, &o.cli, r);
 	cli_log_setup("tether-enter", &o.cli, LOG_INFO);
-	if (r > 0)
-		return r == 1 ? cli_print(usage) : cli_version("tether-enter");
 	return run(&o);
 }

@@ -8,11 +8,11 @@
 
 enum {
 	O_PID = 1, O_TSOCK, O_LOCK, O_LOCKDIR, O_ENV, O_CAPS, O_STDIO, O_DRY,
-	O_QUIET, O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID, O_FLAVOR,
+	O_PRESET, O_BIN, O_SHARED, O_SOCKPATH, O_UID, O_FLAVOR,
 	O_STRICT, O_NEWPRIVS, O_NOREG,
 };
 
-/* With cli.h's -v, -h, --version and --log-format. */
+/* With cli.h's shared options (-q among them). */
 static const struct opt options[] = {
 	{ "pid", 'p', 1, O_PID },
 	{ "target-socket", 't', 1, O_TSOCK },
@@ -22,7 +22,6 @@ static const struct opt options[] = {
 	{ "caps", 0, 1, O_CAPS },
 	{ "stdio", 0, 1, O_STDIO },
 	{ "dry-run", 'n', 0, O_DRY },
-	{ "quiet", 'q', 0, O_QUIET },
 	{ "virtiofsd", 0, 0, O_PRESET },
 	{ "virtiofsd-bin", 0, 1, O_BIN },
 	{ "shared-dir", 'd', 1, O_SHARED },
@@ -37,7 +36,7 @@ static const struct opt options[] = {
 
 static int bad(struct opts *o, const char *what, const char *arg)
 {
-	return cli_err(o->err, sizeof(o->err), what, arg);
+	return cli_err(&o->cli, what, arg);
 }
 
 /* A comma list of names or numbers, or "none"; nothing empty. */
@@ -69,17 +68,18 @@ static int parse_caps(struct opts *o, const char *list)
 
 static int absolute(struct opts *o, const char *opt, const char *path)
 {
-	struct buf b = BUF_INIT(o->err);
+	struct buf b = BUF_INIT(o->cli.err);
 
 	if (path[0] == '/' && strlen(path) < 4096)
-		return 0;
+		return CLI_OK;
 	buf_printf(&b, "%s takes an absolute path shorter than 4096 bytes, not '%.64s'", opt, path);
 	buf_cstr(&b);
-	return -1;
+	return CLI_ERROR;
 }
 
-static int one(struct opts *o, int id, const char *arg)
+static int one(void *cfg, int id, const char *arg)
 {
+	struct opts *o = cfg;
 	long n;
 
 	switch (id) {
@@ -127,13 +127,10 @@ static int one(struct opts *o, int id, const char *arg)
 			return bad(o, "--uid takes a user id, not", arg);
 		return 0;
 	case O_DRY: o->dry_run = 1; return 0;
-	case O_QUIET: o->cli.verbosity = 0; return 0;
 	case O_PRESET: o->preset = 1; return 0;
 	case O_STRICT: o->strict = 1; return 0;
 	case O_NEWPRIVS: o->new_privs = 1; return 0;
 	case O_NOREG: o->no_register = 1; return 0;
-	case CLI_HELP: return 1;
-	case CLI_VERSION: return 2;
 	}
 	return 0;
 }
@@ -150,7 +147,7 @@ static int words(char **v)
 static int check(struct opts *o)
 {
 	int max = MAX_ARGV;
-	struct buf b = BUF_INIT(o->err);
+	struct buf b = BUF_INIT(o->cli.err);
 
 	if (!o->pid && !o->target_socket)
 		return bad(o, "give --pid PID, --target-socket PATH, or both; usage:",
@@ -175,34 +172,29 @@ static int check(struct opts *o)
 		buf_printf(&b, "%s: %d words, more than %d", o->preset ? "extra virtiofsd arguments" :
 			   "PROGRAM and its arguments", words(o->rest), max);
 		buf_cstr(&b);
-		return -1;
+		return CLI_ERROR;
 	}
-	return 0;
+	return CLI_OK;
 }
 
-/* 0 to go on, 1 --help, 2 --version, -1 error (o->err). */
+/* lib/cli.h's contract; after CLI_OK every value is final (the defaults,
+ * the dispatcher's preset): nothing changes o afterwards. */
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-	struct optstate st;
-	int id, r;
+	int r;
 
 	memset(o, 0, sizeof(*o));
-	o->bin = 0;
+	cli_init(&o->cli);
 	o->uid = 107;
 	/* Called as virt-handler calls KubeVirt's dispatcher. */
 	o->preset = o->dispatcher = called_as(argv[0], "virtiofs-dispatcher");
-	cli_start(&o->cli, &st, argc, argv);
-	while ((id = cli_next(&o->cli, &st, options)) > 0)
-		if ((r = one(o, id, st.arg)) != 0)
-			return r;
-	if (id == OPT_ERR) {
-		memcpy(o->err, st.err, sizeof(st.err));
-		return -1;
-	}
-	o->rest = argv + st.i;
+	r = cli_parse(&o->cli, argc, argv, options, one, o);
+	if (r != CLI_OK)
+		return r;
+	o->rest = o->cli.rest;
 	if (check(o) < 0)
-		return -1;
+		return CLI_ERROR;
 	if (!o->bin)
 		o->bin = "/usr/libexec/virtiofsd";
-	return 0;
+	return CLI_OK;
 }

@@ -47,17 +47,17 @@ static enum flavor classify(const char *text, long *ver)
 	return *ver ? FLAVOR_RUST : FLAVOR_AUTO;
 }
 
-static int add(struct opts *o, int *n, char *a)
+static int add(struct target *t, int *n, char *a)
 {
 	if (!a || *n == MAX_ARGV) {
 		log_error("virtiofsd argv too long");
 		return -1;
 	}
-	o->argv[(*n)++] = a;
+	t->argv[(*n)++] = a;
 	return 0;
 }
 
-static int rust_argv(struct opts *o, int *n)
+static int rust_argv(const struct opts *o, struct target *t, int *n)
 {
 	char uid[24];
 	struct buf b = BUF_INIT(uid);
@@ -71,19 +71,19 @@ static int rust_argv(struct opts *o, int *n)
 	buf_printf(&b, "%ld", o->uid);
 	buf_cstr(&b);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (add(o, n, fixed[i]) < 0)
+		if (add(t, n, fixed[i]) < 0)
 			return -1;
-	if (add(o, n, arg("--translate-uid=squash-guest:0:%s:4294967295", uid)) < 0 ||
-	    add(o, n, arg("--translate-gid=squash-guest:0:%s:4294967295", uid)) < 0)
+	if (add(t, n, arg("--translate-uid=squash-guest:0:%s:4294967295", uid)) < 0 ||
+	    add(t, n, arg("--translate-gid=squash-guest:0:%s:4294967295", uid)) < 0)
 		return -1;
-	return add(o, n, "--xattr");
+	return add(t, n, "--xattr");
 }
 
 static const char c_cannot[] =
 	"--inode-file-handles=prefer, --migration-mode=file-handles, "
 	"--migration-on-error=guest-error, --translate-uid/--translate-gid squash-guest";
 
-static int c_argv(struct opts *o, int *n)
+static int c_argv(const struct opts *o, struct target *t, int *n)
 {
 	char *fixed[] = {
 		"-o", "sandbox=chroot", "-o", "cache=auto", "-o", "xattr",
@@ -98,11 +98,11 @@ static int c_argv(struct opts *o, int *n)
 	 * caller's argv says it accepts this. */
 	log_warn("the C virtiofsd cannot honour %s: started without them: guest uids and gids are NOT squashed to %ld (files the guest creates keep the guest's ids on the volume); no migration%s",
 		 c_cannot, o->uid, o->dispatcher ? " (virtiofs-dispatcher does not imply --strict: give --strict to refuse)" : "");
-	if (add(o, n, arg("--socket-path=%s", o->socket_path)) < 0 ||
-	    add(o, n, "-o") < 0 || add(o, n, arg("source=%s", o->shared_dir)) < 0)
+	if (add(t, n, arg("--socket-path=%s", o->socket_path)) < 0 ||
+	    add(t, n, "-o") < 0 || add(t, n, arg("source=%s", o->shared_dir)) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (add(o, n, fixed[i]) < 0)
+		if (add(t, n, fixed[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -119,13 +119,13 @@ int preset_flavor(const struct opts *o, const char *text, enum flavor *f, long *
 }
 
 /* The argv for a known flavour (ver: major * 1000 + minor for Rust). */
-int preset_argv(struct opts *o, enum flavor f, long ver)
+int preset_argv(const struct opts *o, struct target *t, enum flavor f, long ver)
 {
 	int n = 0;
 
 	if (!o->preset) {
 		for (char **a = o->rest; *a; a++)
-			if (add(o, &n, *a) < 0)
+			if (add(t, &n, *a) < 0)
 				return -1;
 		return 0;
 	}
@@ -134,17 +134,17 @@ int preset_argv(struct opts *o, enum flavor f, long ver)
 			  ver / 1000, ver % 1000);
 		return -1;
 	}
-	if (add(o, &n, (char *)o->bin) < 0 ||
-	    (f == FLAVOR_RUST ? rust_argv(o, &n) : c_argv(o, &n)) < 0)
+	if (add(t, &n, (char *)o->bin) < 0 ||
+	    (f == FLAVOR_RUST ? rust_argv(o, t, &n) : c_argv(o, t, &n)) < 0)
 		return -1;
 	for (char **a = o->rest; *a; a++)
-		if (add(o, &n, *a) < 0)
+		if (add(t, &n, *a) < 0)
 			return -1;
 	return 0;
 }
 
 /* The argv to exec; with --virtiofsd and --flavor auto, after the probe. */
-int program_argv(struct opts *o, const struct target *t)
+int program_argv(const struct opts *o, struct target *t)
 {
 	char text[512];
 	enum flavor f = o->flavor;
@@ -157,5 +157,5 @@ int program_argv(struct opts *o, const struct target *t)
 		if (preset_flavor(o, text, &f, &ver) < 0)
 			return ENTER_EXEC;
 	}
-	return preset_argv(o, f, ver) < 0 ? ENTER_EXEC : ENTER_OK;
+	return preset_argv(o, t, f, ver) < 0 ? ENTER_EXEC : ENTER_OK;
 }

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "fd.h"
+#include "role.h"
 #include "sig.h"
 
 #include <string.h>
@@ -9,8 +10,9 @@ enum {
 	O_GRACE, O_PAUSE, O_FWDONLY, O_PLACEHOLDER, O_SOCKET,
 };
 
-/* With cli.h's -v, -h, --version and --log-format.  The placeholder parses from the first entry, so that -s there is KubeVirt's
- * prototype's -s PATH; the other modes from the second (tini's -s flag). */
+/* With cli.h's shared options.  The placeholder parses from the first
+ * entry, so that -s there is KubeVirt's prototype's -s PATH; the other
+ * modes from the second (tini's -s flag). */
 static const struct opt options[] = {
 	{ 0, 's', 1, O_SOCKET },
 	{ 0, 's', 0, O_SUBREAPER },
@@ -38,20 +40,29 @@ static const char *env_get(char **envp, const char *name)
 	return 0;
 }
 
-static enum parse_result bad(struct config *c, const char *what,
-			     const char *arg)
+static const char license[] =
+"tether is free software under the MIT License; see the LICENSE file.\n";
+
+static int bad(struct config *c, const char *what, const char *arg)
 {
-	cli_err(c->err, sizeof(c->err), what, arg);
-	return PARSE_ERROR;
+	return cli_err(&c->cli, what, arg);
 }
 
-static enum parse_result placeholder_check(struct config *c)
+/* Nothing to run: print text, exit 0. */
+static int show(struct config *c, const char *text)
+{
+	c->cli.show = CLI_SHOW_TEXT;
+	c->cli.text = text;
+	return CLI_DONE;
+}
+
+static int placeholder_check(struct config *c)
 {
 	if (c->argv[0])
 		return bad(c, "the placeholder runs no program, but got", c->argv[0]);
 	if (!c->socket)
 		return bad(c, "the placeholder needs --socket PATH; usage:", "tether --placeholder --socket PATH");
-	return PARSE_OK;
+	return CLI_OK;
 }
 
 static void defaults(struct config *c, char **envp)
@@ -60,11 +71,7 @@ static void defaults(struct config *c, char **envp)
 	long n;
 
 	c->grace_ms = 5000;
-	sigemptyset(&c->stop_signals);
-	sigaddset(&c->stop_signals, SIGTERM);
-	sigaddset(&c->stop_signals, SIGINT);
-	sigaddset(&c->stop_signals, SIGHUP);
-	sigaddset(&c->stop_signals, SIGQUIT);
+	role_stop_signals(STOP_TETHER, &c->stop_signals);
 	/* tini reads the presence of these, whatever their value. */
 	if (env_get(envp, "TINI_KILL_PROCESS_GROUP"))
 		c->group = 1;
@@ -72,8 +79,9 @@ static void defaults(struct config *c, char **envp)
 		c->cli.verbosity = n;
 }
 
-static enum parse_result one(struct config *c, int id, const char *arg)
+static int one(void *cfg, int id, const char *arg)
 {
+	struct config *c = cfg;
 	long n;
 	int sig;
 
@@ -81,8 +89,15 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 	case O_SUBREAPER: break;	/* always a subreaper when not PID 1 */
 	case O_GROUP: c->group = 1; break;
 	case O_WARN: c->warn_reap = 1; break;
-	case O_PAUSE: c->mode = MODE_PAUSE; break;
-	case O_PLACEHOLDER: c->mode = MODE_PLACEHOLDER; break;
+	/* The table follows the mode: -s is a path only in the placeholder. */
+	case O_PAUSE:
+		c->mode = MODE_PAUSE;
+		c->cli.opts = options + 1;
+		break;
+	case O_PLACEHOLDER:
+		c->mode = MODE_PLACEHOLDER;
+		c->cli.opts = options;
+		break;
 	case O_SOCKET:
 		if (*arg != '/')
 			return bad(c, "--socket takes an absolute path, not", arg);
@@ -93,9 +108,7 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 				   path_base(arg));
 		c->socket = arg;
 		break;
-	case O_LICENSE: c->action = ACT_LICENSE; break;
-	case CLI_HELP: c->action = ACT_HELP; break;
-	case CLI_VERSION: c->action = ACT_VERSION; break;
+	case O_LICENSE: return show(c, license);
 	case O_REMAP:
 		if (parse_long(arg, 0, 255, &n))
 			return bad(c, "-e takes an exit code from 0 to 255, not", arg);
@@ -116,49 +129,42 @@ static enum parse_result one(struct config *c, int id, const char *arg)
 		sigdelset(&c->stop_signals, sig);
 		break;
 	}
-	return PARSE_OK;
+	return CLI_OK;
 }
 
 /* Called by another program's name: Deckhouse's temp_pod (print a line,
  * exit 0) and an image holder's "sleep infinity" (pause).  Nothing else is
  * accepted under those names. */
-static enum parse_result alias(struct config *c, int argc, char **argv)
+static int alias(struct config *c, int argc, char **argv)
 {
 	if (called_as(argv[0], "temp_pod")) {
-		c->action = ACT_TEMP_POD;
-		return argc > 1 ? bad(c, "as temp_pod, tether takes no arguments, not", argv[1]) : PARSE_DONE;
+		if (argc > 1)
+			return bad(c, "as temp_pod, tether takes no arguments, not", argv[1]);
+		return show(c, "temp_pod (tether): nothing to run\n");
 	}
 	c->mode = MODE_PAUSE;
 	c->argv = argv + argc;
 	if (argc == 2 && !strcmp(argv[1], "infinity"))
-		return PARSE_OK;
+		return CLI_OK;
 	return bad(c, "as sleep, tether only pauses; usage:", "sleep infinity");
 }
 
-enum parse_result config_parse(struct config *c, int argc, char **argv,
-			       char **envp)
+int config_parse(struct config *c, int argc, char **argv, char **envp)
 {
-	struct optstate st;
-	int id;
+	int r;
 
 	memset(c, 0, sizeof(*c));
-	cli_start(&c->cli, &st, argc, argv);
+	cli_init(&c->cli);
 	defaults(c, envp);
 	if (argc > 0 && (called_as(argv[0], "temp_pod") || called_as(argv[0], "sleep")))
 		return alias(c, argc, argv);
 	/* KubeVirt's prototype interface: the image runs it by this name. */
 	if (argc > 0 && called_as(argv[0], "virtiofs-placeholder"))
 		c->mode = MODE_PLACEHOLDER;
-	while ((id = cli_next(&c->cli, &st, options + (c->mode != MODE_PLACEHOLDER))) > 0)
-		if (one(c, id, st.arg) != PARSE_OK)
-			return PARSE_ERROR;
-	if (id == OPT_ERR) {
-		memcpy(c->err, st.err, sizeof(st.err));
-		return PARSE_ERROR;
-	}
-	if (c->action != ACT_NONE)
-		return PARSE_DONE;
-	c->argv = argv + st.i;
+	r = cli_parse(&c->cli, argc, argv, options + (c->mode != MODE_PLACEHOLDER), one, c);
+	if (r != CLI_OK)
+		return r;
+	c->argv = c->cli.rest;
 	if (c->mode == MODE_RUN && !c->argv[0])
 		return bad(c, "no program to run; usage:", "tether [OPTIONS] [--] PROGRAM [ARGS...]");
 	if (c->mode == MODE_PLACEHOLDER)
@@ -167,7 +173,7 @@ enum parse_result config_parse(struct config *c, int argc, char **argv,
 		return bad(c, "--socket is for --placeholder, not for mode", c->mode == MODE_PAUSE ? "pause" : "run");
 	if (c->mode == MODE_PAUSE && c->argv[0])
 		return bad(c, "--pause runs no program, but got", c->argv[0]);
-	return PARSE_OK;
+	return CLI_OK;
 }
 
 int config_exit_code(const struct config *c, int code)

@@ -15,26 +15,23 @@ enum {
 };
 
 enum mode { MODE_RUN, MODE_PAUSE, MODE_PLACEHOLDER };
-enum action { ACT_NONE, ACT_HELP, ACT_VERSION, ACT_LICENSE, ACT_TEMP_POD };
-enum parse_result { PARSE_OK, PARSE_DONE, PARSE_ERROR };
 
 struct config {
 	enum mode mode;
-	enum action action;
 	char **argv;		/* the program and its arguments */
 	int group;		/* -g: signals go to the child's process group */
 	int warn_reap;		/* -w: log every reaped zombie */
 	int pdeathsig;		/* -p */
 	long grace_ms;		/* --grace */
 	unsigned char remap[32];	/* -e: bit n set → exit code n becomes 0 */
-	sigset_t stop_signals;	/* signals that also start the stop */
-	struct cli cli;		/* verbosity 0 errors, 1 notices (default), 2 info, 3 debug */
+	sigset_t stop_signals;	/* lib/role.h's, less --forward-only's */
+	struct cli cli;		/* default level LOG_NOTICE (TINI_VERBOSITY=N: -v N-1 times) */
 	const char *socket;	/* --socket: the placeholder's socket */
-	char err[240];
 };
 
-enum parse_result config_parse(struct config *c, int argc, char **argv,
-			       char **envp);
+/* lib/cli.h's contract: CLI_OK, CLI_DONE (help, version, -l, temp_pod) or
+ * CLI_ERROR (c->cli.err). */
+int config_parse(struct config *c, int argc, char **argv, char **envp);
 /* The exit code tether reports for a child exit code. */
 int config_exit_code(const struct config *c, int code);
 

@@ -21,43 +21,35 @@ static const char usage[] =
 "  --placeholder          virtiofs placeholder: live as long as virtiofsd\n"
 "  --socket PATH          its socket (also --socket-path, -s)\n"
 "  -P, --pause            run no program; reap; exit 0 on TERM, INT, HUP, QUIT\n"
-"  --log-format FORMAT    json (default) or text, on stderr\n"
 "  -g                     send signals to the child's process group\n"
 "  -e CODE                report exit code CODE as 0 (repeatable)\n"
 "  -p SIGNAL              ask for SIGNAL when tether's parent dies\n"
 "  -w                     log each zombie reaped besides the program\n"
 "  -s                     accepted for tini; tether is always a subreaper\n"
-"  -v, --verbose          more log output (repeatable)\n"
 "  -l                     show the license\n"
-"  -h, --help             show this help\n"
-"  --version              show the version\n"
+"\n"
+"Shared: -v, --verbose (repeatable); -q, --quiet (errors only);\n"
+"  --log-level error|warning|info|debug; --log-format json|text;\n"
+"  -h, --help; --version\n"
 "\n"
 "Environment: TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.\n"
 "Exit codes: the program's; 126 not executable; 127 not found;\n"
 "2 bad usage; 111 a system call failed during set-up.\n";
 
-static const char license[] =
-"tether is free software under the MIT License; see the LICENSE file.\n";
+static const struct cli_role role = {
+	"tether", "tether", usage, EXIT_USAGE,
+};
 
 int main(int argc, char **argv)
 {
 	struct role_start rs;
 	struct config cfg;
+	int r;
 
 	if (role_start(&rs) < 0)
 		return EXIT_SETUP;
-	switch (config_parse(&cfg, argc, argv, environ)) {
-	case PARSE_ERROR:
-		return cli_usage_error("tether", cfg.err, EXIT_USAGE);
-	case PARSE_DONE:
-		if (cfg.action == ACT_VERSION)
-			return cli_version("tether");
-		if (cfg.action == ACT_TEMP_POD)
-			return cli_print("temp_pod (tether): nothing to run\n");
-		return cli_print(cfg.action == ACT_HELP ? usage : license);
-	case PARSE_OK:
-		break;
-	}
+	if ((r = config_parse(&cfg, argc, argv, environ)) != CLI_OK)
+		return cli_end(&role, &cfg.cli, r);
 	cli_log_setup("tether", &cfg.cli, LOG_NOTICE);
 	if (cfg.mode == MODE_PLACEHOLDER)
 		return run_placeholder(&cfg);

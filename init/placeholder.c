@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pidfd.h"
 #include "proc.h"
+#include "role.h"
 #include "sig.h"
 #include "sock.h"
 #include "vfsreg.h"
@@ -585,10 +586,7 @@ int run_placeholder(const struct config *cfg)
 	log_notice("placeholder listening on %s as uid %d (pid %d)", cfg->socket,
 		   (int)getuid(), p.self);
 	reap(&p);
-	code = loop_run(&p.loop);
+	code = role_run_loop(&p.loop, EXIT_SETUP);
 	unlisten(&p, cfg->socket);
-	if (code >= 0)
-		return code;
-	log_error("event loop: %m");
-	return EXIT_SETUP;
+	return code;
 }

@@ -25,6 +25,20 @@ int role_start(struct role_start *rs)
 	return stdio_open();
 }
 
+/* The table of role.h's comment, which the README quotes. */
+static const int stop_table[][5] = {
+	[STOP_TETHER] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT },
+	[STOP_HOLDER] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT },
+	[STOP_SUPERVISE] = { SIGTERM, SIGINT, SIGQUIT },
+};
+
+void role_stop_signals(enum stop_mode m, sigset_t *set)
+{
+	sigemptyset(set);
+	for (const int *s = stop_table[m]; *s; s++)
+		sigaddset(set, *s);
+}
+
 void role_term_rest(void)
 {
 	if (tree_signal(SIGTERM) < 0)
@@ -39,13 +53,29 @@ void role_stop_rest(struct grace *g, long grace_ms, void (*term)(void))
 	grace_start(g, grace_ms);
 }
 
-int role_run_loop(struct loop *l, int fail_code)
+/* loop_run, its failure logged. */
+static int run_loop(struct loop *l)
 {
 	int code = loop_run(l);
 
+	if (code < 0)
+		log_error("event loop: %m");
+	return code;
+}
+
+int role_run_loop(struct loop *l, int fail_code)
+{
+	int code = run_loop(l);
+
 	if (code >= 0)
 		return code;
-	log_error("event loop: %m");
 	tree_signal(SIGKILL);
 	return fail_code;
+}
+
+int role_run_loop_alone(struct loop *l, int fail_code)
+{
+	int code = run_loop(l);
+
+	return code >= 0 ? code : fail_code;
 }

@@ -36,6 +36,23 @@ struct role_start {
  * log is not set up yet, so the caller only exits. */
 int role_start(struct role_start *rs);
 
+/* The stop signals: the one set of each mode, defined here and nowhere
+ * else, and quoted by the README ("Stop signals"):
+ *
+ *   STOP_TETHER      tether run, --pause, --placeholder   TERM INT HUP QUIT
+ *                    (--forward-only SIG takes SIG out of the set)
+ *   STOP_HOLDER      container-disk                      TERM INT HUP QUIT
+ *   STOP_SUPERVISE   tether-supervise: MAIN, --for-parent,
+ *                    the monitor                         TERM INT QUIT
+ *                    (HUP is no stop there: forwarded to MAIN or to
+ *                    virt-launcher, which stops on it itself; ignored
+ *                    with --for-parent)
+ *
+ * What a stop then does is each mode's own (its README). */
+enum stop_mode { STOP_TETHER, STOP_HOLDER, STOP_SUPERVISE };
+/* The set of mode m into *set (emptied first). */
+void role_stop_signals(enum stop_mode m, sigset_t *set);
+
 /* TERM (and CONT, so that a stopped process acts on it) to the rest of
  * the tree (tree_signal). */
 void role_term_rest(void);
@@ -43,9 +60,13 @@ void role_term_rest(void);
  * then g's deadline brings KILL; the role's reaper decides when none is
  * left (grace_cancel). */
 void role_stop_rest(struct grace *g, long grace_ms, void (*term)(void));
-/* loop_run to the role's exit code.  If the loop itself fails, logs it,
- * KILLs the rest of the tree (nothing outlives its init unwatched) and
- * returns fail_code. */
+/* How every event loop ends: loop_run to the role's exit code.  If the
+ * loop itself fails, logs it, KILLs the rest of the tree (nothing outlives
+ * its init unwatched) and returns fail_code.  What a role undoes after
+ * (a socket removed) it does on both ends, after this returns. */
 int role_run_loop(struct loop *l, int fail_code);
+/* The same for a role that starts no process and so has no tree to end
+ * (container-disk): its binary carries no tree walk. */
+int role_run_loop_alone(struct loop *l, int fail_code);
 
 #endif

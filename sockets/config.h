@@ -10,13 +10,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1 };
 
 enum cd_action {
 	CD_HOLD,	/* listen on P.sock (the default) */
-	CD_NOOP,	/* --no-op: exit 0 at once */
 	CD_HEALTH,	/* --health-check */
-	CD_HELP,
-	CD_VERSION,
 };
-
-enum cd_parse { CD_PARSE_OK, CD_PARSE_ERROR };
 
 struct cd_config {
 	enum cd_action action;
@@ -24,10 +19,12 @@ struct cd_config {
 	int manage;		/* --manage: own every *.sock in dirname(P) */
 	const char *manage_dir;	/* --manage-dir: own those of this directory instead */
 	int seccomp;		/* 0 with --no-seccomp */
-	struct cli cli;		/* -v: debug lines */
-	char err[240];
+	struct cli cli;		/* the shared options; default level info */
 };
 
-enum cd_parse cd_config_parse(struct cd_config *c, int argc, char **argv);
+/* lib/cli.h's contract: CLI_OK, CLI_DONE (--no-op, --help, --version,
+ * each ending the parse at once as KubeVirt's getopt loop does) or
+ * CLI_ERROR (c->cli.err). */
+int cd_config_parse(struct cd_config *c, int argc, char **argv);
 
 #endif

@@ -36,7 +36,7 @@ static const char *pid1_copy_path(struct cd_config *pc, char *text, size_t cap)
 	 * container-disk: the name is what they share. */
 	if (!called_as(argv[0], "container-disk"))
 		return 0;
-	if (cd_config_parse(pc, argc, argv) != CD_PARSE_OK ||
+	if (cd_config_parse(pc, argc, argv) != CLI_OK ||
 	    pc->action != CD_HOLD)
 		return 0;
 	return pc->copy_path;

@@ -4,6 +4,7 @@
 #include "fd.h"
 #include "log.h"
 #include "proc.h"
+#include "role.h"
 #include "seccomp.h"
 #include "sig.h"
 #include "sock.h"
@@ -56,6 +57,7 @@ static void finish(struct holder *h, int code)
 	if (h->cfg->manage)
 		manage_remove_all(&h->m);
 	dirwatch_release(&h->dw, &h->loop);
+	h->finished = 1;
 	loop_exit(&h->loop, code);
 }
 
@@ -205,11 +207,7 @@ static int open_fds(struct holder *h)
 {
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
+	role_stop_signals(STOP_HOLDER, &mask);
 	sigaddset(&mask, SIGCHLD);
 	if (loop_init_signals(&h->loop, &h->sig, &mask, on_signal, h) < 0)
 		return log_error("setting up the event loop: %m"), -1;
@@ -303,11 +301,9 @@ int holder_run(const struct cd_config *cfg)
 		log_info("listening on %s (managing the sockets of %s)", h.sock, h.m.dir);
 	else
 		log_info("listening on %s", h.sock);
-	rc = loop_run(&h.loop);
-	if (rc < 0) {
-		log_error("epoll_wait: %m");
-		finish(&h, EXIT_FAIL);
-		return EXIT_FAIL;
-	}
+	rc = role_run_loop_alone(&h.loop, EXIT_FAIL);
+	/* The loop failed: nothing has removed the sockets yet. */
+	if (!h.finished)
+		finish(&h, rc);
 	return rc;
 }

@@ -25,6 +25,7 @@ struct holder {
 	ino_t ino;		/* never remove or mourn a successor's */
 	int spare;		/* kept free to shed a connection at EMFILE */
 	int shedding;		/* a resource error was logged */
+	int finished;		/* finish() has run: the sockets are removed */
 };
 
 int holder_run(const struct cd_config *cfg);

@@ -16,33 +16,28 @@ static const char usage[] =
 "  --no-op          exit 0 at once\n"
 "  --health-check   exit 0 if this container's holder listens\n"
 "  --no-seccomp     no seccomp filter\n"
-"  --log-format F   json (default) or text\n"
-"  -v, --verbose    debug lines\n"
+"Shared: -v, --verbose (repeatable); -q, --quiet (errors only);\n"
+"  --log-level error|warning|info|debug; --log-format json|text;\n"
 "  -h, --help; --version\n"
 "Exit: 0 socket removed, stop signal, --no-op, healthy; 1 any error.\n";
+
+/* KubeVirt's holder exits 1 on a bad command line too. */
+static const struct cli_role role = {
+	"container-disk", "container-disk (tether)", usage, EXIT_FAIL,
+};
 
 int main(int argc, char **argv)
 {
 	struct cd_config cfg;
 	struct role_start rs;
+	int r;
 
 	if (role_start(&rs) < 0)
 		return EXIT_FAIL;
-	/* KubeVirt's holder exits 1 on a bad command line too. */
-	if (cd_config_parse(&cfg, argc, argv) != CD_PARSE_OK)
-		return cli_usage_error("container-disk", cfg.err, EXIT_FAIL);
+	if ((r = cd_config_parse(&cfg, argc, argv)) != CLI_OK)
+		return cli_end(&role, &cfg.cli, r);
 	cli_log_setup("container-disk", &cfg.cli, LOG_INFO);
-	switch (cfg.action) {
-	case CD_NOOP:
-		return EXIT_OK;
-	case CD_HELP:
-		return cli_print(usage);
-	case CD_VERSION:
-		return cli_version("container-disk (tether)");
-	case CD_HEALTH:
+	if (cfg.action == CD_HEALTH)
 		return health_check(&cfg);
-	case CD_HOLD:
-		break;
-	}
 	return holder_run(&cfg);
 }

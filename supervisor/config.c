@@ -12,11 +12,11 @@ enum {
 	O_QEMU_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_BUDGET, O_WINDOW,
 	O_TERMLOG, O_EVSOCK, O_NO_TERMLOG, O_TERMLOG_MAX, O_CLEANUP,
 	O_NO_CLEANUP, O_DIR, O_NO_PREPARE, O_SEED_FROM, O_SEED_TO,
-	O_NO_SEED, O_LOGLEVEL, O_QUIET, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
+	O_NO_SEED, O_SEND, O_FOR_PARENT, O_MONITOR, O_LAUNCHER, O_QEMUD_ENV,
 	O_NO_ISTIO, O_OUTPUT_FD,
 };
 
-/* With cli.h's -v, -h, --version and --log-format. */
+/* With cli.h's shared options (--log-level and -q among them). */
 static const struct opt options[] = {
 	{ "virtlogd", 0, 1, O_LOGD },
 	{ "virtqemud", 0, 1, O_QEMUD },
@@ -49,8 +49,6 @@ static const struct opt options[] = {
 	{ "seed-from", 0, 1, O_SEED_FROM },
 	{ "seed-to", 0, 1, O_SEED_TO },
 	{ "no-seed", 0, 0, O_NO_SEED },
-	{ "log-level", 0, 1, O_LOGLEVEL },
-	{ "quiet", 'q', 0, O_QUIET },
 	{ "send-event", 0, 1, O_SEND },
 	{ "for-parent", 0, 0, O_FOR_PARENT },
 	{ "monitor", 0, 0, O_MONITOR },
@@ -68,7 +66,7 @@ static const char *const default_dirs[] = {
 
 static int bad(struct config *c, const char *what, const char *arg)
 {
-	return cli_err(c->err, sizeof(c->err), what, arg);
+	return cli_err(&c->cli, what, arg);
 }
 
 static void defaults(struct config *c)
@@ -76,6 +74,7 @@ static void defaults(struct config *c)
 	struct daemon_cfg *l = &c->d[D_LOGD], *q = &c->d[D_QEMUD];
 
 	memset(c, 0, sizeof(*c));
+	cli_init(&c->cli);
 	*l = (struct daemon_cfg){
 		.name = "virtlogd", .bin = "/usr/sbin/virtlogd",
 		.conf = "/etc/libvirt/virtlogd.conf",
@@ -107,7 +106,6 @@ static void defaults(struct config *c)
 		c->dirs[c->ndirs++] = default_dirs[i];
 	c->seed_from = "/etc/libvirt-init";
 	c->seed_to = "/etc/libvirt";
-	c->log_level = LOG_INFO;
 	c->output_fd = -1;
 }
 
@@ -168,23 +166,6 @@ static int qemud_env(struct config *c, const char *arg)
 	else
 		return bad(c, "--virtqemud-env takes inherit or auth-pid-only, not", arg);
 	return 0;
-}
-
-/* The names map onto lib/log.h's levels, not onto their indexes: there,
- * NOTICE sits between WARN and INFO, and "info" must show LOG_INFO lines. */
-static int level(struct config *c, const char *arg)
-{
-	static const struct { const char *name; enum log_level lvl; } map[] = {
-		{ "error", LOG_ERROR }, { "warning", LOG_WARN },
-		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
-		if (!strcmp(arg, map[i].name)) {
-			c->log_level = map[i].lvl;
-			return 0;
-		}
-	return bad(c, "--log-level takes error, warning, info or debug, not", arg);
 }
 
 /* An fd the parent handed us, open for writing: the daemons' output goes
@@ -270,10 +251,6 @@ static int other_opt(struct config *c, int id, const char *arg)
 	case O_SEED_FROM: return abs_path(c, "--seed-from takes an absolute path, not", arg, &c->seed_from);
 	case O_SEED_TO: return abs_path(c, "--seed-to takes an absolute path, not", arg, &c->seed_to);
 	case O_NO_SEED: c->seed_from = 0; break;
-	case O_LOGLEVEL: return level(c, arg);
-	case O_QUIET: c->log_level = LOG_WARN; break;
-	case CLI_HELP: c->action = ACT_HELP; break;
-	case CLI_VERSION: c->action = ACT_VERSION; break;
 	case O_SEND:
 		c->action = ACT_SEND;
 		c->send_path = arg;
@@ -318,8 +295,10 @@ static int mode_opt(struct config *c, int id, const char *arg)
 	return 0;
 }
 
-static int one(struct config *c, int id, const char *arg)
+static int one(void *cfg, int id, const char *arg)
 {
+	struct config *c = cfg;
+
 	note_given(c, id);
 	if (id >= O_FOR_PARENT && id <= O_OUTPUT_FD)
 		return mode_opt(c, id, arg);
@@ -472,31 +451,22 @@ static int mode_defaults(struct config *c)
 
 int config_parse(struct config *c, int argc, char **argv)
 {
-	struct optstate st;
-	int id, done;
+	int done, r;
 
 	defaults(c);
-	cli_start(&c->cli, &st, argc, argv);
 	if (by_name(c, argc, argv, &done) < 0)
-		return -1;
+		return CLI_ERROR;
 	if (done)
 		return mode_defaults(c);
-	while ((id = cli_next(&c->cli, &st, options)) > 0)
-		if (one(c, id, st.arg) < 0)
-			return -1;
-	if (id == OPT_ERR) {
-		memcpy(c->err, st.err, sizeof(st.err));
-		return -1;
-	}
-	if (c->action == ACT_HELP || c->action == ACT_VERSION)
-		return 0;
+	if ((r = cli_parse(&c->cli, argc, argv, options, one, c)) != CLI_OK)
+		return r;
 	if (c->action == ACT_SEND)
-		return finish_send(c, argv + st.i);
-	c->argv = argv + st.i;
+		return finish_send(c, c->cli.rest);
+	c->argv = c->cli.rest;
 	if (c->mode == MODE_PARENT && c->argv[0])
 		return bad(c, "--for-parent runs no program, but got", c->argv[0]);
-	if (c->mode == MODE_MONITOR && monitor_argv(c, argv + st.i - 1) < 0)
-		return -1;
+	if (c->mode == MODE_MONITOR && monitor_argv(c, c->cli.rest - 1) < 0)
+		return CLI_ERROR;
 	if (c->mode == MODE_MAIN && !c->argv[0])
 		return bad(c, "no MAIN program; usage:", "tether-supervise [OPTIONS] -- MAIN [ARGS...]");
 	if (c->backoff_max_ms < c->backoff_ms)

@@ -30,7 +30,7 @@ struct daemon_cfg {
 	int enabled;
 };
 
-enum action { ACT_RUN, ACT_HELP, ACT_VERSION, ACT_SEND };
+enum action { ACT_RUN, ACT_SEND };
 
 /* Where tether-supervise sits (supervisor/README.md, "Placements"). */
 enum mode {
@@ -79,14 +79,12 @@ struct config {
 	int ndirs;
 	int dirs_given;
 	const char *seed_from, *seed_to;	/* NULL: no seeding */
-	/* --log-level (or -q); each -v one level more (cli.h) */
-	enum log_level log_level;
-	struct cli cli;		/* -v, --log-format */
+	struct cli cli;		/* the shared options; default level info */
 	const char *send_path, *send_json;
-	char err[256];
 };
 
-/* 0 when cfg is ready (or action is help/version), -1 with err filled. */
+/* lib/cli.h's contract: CLI_OK, CLI_DONE (--help, --version) or
+ * CLI_ERROR (c->cli.err). */
 int config_parse(struct config *c, int argc, char **argv);
 
 #endif

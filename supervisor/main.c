@@ -82,10 +82,9 @@ static const char usage[] =
 "  --no-termination-log\n"
 "  --send-event SOCKET JSON  send one QMP event; exit 0 written, 1 rejected\n"
 "\n"
-"  --log-format json|text    [json], on stderr\n"
-"  --log-level LEVEL         error, warning, info, debug [info]\n"
-"  -v, --verbose             one level more (repeatable);  -q, --quiet: warning\n"
-"  -h, --help, --version\n"
+"Shared: -v, --verbose (repeatable); -q, --quiet (errors only);\n"
+"  --log-level error|warning|info|debug [info]; --log-format json|text;\n"
+"  -h, --help; --version\n"
 "\n"
 "Exit codes: MAIN's own (128+N if killed by signal N); 1 QEMU had to be\n"
 "killed although MAIN exited 0; 2 bad usage; 3 a daemon spent its crash\n"
@@ -96,28 +95,26 @@ static const char usage[] =
 "virt-launcher's code, 255 if it was killed by a signal, 1 if it could not\n"
 "be started or QEMU outlived --qemu-timeout.\n";
 
+static const struct cli_role role = {
+	"tether-supervise", "tether-supervise", usage, EXIT_USAGE,
+};
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
 	struct role_start rs;
+	int r;
 
 	if (role_start(&rs) < 0)
 		return EXIT_SETUP;
-	if (config_parse(&cfg, argc, argv) < 0)
-		return cli_usage_error("tether-supervise", cfg.err, EXIT_USAGE);
-	switch (cfg.action) {
-	case ACT_HELP:
-		return cli_print(usage);
-	case ACT_VERSION:
-		return cli_version("tether-supervise");
-	case ACT_SEND:
+	if ((r = config_parse(&cfg, argc, argv)) != CLI_OK)
+		return cli_end(&role, &cfg.cli, r);
+	if (cfg.action == ACT_SEND) {
 		log_setup("tether-supervise", LOG_ERROR, LOG_TEXT);
 		return termlog_send(cfg.send_path, cfg.send_json);
-	case ACT_RUN:
-		break;
 	}
 	/* Under the monitor's name, its log lines carry its component. */
 	cli_log_setup(cfg.mode == MODE_MONITOR ? "virt-launcher-monitor" : "tether-supervise",
-		      &cfg.cli, cfg.log_level);
+		      &cfg.cli, LOG_INFO);
 	return supervise(&cfg, &rs);
 }

@@ -374,7 +374,10 @@ static void send_main(struct sup *s, int sig, const char *why)
 
 static int stop_signal(int sig)
 {
-	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT;
+	sigset_t stops;
+
+	role_stop_signals(STOP_SUPERVISE, &stops);
+	return sigismember(&stops, sig) == 1;
 }
 
 /* PID 1 with MAIN: every signal forwarded as it came; TERM, INT, QUIT

@@ -11,7 +11,7 @@ static struct cd_config c;
 
 static void defaults(void)
 {
-	CHECK_INT(PARSE("-c", "/d/disk_0"), CD_PARSE_OK);
+	CHECK_INT(PARSE("-c", "/d/disk_0"), CLI_OK);
 	CHECK_INT(c.action, CD_HOLD);
 	CHECK_STR(c.copy_path, "/d/disk_0");
 	CHECK_INT(c.manage, 0);
@@ -23,46 +23,46 @@ static void defaults(void)
 static void role_options(void)
 {
 	CHECK_INT(PARSE("--copy-path=/hp/x", "--manage", "--no-seccomp", "-v",
-			"--log-format", "text"), CD_PARSE_OK);
+			"--log-format", "text"), CLI_OK);
 	CHECK_STR(c.copy_path, "/hp/x");
 	CHECK_INT(c.manage, 1);
 	CHECK_INT(c.seccomp, 0);
 	CHECK_INT(cli_log_level(&c.cli, LOG_INFO), LOG_DEBUG);
 	CHECK_INT(c.cli.log_format, LOG_TEXT);
-	CHECK_INT(PARSE("--health-check"), CD_PARSE_OK);
+	CHECK_INT(PARSE("--health-check"), CLI_OK);
 	CHECK_INT(c.action, CD_HEALTH);
 }
 
 /* KubeVirt's getopt loop: --no-op, --help and --version end the parse. */
 static void actions_end_parsing(void)
 {
-	CHECK_INT(PARSE("--no-op", "--anything", "extra"), CD_PARSE_OK);
-	CHECK_INT(c.action, CD_NOOP);
-	CHECK_INT(PARSE("-h", "--bogus"), CD_PARSE_OK);
-	CHECK_INT(c.action, CD_HELP);
-	CHECK_INT(PARSE("--version", "--bogus"), CD_PARSE_OK);
-	CHECK_INT(c.action, CD_VERSION);
-	CHECK_INT(PARSE("--bogus", "--no-op"), CD_PARSE_ERROR);
+	CHECK_INT(PARSE("--no-op", "--anything", "extra"), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_NOTHING);
+	CHECK_INT(PARSE("-h", "--bogus"), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_HELP);
+	CHECK_INT(PARSE("--version", "--bogus"), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_VERSION);
+	CHECK_INT(PARSE("--bogus", "--no-op"), CLI_ERROR);
 }
 
 static void errors(void)
 {
 	static char longp[4200];
 
-	CHECK_INT(PARSE("--manage"), CD_PARSE_ERROR);
-	CHECK_STR(c.err, "missing --copy-path PATH");
-	CHECK_INT(PARSE("-c", ""), CD_PARSE_ERROR);
-	CHECK_STR(c.err, "--copy-path needs a path, got ''");
-	CHECK_INT(PARSE("-c", "/x", "stray"), CD_PARSE_ERROR);
-	CHECK_STR(c.err, "unexpected argument 'stray'");
-	CHECK_INT(PARSE("-c"), CD_PARSE_ERROR);
-	CHECK_STR(c.err, "missing argument for '-c'");
-	CHECK_INT(PARSE("--log-format", "xml", "-c", "/x"), CD_PARSE_ERROR);
-	CHECK_STR(c.err, "--log-format takes json or text, not 'xml'");
+	CHECK_INT(PARSE("--manage"), CLI_ERROR);
+	CHECK_STR(c.cli.err, "missing --copy-path PATH");
+	CHECK_INT(PARSE("-c", ""), CLI_ERROR);
+	CHECK_STR(c.cli.err, "--copy-path needs a path, got ''");
+	CHECK_INT(PARSE("-c", "/x", "stray"), CLI_ERROR);
+	CHECK_STR(c.cli.err, "unexpected argument 'stray'");
+	CHECK_INT(PARSE("-c"), CLI_ERROR);
+	CHECK_STR(c.cli.err, "missing argument for '-c'");
+	CHECK_INT(PARSE("--log-format", "xml", "-c", "/x"), CLI_ERROR);
+	CHECK_STR(c.cli.err, "--log-format takes json or text, not 'xml'");
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
-	CHECK_INT(PARSE("-c", longp), CD_PARSE_ERROR);
-	CHECK(!strncmp(c.err, "--copy-path is longer than PATH_MAX:", 36));
+	CHECK_INT(PARSE("-c", longp), CLI_ERROR);
+	CHECK(!strncmp(c.cli.err, "--copy-path is longer than PATH_MAX:", 36));
 }
 
 int main(void)

@@ -32,14 +32,16 @@ static void verbosity(void)
 	CHECK_INT(cli_log_level(&o.cli, LOG_INFO), LOG_INFO);
 	CHECK_INT(o.cli.log_format, LOG_TEXT);
 	CHECK_INT(PARSE("--log-format", "yaml", "-p", "1", "/x"), -1);
-	CHECK_STR(o.err, "--log-format takes json or text, not 'yaml'");
+	CHECK_STR(o.cli.err, "--log-format takes json or text, not 'yaml'");
 }
 
 static void help_and_version_stop_at_once(void)
 {
-	CHECK_INT(PARSE("--help", "--bogus"), 1);
-	CHECK_INT(PARSE("-h"), 1);
-	CHECK_INT(PARSE("--version", "--bogus"), 2);
+	CHECK_INT(PARSE("--help", "--bogus"), CLI_DONE);
+	CHECK_INT(o.cli.show, CLI_SHOW_HELP);
+	CHECK_INT(PARSE("-h"), CLI_DONE);
+	CHECK_INT(PARSE("--version", "--bogus"), CLI_DONE);
+	CHECK_INT(o.cli.show, CLI_SHOW_VERSION);
 }
 
 static void role_options(void)
@@ -70,23 +72,23 @@ static void virtiofsd_preset(void)
 					 "--socket-path", "/r/v.sock", "--shared-dir", "/s")), 0);
 	CHECK_INT(o.preset, 1);
 	CHECK_INT(PARSE("-p", "7", "--virtiofsd", "-d", "/s"), -1);
-	CHECK_STR(o.err, "--virtiofsd needs --shared-dir and --socket-path, missing '--socket-path'");
+	CHECK_STR(o.cli.err, "--virtiofsd needs --shared-dir and --socket-path, missing '--socket-path'");
 	CHECK_INT(PARSE("-p", "7", "-d", "/s", "/bin/x"), -1);
-	CHECK_STR(o.err, "--shared-dir, --socket-path and --virtiofsd-bin belong to '--virtiofsd'");
+	CHECK_STR(o.cli.err, "--shared-dir, --socket-path and --virtiofsd-bin belong to '--virtiofsd'");
 }
 
 static void errors(void)
 {
 	CHECK_INT(PARSE("/bin/x"), -1);
 	CHECK_INT(PARSE("-p", "0", "/x"), -1);
-	CHECK_STR(o.err, "--pid takes a process id (1 to 4194304), not '0'");
+	CHECK_STR(o.cli.err, "--pid takes a process id (1 to 4194304), not '0'");
 	CHECK_INT(PARSE("-p", "1"), -1);
 	CHECK_INT(PARSE("-p", "1", "bin/x"), -1);
-	CHECK_STR(o.err, "PROGRAM is a path in the container and must be absolute, not 'bin/x'");
+	CHECK_STR(o.cli.err, "PROGRAM is a path in the container and must be absolute, not 'bin/x'");
 	CHECK_INT(PARSE("--lock-file", "/l", "-p", "1", "/x"), -1);
-	CHECK(strstr(o.err, "--lock-file and --lock-dir are gone"));
+	CHECK(strstr(o.cli.err, "--lock-file and --lock-dir are gone"));
 	CHECK_INT(PARSE("--lock-dir", "/l", "-p", "1", "/x"), -1);
-	CHECK(strstr(o.err, "no host state"));
+	CHECK(strstr(o.cli.err, "no host state"));
 	CHECK_INT(PARSE("-e", "=x", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--caps", "chown,,kill", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--caps", "cap_nope", "-p", "1", "/x"), -1);
@@ -95,7 +97,7 @@ static void errors(void)
 	CHECK_INT(PARSE("--flavor", "go", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--uid", "-1", "-p", "1", "/x"), -1);
 	CHECK_INT(PARSE("--what", "-p", "1", "/x"), -1);
-	CHECK_STR(o.err, "unknown option '--what'");
+	CHECK_STR(o.cli.err, "unknown option '--what'");
 }
 
 int main(void)

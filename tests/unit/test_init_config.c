@@ -6,7 +6,7 @@
 
 #include "../../init/config.c"
 
-static enum parse_result parse(struct config *c, char **envp, ...)
+static int parse(struct config *c, char **envp, ...)
 {
 	char *argv[16] = { "tether" };
 	int argc = 1;
@@ -25,7 +25,7 @@ static void defaults_are_documented(void)
 {
 	struct config c;
 
-	CHECK_INT(parse(&c, 0, "prog", "arg", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "prog", "arg", NULL), CLI_OK);
 	CHECK_STR(c.argv[0], "prog");
 	CHECK_STR(c.argv[1], "arg");
 	CHECK_INT(c.grace_ms, 5000);
@@ -42,7 +42,7 @@ static void tini_options(void)
 {
 	struct config c;
 
-	CHECK_INT(parse(&c, 0, "-s", "-g", "-w", "-vv", "-e", "3", "-e4", "-p", "SIGKILL", "--", "x", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "-s", "-g", "-w", "-vv", "-e", "3", "-e4", "-p", "SIGKILL", "--", "x", NULL), CLI_OK);
 	CHECK_INT(c.group, 1);
 	CHECK_INT(c.warn_reap, 1);
 	CHECK_INT(c.pdeathsig, SIGKILL);
@@ -58,7 +58,7 @@ static void tini_environment(void)
 	struct config c;
 	char *env[] = { "TINI_KILL_PROCESS_GROUP=", "TINI_VERBOSITY=2", "TINI_SUBREAPER=1", 0 };
 
-	CHECK_INT(parse(&c, env, "x", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, env, "x", NULL), CLI_OK);
 	CHECK_INT(c.group, 1);
 	CHECK_INT(cli_log_level(&c.cli, LOG_NOTICE), LOG_INFO);
 }
@@ -67,11 +67,11 @@ static void grace_and_stop_signals(void)
 {
 	struct config c;
 
-	CHECK_INT(parse(&c, 0, "--grace", "0.5", "--forward-only", "HUP", "x", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--grace", "0.5", "--forward-only", "HUP", "x", NULL), CLI_OK);
 	CHECK_INT(c.grace_ms, 500);
 	CHECK(!sigismember(&c.stop_signals, SIGHUP));
 	CHECK(sigismember(&c.stop_signals, SIGTERM));
-	CHECK_INT(parse(&c, 0, "--grace=0", "x", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--grace=0", "x", NULL), CLI_OK);
 	CHECK_INT(c.grace_ms, 0);
 }
 
@@ -79,17 +79,17 @@ static void modes_and_actions(void)
 {
 	struct config c;
 
-	CHECK_INT(parse(&c, 0, "--pause", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--pause", NULL), CLI_OK);
 	CHECK_INT(c.mode, MODE_PAUSE);
-	CHECK_INT(parse(&c, 0, "-P", "prog", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--version", NULL), PARSE_DONE);
-	CHECK_INT(c.action, ACT_VERSION);
-	CHECK_INT(parse(&c, 0, "-h", "x", NULL), PARSE_DONE);
-	CHECK_INT(c.action, ACT_HELP);
+	CHECK_INT(parse(&c, 0, "-P", "prog", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--version", NULL), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_VERSION);
+	CHECK_INT(parse(&c, 0, "-h", "x", NULL), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_HELP);
 }
 
 /* argv[0] is what a pod's command names: tether installed under that name. */
-static enum parse_result parse_as(struct config *c, char *name, ...)
+static int parse_as(struct config *c, char *name, ...)
 {
 	static char *argv[8];
 	int argc = 0;
@@ -108,18 +108,19 @@ static void argv0_aliases(void)
 {
 	struct config c;
 
-	CHECK_INT(parse_as(&c, "/usr/bin/temp_pod", NULL), PARSE_DONE);
-	CHECK_INT(c.action, ACT_TEMP_POD);
-	CHECK_INT(parse_as(&c, "temp_pod", "-h", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "as temp_pod, tether takes no arguments, not '-h'");
-	CHECK_INT(parse_as(&c, "/bin/sleep", "infinity", NULL), PARSE_OK);
+	CHECK_INT(parse_as(&c, "/usr/bin/temp_pod", NULL), CLI_DONE);
+	CHECK_INT(c.cli.show, CLI_SHOW_TEXT);
+	CHECK_STR(c.cli.text, "temp_pod (tether): nothing to run\n");
+	CHECK_INT(parse_as(&c, "temp_pod", "-h", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "as temp_pod, tether takes no arguments, not '-h'");
+	CHECK_INT(parse_as(&c, "/bin/sleep", "infinity", NULL), CLI_OK);
 	CHECK_INT(c.mode, MODE_PAUSE);
 	CHECK(!c.argv[0]);
-	CHECK_INT(parse_as(&c, "sleep", "5", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "as sleep, tether only pauses; usage: 'sleep infinity'");
-	CHECK_INT(parse_as(&c, "sleep", NULL), PARSE_ERROR);
-	CHECK_INT(parse_as(&c, "sleep", "infinity", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse_as(&c, "sleepy", "infinity", NULL), PARSE_OK);
+	CHECK_INT(parse_as(&c, "sleep", "5", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "as sleep, tether only pauses; usage: 'sleep infinity'");
+	CHECK_INT(parse_as(&c, "sleep", NULL), CLI_ERROR);
+	CHECK_INT(parse_as(&c, "sleep", "infinity", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse_as(&c, "sleepy", "infinity", NULL), CLI_OK);
 	CHECK_INT(c.mode, MODE_RUN);
 }
 
@@ -127,39 +128,39 @@ static void placeholder_socket(void)
 {
 	struct config c;
 
-	CHECK_INT(parse_as(&c, "virtiofs-placeholder", "-s", "/run/p.sock", NULL), PARSE_OK);
+	CHECK_INT(parse_as(&c, "virtiofs-placeholder", "-s", "/run/p.sock", NULL), CLI_OK);
 	CHECK_STR(c.socket, "/run/p.sock");
-	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "/run/q.sock", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "/run/q.sock", NULL), CLI_OK);
 	CHECK_STR(c.socket, "/run/q.sock");
-	CHECK_INT(parse(&c, 0, "--placeholder", "--socket-path=/run/r.sock", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "--placeholder", "--socket-path=/run/r.sock", NULL), CLI_OK);
 	CHECK_STR(c.socket, "/run/r.sock");
 	/* Elsewhere -s stays tini's flag. */
-	CHECK_INT(parse(&c, 0, "-s", "prog", NULL), PARSE_OK);
+	CHECK_INT(parse(&c, 0, "-s", "prog", NULL), CLI_OK);
 	CHECK_STR(c.argv[0], "prog");
-	CHECK_INT(parse(&c, 0, "--placeholder", "--socket", "run/p.sock", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "--socket takes an absolute path, not 'run/p.sock'");
-	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "", NULL), PARSE_ERROR);
+	CHECK_INT(parse(&c, 0, "--placeholder", "--socket", "run/p.sock", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "--socket takes an absolute path, not 'run/p.sock'");
+	CHECK_INT(parse(&c, 0, "--placeholder", "-s", "", NULL), CLI_ERROR);
 }
 
 static void errors(void)
 {
 	struct config c;
 
-	CHECK_INT(parse(&c, 0, NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "-e", "300", "x", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "-e takes an exit code from 0 to 255, not '300'");
-	CHECK_INT(parse(&c, 0, "-p", "NOPE", "x", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "-p: unknown signal 'NOPE'");
-	CHECK_INT(parse(&c, 0, "--log-format", "xml", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--grace", "1e3", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--grace", "86400.999", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--grace", "86400", "x", NULL), PARSE_OK);
-	CHECK_INT(parse(&c, 0, "--forward-only", "KILL", "x", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "--forward-only takes a signal tether forwards (not KILL, STOP or CHLD), not 'KILL'");
-	CHECK_INT(parse(&c, 0, "--forward-only", "SIGSTOP", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--forward-only", "17", "x", NULL), PARSE_ERROR);
-	CHECK_INT(parse(&c, 0, "--what", "x", NULL), PARSE_ERROR);
-	CHECK_STR(c.err, "unknown option '--what'");
+	CHECK_INT(parse(&c, 0, NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "-e", "300", "x", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "-e takes an exit code from 0 to 255, not '300'");
+	CHECK_INT(parse(&c, 0, "-p", "NOPE", "x", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "-p: unknown signal 'NOPE'");
+	CHECK_INT(parse(&c, 0, "--log-format", "xml", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "1e3", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "86400.999", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--grace", "86400", "x", NULL), CLI_OK);
+	CHECK_INT(parse(&c, 0, "--forward-only", "KILL", "x", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "--forward-only takes a signal tether forwards (not KILL, STOP or CHLD), not 'KILL'");
+	CHECK_INT(parse(&c, 0, "--forward-only", "SIGSTOP", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--forward-only", "17", "x", NULL), CLI_ERROR);
+	CHECK_INT(parse(&c, 0, "--what", "x", NULL), CLI_ERROR);
+	CHECK_STR(c.cli.err, "unknown option '--what'");
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -128,12 +129,25 @@ static int is_socket(int fd)
 	return -1;
 }
 
+/* How long a failed exchange waits for the target's exit to show.  A dying
+ * process closes its sockets (our peer sees a reset) before the kernel
+ * marks it exited, so without this wait its going looked like a refusal. */
+#define GONE_WAIT_MS 200
+
 /* 1 (logged) if the target has exited: what failed was its going, not a
- * refusal (exit 3: not ready, retry). */
+ * refusal (exit 3: not ready, retry).  Its pidfd turns readable when it
+ * has exited, a zombie included. */
 static int gone(const struct target *t)
 {
-	if (pidfd_signal(t->pidfd, 0) == 0 || errno != ESRCH)
-		return 0;
+	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+	int r = poll(&p, 1, GONE_WAIT_MS);
+
+	if (r < 0 || !(p.revents & POLLIN)) {
+		if (r < 0)
+			log_warn("poll target pid %d's pidfd: %m", t->pid);
+		if (pidfd_signal(t->pidfd, 0) == 0 || errno != ESRCH)
+			return 0;
+	}
 	log_error("target pid %d exited during the launch (is the placeholder ready?)", t->pid);
 	return 1;
 }

@@ -452,6 +452,21 @@ test_target_dying_meanwhile_spawns_nothing_outside() {
 	assertEquals "no program left anywhere" "" "$(pgrep -f "$FAKE")"
 }
 
+# A placeholder killed mid-launch closes its socket (a reset) a moment
+# before the kernel marks it exited: that is "not ready" (3), never a
+# refusal (10, which the previous tether-enter said 3 times out of 3).
+test_target_dying_as_it_answers_is_not_ready() {
+	local i rc out
+	for i in 1 2 3; do
+		TETHER=$TETHER_ROOT/tests/helpers/dying_placeholder.py start_container || { fail "fake placeholder"; return; }
+		out=$(timeout -s KILL 30 "$ENTER" --pid "$PH" -- /bin/true 2>&1)
+		rc=$?
+		assertEquals "exit code ($out)" 3 $rc
+		assertContains "$out" "exited during the launch"
+		stop_container
+	done
+}
+
 test_bad_arguments() {
 	local args msg code out rc words
 	words=$(printf ' a%.0s' $(seq 64))

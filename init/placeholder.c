@@ -90,6 +90,16 @@ static void reap(struct ph *p)
 	int none_left;
 
 	reap_all_si(on_reaped, p, &none_left);
+	/* No child at all (ECHILD) while virtiofsd, ours to reap (registered
+	 * while we are PID 1, which only takes a child, or found among our
+	 * children at the stop), was not reaped: it cannot happen, and
+	 * waiting on would be waiting forever. */
+	if (none_left && p->vfs && !p->loop.done && (p->vfsw.fd < 0 || p->self == 1)) {
+		errno = ECHILD;
+		log_warn("waitid: %m while virtiofsd (pid %d) was not reaped: taken as gone, its status unknown",
+			 p->vfs);
+		finish(p, p->vfs, 1);
+	}
 }
 
 /* With a stop channel the signal travels as the SIGIO of a pipe whose read
@@ -318,30 +328,46 @@ static const char *refusal(struct ph *p, pid_t peer, int pfd, pid_t pid)
 
 /* The stop channel [stop_r, stop_w]: one pipe whose read end signals pid
  * (O_ASYNC, F_SETOWN), as tether-enter sets it up.  Both ends are made
- * non-blocking: PID 1 never blocks on a pipe. */
-static const char *bad_channel(int r, int w, pid_t pid)
+ * non-blocking: PID 1 never blocks on a pipe.  -1 with the reason in why:
+ * the call and its errno when the kernel refused one. */
+static int bad_channel(int r, int w, pid_t pid, struct buf *why)
 {
 	struct stat a, b;
-	int fr = fcntl(r, F_GETFL), fw = fcntl(w, F_GETFL);
+	int fr, fw;
 
-	if (fstat(r, &a) < 0 || fstat(w, &b) < 0 || !S_ISFIFO(a.st_mode) ||
-	    a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
-	    (fr & O_ACCMODE) != O_RDONLY || (fw & O_ACCMODE) != O_WRONLY)
-		return "not the two ends of one pipe";
-	if (!(fr & O_ASYNC) || fcntl(r, F_GETOWN) != pid)
-		return "its read end does not signal virtiofsd";
-	if (fcntl(r, F_SETFL, fr | O_NONBLOCK) < 0 || fcntl(w, F_SETFL, fw | O_NONBLOCK) < 0)
-		return "fcntl failed";
+	if (fstat(r, &a) < 0 || fstat(w, &b) < 0) {
+		buf_printf(why, "fstat: %m");
+		return -1;
+	}
+	if ((fr = fcntl(r, F_GETFL)) < 0 || (fw = fcntl(w, F_GETFL)) < 0) {
+		buf_printf(why, "fcntl F_GETFL: %m");
+		return -1;
+	}
+	if (!S_ISFIFO(a.st_mode) || a.st_ino != b.st_ino || a.st_dev != b.st_dev ||
+	    (fr & O_ACCMODE) != O_RDONLY || (fw & O_ACCMODE) != O_WRONLY) {
+		buf_printf(why, "not the two ends of one pipe");
+		return -1;
+	}
+	errno = 0;
+	if (!(fr & O_ASYNC) || fcntl(r, F_GETOWN) != pid) {
+		buf_printf(why, errno ? "fcntl F_GETOWN: %m" : "its read end does not signal virtiofsd");
+		return -1;
+	}
+	if (fcntl(r, F_SETFL, fr | O_NONBLOCK) < 0 || fcntl(w, F_SETFL, fw | O_NONBLOCK) < 0) {
+		buf_printf(why, "fcntl F_SETFL: %m");
+		return -1;
+	}
 	return 0;
 }
 
 static void adopt(struct ph *p, struct conn *c, int *fds, int n, pid_t pid)
 {
-	const char *why = n == 3 ? bad_channel(fds[1], fds[2], pid) : 0;
+	char text[96];
+	struct buf why = BUF_INIT(text);
 
-	if (why) {
+	if (n == 3 && bad_channel(fds[1], fds[2], pid, &why) < 0) {
 		/* Dropped, it must signal nobody when its last copy is closed. */
-		log_warn("the stop channel for pid %d is ignored: %s", pid, why);
+		log_warn("the stop channel for pid %d is ignored: %s", pid, buf_cstr(&why));
 		fcntl(fds[1], F_SETFL, O_NONBLOCK);
 		close(fds[1]);
 		close(fds[2]);
@@ -398,7 +424,12 @@ static int on_reserve(struct ph *p, struct conn *c)
 static void on_register(struct ph *p, struct conn *c, int *fds, int n)
 {
 	pid_t pid = pidfd_pid(fds[VFSREG_PIDFD]);
-	const char *why = refusal(p, c->peer, fds[VFSREG_PIDFD], pid);
+	const char *why;
+
+	/* ESRCH: the process has ended; any other errno is ours to say. */
+	if (pid < 0 && errno != ESRCH)
+		log_warn("reading the pid of a registration's pidfd: %m");
+	why = refusal(p, c->peer, fds[VFSREG_PIDFD], pid);
 
 	if (!why && p->vfsw.fd < 0 && (!p->reserver || p->reserver == c))
 		return adopt(p, c, fds, n, pid);
@@ -532,8 +563,16 @@ static int listen_on(struct ph *p, const char *path)
 	p->lsn.fd = unix_listen_logged(path, SOCK_STREAM, 128);
 	if (p->lsn.fd < 0)
 		return -1;
-	if (lstat(path, &p->bound) < 0)
+	/* The file's identity, for unlisten: without it the socket could
+	 * never be removed, so it is a set-up failure (the file we bound a
+	 * moment ago is removed, as unix_listen does when listen fails). */
+	if (lstat(path, &p->bound) < 0) {
+		log_error("lstat %s: %m", path);
 		p->bound.st_ino = 0;
+		if (unlink(path) < 0)
+			log_warn("unlink %s: %m", path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -542,8 +581,14 @@ static void unlisten(struct ph *p, const char *path)
 {
 	struct stat st;
 
-	if (p->bound.st_ino && lstat(path, &st) == 0 && st.st_ino == p->bound.st_ino &&
-	    st.st_dev == p->bound.st_dev && unlink(path) < 0)
+	if (!p->bound.st_ino)
+		return;
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			log_warn("lstat %s: %m; the socket is left there", path);
+		return;
+	}
+	if (st.st_ino == p->bound.st_ino && st.st_dev == p->bound.st_dev && unlink(path) < 0)
 		log_warn("unlink %s: %m", path);
 }
 

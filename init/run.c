@@ -33,11 +33,27 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 	}
 }
 
+static int count_one(const char *name, void *ctx)
+{
+	(void)name;
+	++*(int *)ctx;
+	return 0;
+}
+
 /* After the program has gone, everything else gets TERM once; the grace
  * deadline (perhaps already armed by a stop signal) then KILLs the rest. */
 static void drain(struct run *r, int none_left)
 {
+	int left = 0;
+
 	if (none_left) {
+		/* The wait found no child (ECHILD).  Should the kernel's list
+		 * (one read) name one all the same, that wait was wrong: the
+		 * tree is killed, never left running behind us. */
+		if (proc_children_each(count_one, &left) == 0 && left > 0) {
+			log_warn("wait4 found no child, yet %d are listed: killing the remaining processes", left);
+			tree_signal(SIGKILL);
+		}
 		grace_cancel(&r->grace);
 		loop_exit(&r->loop, config_exit_code(r->cfg, r->code));
 		return;
@@ -53,6 +69,15 @@ static void reap(struct run *r)
 	int none_left;
 
 	reap_all(on_reaped, r, &none_left);
+	if (none_left && !r->child_done) {
+		/* No child at all (ECHILD) while the program was not reaped:
+		 * it cannot happen, and waiting on would be waiting forever. */
+		errno = ECHILD;
+		log_error("wait4: %m while the program (pid %d) was not reaped: taken as gone, its status unknown (%d)",
+			  r->child, EXIT_SETUP);
+		r->child_done = 1;
+		r->code = EXIT_SETUP;
+	}
 	if (r->child_done)
 		drain(r, none_left);
 }

@@ -350,10 +350,47 @@ static void on_reaped(pid_t pid, int wstatus, void *ctx)
 		log_debug("reaped pid %d (exit code %d)", pid, exit_code_of(wstatus));
 }
 
+/* A wait that finds no child at all (ECHILD) is the kernel's last word:
+ * whatever we still wait for is gone, and its status is lost (111 in its
+ * place).  It cannot happen while a child is unreaped; if it ever did,
+ * waiting on would be waiting forever. */
+static void children_gone(struct sup *s)
+{
+	const int lost = EXIT_SETUP << 8;	/* a wait status: exit code 111 */
+	int ev;
+
+	s->qemu.n = 0;
+	for (int i = 0; i < D_COUNT; i++) {
+		struct daemon *d = &s->d[i];
+		/* Both noted first: an event may start a new child. */
+		pid_t pids[2] = { d->probe, d->pid };
+
+		for (int k = 0; k < 2 && d->c && d->c->enabled; k++) {
+			if (pids[k] <= 0 || (ev = daemon_reaped(d, pids[k], lost)) < 0)
+				continue;
+			errno = ECHILD;
+			log_error("wait4: %m while %s (pid %d) was not reaped: taken as gone, its status unknown",
+				  d->c->name, pids[k]);
+			deliver(d, ev);
+		}
+	}
+	if (s->cfg->mode == MODE_PARENT || s->main_done || s->main_pid <= 0)
+		return;
+	errno = ECHILD;
+	log_error("wait4: %m while MAIN (pid %d) was not reaped: taken as gone, its status unknown (111)",
+		  s->main_pid);
+	s->main_status = lost;
+	main_gone(s);
+	s->tl.owner = 0;
+	begin_stop(s, "MAIN is gone", 0);
+}
+
 static void reap(struct sup *s)
 {
 	if (reap_all(on_reaped, s, &s->none_left) && s->phase == PH_REST && !s->none_left)
 		term_children();
+	if (s->none_left)
+		children_gone(s);
 	step(s);
 }
 

@@ -22,7 +22,7 @@ once per (syscall, call index, errno from ERRNOS) with
 Only the role's own process is traced (no -f): the code a role runs in a
 forked child before exec, and the programs it starts, are not injected.
 
-  faults.py [--smoke] [--max-index N] [--budget S] [--lock] [--report FILE]
+  faults.py [--smoke] [--strict] [--max-index N] [--budget S] [--lock] [--report FILE]
             [--only SYSCALL:ERRNO:N]... SCENARIO...
   faults.py --list
 
@@ -30,6 +30,7 @@ forked child before exec, and the programs it starts, are not injected.
 (default): every call index reached up to --max-index (default 40) per
 syscall; a syscall reached more often gets indices 1..max/2, then evenly
 spread ones up to its last call.  Every errno of the table per index.
+--strict: an unnamed run fails like a defect (test_regressions.sh).
 Results: one line per run on stdout; PASS/FAIL per (scenario, syscall)
 group appended to $TETHER_RESULTS; a JSON summary to --report.
 """
@@ -55,6 +56,7 @@ LOCK = "/tmp/tether-test.lock"
 DELAY = [0]  # --only's fourth field: microseconds the injected call waits first
 ONLY = []  # --only SYSCALL:ERRNO:N (repeatable): just those runs
 USE_LOCK = False  # --lock: each run under the shared test lock (never when a caller holds it)
+STRICT = [False]  # --strict: an unnamed run fails too (test_regressions.sh)
 
 # The errnos each call can really return with valid arguments (man 2,
 # the kernel's paths); ENOSYS for calls newer than kernels still in use.
@@ -470,7 +472,7 @@ def sc_placeholder(d, strace):
     return res
 
 
-SC_PLACEHOLDER = dict(role="tether --placeholder", run=sc_placeholder, clean={111, 143},
+SC_PLACEHOLDER = dict(role="tether --placeholder", run=sc_placeholder, clean={1, 111, 143},
                       what="placeholder (uid 107, PID 1); root virtiofsd stand-in registered with the stop channel; TERM reaches it; 0; socket removed")
 
 
@@ -865,7 +867,7 @@ def run_scenario(name, smoke, cap, budget, out):
             defects.append(dict(inject="%s:%s@%d" % inj, why=why, out=res.get("out", "")[-1500:]))
             sys.stdout.write("      output: " + res.get("out", "")[-800:].replace("\n", "\n      ") + "\n")
     for s, kinds in sorted(groups.items()):
-        word = "FAIL" if "defect" in kinds else "PASS"
+        word = "FAIL" if "defect" in kinds or STRICT[0] and "unnamed" in kinds else "PASS"
         result_line(word, "faults/%s:%s (%d runs: %s)" % (
             name, s, len(kinds), ", ".join("%d %s" % (kinds.count(k), k) for k in
                                            ("expected", "clean", "unnamed", "defect", "unreached") if kinds.count(k))))
@@ -888,6 +890,8 @@ def main(argv):
     for a in it:
         if a == "--smoke":
             continue
+        elif a == "--strict":
+            STRICT[0] = True
         elif a == "--lock":
             global USE_LOCK
             USE_LOCK = True
@@ -935,7 +939,7 @@ def main(argv):
         with open(report, "w") as f:
             json.dump(dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), smoke=smoke, cap=cap,
                            scenarios=out), f, indent=1)
-    bad = [s for s in out if not s.get("baseline") or s.get("defect")]
+    bad = [s for s in out if not s.get("baseline") or s.get("defect") or STRICT[0] and s.get("unnamed")]
     return 1 if bad else 0
 
 

@@ -16,8 +16,9 @@ faults_smoke() {
 	python3 "$TETHER_ROOT/tests/faults/faults.py" --smoke --budget "${FAULTS_BUDGET:-120}" "$1"
 }
 
-# faults_only SCENARIO SYSCALL:ERRNO:N[:DELAY_US]: that one injection.
+# faults_only SCENARIO SYSCALL:ERRNO:N[:DELAY_US]: that one injection; a
+# defect fails, and so does a line that does not name the errno (--strict).
 faults_only() {
 	[ -z "${TETHER_SANITIZED:-}" ] || { faults_smoke "$1"; return 0; }
-	python3 "$TETHER_ROOT/tests/faults/faults.py" --only "$2" "$1"
+	python3 "$TETHER_ROOT/tests/faults/faults.py" --strict --only "$2" "$1"
 }

@@ -44,3 +44,35 @@ faults_only placeholder sendto:EAGAIN:1
 # launch ended the container).  Fixed in cgroup/launch.c: exit 9 at once,
 # and B, unrun, fails on the closed socket and is reaped by C.
 faults_only enter sendto:EAGAIN:1
+
+# the placeholder: lstat of its socket refused right after the bind left it
+# without the file's identity, so at exit the socket stayed, silently; and
+# refused at exit, it stayed without a line.  Fixed in init/placeholder.c:
+# the first is a set-up failure (111, the socket removed), the second says
+# it leaves the socket.
+faults_only placeholder lstat:EACCES:2
+faults_only placeholder lstat:EIO:3
+
+# the placeholder: fstat refused on the stop channel was reported as "not
+# the two ends of one pipe", a peer's fault, with no errno.  Fixed in
+# init/placeholder.c (bad_channel names the call and its errno).
+faults_only placeholder fstat:EIO:1
+
+# the placeholder, PID 1: a waitid failing with ECHILD after virtiofsd
+# exited hid its exit for good (no SIGCHLD comes again): the placeholder
+# waited on past its grace, for ever.  Fixed in init/placeholder.c: ECHILD
+# means virtiofsd, ours to reap, is gone (exit 1, status unknown, a line).
+faults_only placeholder waitid:ECHILD:3
+
+# tether: a wait4 failing with ECHILD while children were left made tether
+# exit with them still running (its tree not stopped).  Fixed in
+# init/run.c: ECHILD with the program unreaped takes it as gone (111, a
+# line), and an exit on ECHILD kills whatever the kernel still lists as
+# our child.
+faults_only tether-run wait4:ECHILD:3
+
+# tether-supervise: a wait4 failing with ECHILD after a child exited hid
+# that exit for good: the ordered stop waited for ever.  Fixed in
+# supervisor/run.c: ECHILD means MAIN and the daemons not yet reaped are
+# gone (111, one line each).
+faults_only supervise wait4:ECHILD:7

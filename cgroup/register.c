@@ -162,7 +162,7 @@ static int connect_listener(struct target *t, const char *path)
 	};
 	char via[32];
 	struct buf b = BUF_INIT(via);
-	int fd = syscall(SYS_openat2, t->rootfd, path, &how, sizeof(how)), peer;
+	int fd = syscall(SYS_openat2, t->rootfd, path, &how, sizeof(how)), peer, err;
 	pid_t pid;
 
 	if (fd < 0 || is_socket(fd) < 0) {
@@ -180,8 +180,16 @@ static int connect_listener(struct target *t, const char *path)
 	}
 	peer = pidfd_of_peer(t->conn);
 	pid = peer < 0 ? -1 : pidfd_pid(peer);
+	err = errno;
 	if (peer >= 0)
 		close(peer);
+	if (pid < 0 && err != ESRCH) {
+		/* Our own call failed (ESRCH: the listener has exited, judged
+		 * below): no verdict on the listener, so no refusal. */
+		errno = err;
+		log_error("target pid %d: the listener of its socket %s: %m", t->pid, path);
+		return gone(t) ? ENTER_TARGET : ENTER_SYS;
+	}
 	if (pid != t->pid && gone(t))
 		return ENTER_TARGET;
 	if (pid != t->pid) {
@@ -279,10 +287,13 @@ int reg_reserve(const struct target *t)
 		return 0;
 	}
 	if (ask(t->conn, VFSREG_RESERVE, 0, 0, &a) < 0) {
+		int err = errno;
+
 		if (gone(t))
 			return ENTER_TARGET;
+		errno = err;
 		if (errno == EAGAIN) {
-			log_error("target pid %d does not answer within %d s (a stopped placeholder, or none): not ready, nothing was run",
+			log_error("target pid %d does not answer within %d s (a stopped placeholder, or none; reserving: %m): not ready, nothing was run",
 				  t->pid, PEER_TIMEOUT_S);
 			return ENTER_TARGET;
 		}

@@ -119,17 +119,24 @@ static int ns_stat(int dirfd, const char *what, const char *name, struct stat *s
 	return fstatat(dirfd, buf_cstr(&b), st, 0);
 }
 
-/* 1 if the namespace behind fd is owned by the user namespace userns. */
+/* 1 if the namespace behind fd is owned by the user namespace userns, 0
+ * if by another (EPERM: an owner outside our user namespace), -1 if the
+ * kernel could not say (errno): a failed call, not a verdict. */
 static int owned_by(int fd, uint64_t userns)
 {
 	struct stat st;
-	int owner = ioctl(fd, NS_GET_USERNS), ok;
+	int owner = ioctl(fd, NS_GET_USERNS), err;
 
 	if (owner < 0)
-		return 0;
-	ok = fstat(owner, &st) == 0 && st.st_ino == userns;
+		return errno == EPERM ? 0 : -1;
+	if (fstat(owner, &st) < 0) {
+		err = errno;
+		close(owner);
+		return errno = err, -1;
+	}
 	close(owner);
-	return ok;
+	errno = 0;
+	return st.st_ino == userns;
 }
 
 /* Notes each namespace's identity (checked again after the join) and
@@ -163,8 +170,18 @@ static int read_ns(struct target *t, int piddir, struct facts *f)
 			log_error("target pid %d: namespace %s: %m", t->pid, ns_names[i]);
 			return -1;
 		}
-		if (f->foreign < 0 && !owned_by(t->nsfd[i], t->userns))
+		if (f->foreign >= 0)
+			continue;
+		switch (owned_by(t->nsfd[i], t->userns)) {
+		case -1:
+			log_error("target pid %d: the owner of its %s namespace: %m", t->pid, ns_names[i]);
+			return -1;
+		case 0:
+			if (errno == EPERM)
+				log_error("target pid %d: its %s namespace's owner is outside our user namespace (NS_GET_USERNS: %m)",
+					  t->pid, ns_names[i]);
 			f->foreign = i;
+		}
 	}
 	return 0;
 }

@@ -76,3 +76,21 @@ faults_only tether-run wait4:ECHILD:3
 # supervisor/run.c: ECHILD means MAIN and the daemons not yet reaped are
 # gone (111, one line each).
 faults_only supervise wait4:ECHILD:7
+
+# tether-enter: the kernel failing to name a namespace's owner (the
+# NS_GET_USERNS ioctl, or fstat of what it returned) was taken for a
+# foreign owner, a refusal (10) whose line named no errno.  Fixed in
+# cgroup/target.c: a failed call is said with its errno (exit 3); only
+# EPERM, an owner outside our user namespace, is a refusal, and says so.
+faults_only enter ioctl:EINVAL:1
+faults_only enter fstat:EIO:4
+
+# tether-enter: a failed getsockopt for the listener's pidfd was reported
+# as "another process's socket (pid -1)", a refusal.  Fixed in
+# cgroup/register.c: our own failed call, with its errno (exit 9).
+faults_only enter getsockopt:ENOBUFS:4
+
+# tether-enter: an EAGAIN in the reservation was said as "does not answer
+# within 2 s" with no errno, though the call may have failed at once.
+# Fixed in cgroup/register.c: the line names what the call returned.
+faults_only enter sendmsg:EAGAIN:1

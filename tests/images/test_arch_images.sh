@@ -188,6 +188,10 @@ test_a_binary_of_another_architecture_is_refused() {
 test_a_library_missing_from_the_tree_is_an_error() {
 	local out rc
 	mkdir -p "$T/sys/usr/sbin" "$T/sys/usr/lib/aarch64-linux-gnu"
+	# The tree is made by the first launcher image built for arm64; made here
+	# when that image came from podman's storage (a clean clone after another).
+	"$TETHER_ROOT/images/sysroot.sh" arm64 "$TETHER_ROOT/build/sysroot-arm64" >"$T/sysroot.log" 2>&1 ||
+		{ fail "images/sysroot.sh arm64: $(tail -n 2 "$T/sysroot.log" | tr '\n' ' ')"; return; }
 	cp "$TETHER_ROOT/build/sysroot-arm64/usr/sbin/virtlogd" "$T/sys/usr/sbin/" || { fail "no arm64 tree"; return; }
 	out=$(SYSROOT=$T/sys "$TETHER_ROOT/images/assemble-rootfs.sh" "$T/dest" /usr/sbin/virtlogd 2>&1)
 	rc=$?
